@@ -1,0 +1,1 @@
+"""HTML report with a journey-map view, built from the files of docs/outputs.md."""

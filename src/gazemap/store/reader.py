@@ -1,0 +1,184 @@
+"""Reading side of session files: typed arrays out, clear errors for bad files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+import h5py
+import numpy as np
+
+from gazemap.errors import SessionFileError
+from gazemap.store import schema
+from gazemap.types import GAZE_CHANNEL_LABELS, GazeSamples, Markers, ScreenGeometry, ScrollSamples
+
+
+def open_session(path: str | os.PathLike[str], mode: str = "r") -> Session:
+    """Open a session file for reading (``mode="r"``) or for adding /derived (``"r+"``).
+
+    Raises SessionFileError for a missing file, a file that is not HDF5 or not a gazemap
+    session, or a format_version newer than this gazemap understands.
+    """
+    return Session(path, mode)
+
+
+class Session:
+    """An open session file. Use as a context manager; arrays are read on request."""
+
+    def __init__(self, path: str | os.PathLike[str], mode: str = "r") -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise SessionFileError(f"{self.path}: no such file. Check the path.")
+        try:
+            self._f = h5py.File(self.path, mode)
+        except OSError as exc:
+            hint = ""
+            if Path(str(self.path) + ".journal").exists():
+                hint = f" A recording journal is beside it: run `gazemap recover {self.path}`."
+            raise SessionFileError(
+                f"{self.path}: not a readable HDF5 file ({exc}).{hint}"
+            ) from exc
+        fmt = self._f.attrs.get("format")
+        if fmt != schema.FORMAT:
+            self._f.close()
+            raise SessionFileError(
+                f"{self.path}: not a gazemap session (root attribute 'format' is {fmt!r}, "
+                f"expected {schema.FORMAT!r}). Import files from other tools with `gazemap import`."
+            )
+        version = int(self._f.attrs.get("format_version", -1))
+        if version > schema.FORMAT_VERSION or version < 1:
+            self._f.close()
+            raise SessionFileError(
+                f"{self.path}: format_version {version} is not supported by this gazemap "
+                f"(reads 1..{schema.FORMAT_VERSION}). Upgrade gazemap (pip install -U gazemap)."
+            )
+
+    # -- context manager ---------------------------------------------------------------
+    def close(self) -> None:
+        if self._f.id.valid:
+            self._f.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def h5(self) -> h5py.File:
+        return self._f
+
+    # -- metadata ----------------------------------------------------------------------
+    @property
+    def attrs(self) -> dict[str, object]:
+        return {k: _plain(v) for k, v in self._f.attrs.items()}
+
+    @property
+    def participant(self) -> str:
+        return str(self._f.attrs.get("participant", ""))
+
+    @property
+    def session_id(self) -> str:
+        return str(self._f.attrs.get("session_id", ""))
+
+    @property
+    def protocol(self) -> str:
+        return str(self._f.attrs.get("protocol", ""))
+
+    @property
+    def screen(self) -> ScreenGeometry:
+        g = self._f.get("screen")
+        if g is None:
+            raise SessionFileError(
+                f"{self.path}: no /screen group; the screen size and viewing distance are "
+                "needed to convert pixels to degrees. Re-record with --screen-* options."
+            )
+        try:
+            return ScreenGeometry(**{k: _plain(g.attrs[k]) for k in schema.SCREEN_ATTRS})  # type: ignore[arg-type]
+        except KeyError as exc:
+            raise SessionFileError(f"{self.path}: /screen lacks attribute {exc.args[0]!r}.") from exc
+
+    @property
+    def stream_names(self) -> list[str]:
+        return sorted(self._f["streams"].keys()) if "streams" in self._f else []
+
+    def has_stream(self, name: str) -> bool:
+        return name in self.stream_names
+
+    def _stream(self, name: str) -> h5py.Group:
+        if not self.has_stream(name):
+            raise SessionFileError(
+                f"{self.path}: no stream {name!r} (streams: {', '.join(self.stream_names) or 'none'}). "
+                "Record it, or name another stream."
+            )
+        return self._f["streams"][name]
+
+    def stream_attrs(self, name: str) -> dict[str, object]:
+        return {k: _plain(v) for k, v in self._stream(name).attrs.items()}
+
+    def times(self, name: str) -> np.ndarray:
+        return self._stream(name)[schema.TIME][()]
+
+    def raw_times(self, name: str) -> np.ndarray:
+        return self._stream(name)[schema.TIME_RAW][()]
+
+    def channel(self, name: str, label: str) -> np.ndarray:
+        g = self._stream(name)
+        if label not in g:
+            raise SessionFileError(f"{self.path}: stream {name!r} has no channel {label!r}.")
+        return g[label][()]
+
+    def clock_offsets(self, name: str) -> np.ndarray:
+        return self._stream(name)[schema.CLOCK_OFFSETS][()]
+
+    def gaps(self, name: str) -> np.ndarray:
+        g = self._stream(name)
+        return g[schema.GAPS][()] if schema.GAPS in g else np.empty((0, 2))
+
+    # -- typed data --------------------------------------------------------------------
+    def gaze(self, name: str = "gaze") -> GazeSamples:
+        g = self._stream(name)
+        missing = [c for c in ("x_px", "y_px") if c not in g]
+        if missing:
+            raise SessionFileError(
+                f"{self.path}: stream {name!r} lacks channel(s) {missing}; a gaze stream needs the "
+                "canonical channels (see docs/file-format.md)."
+            )
+        cols: dict[str, np.ndarray | None] = {}
+        for label in GAZE_CHANNEL_LABELS:
+            if label in g:
+                arr = g[label][()]
+                cols[label] = arr.astype(np.int64) if label == "validity" else arr.astype(np.float64)
+        if cols.get("validity") is not None:
+            v = np.nan_to_num(g["validity"][()], nan=1.0)
+            cols["validity"] = v.astype(np.int64)
+        return GazeSamples(time_s=g[schema.TIME][()], **cols)  # type: ignore[arg-type]
+
+    def markers(self, name: str = "markers") -> Markers:
+        if not self.has_stream(name):
+            return Markers(np.empty(0), np.empty(0, dtype=object))
+        g = self._stream(name)
+        values = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in g[schema.MARKER_VALUE][()]]
+        return Markers(g[schema.TIME][()], np.array(values, dtype=object))
+
+    def scroll(self, name: str = "scroll") -> ScrollSamples | None:
+        if not self.has_stream(name):
+            return None
+        g = self._stream(name)
+        return ScrollSamples(
+            time_s=g[schema.TIME][()],
+            **{k: g[k][()].astype(np.float64) for k in ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px")},
+        )
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    if isinstance(v, np.ndarray):
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
