@@ -26,13 +26,16 @@ _STR = h5py.string_dtype(encoding="utf-8")
 _CHUNK = 4096
 
 
-def _resizable(group: h5py.Group, name: str, dtype: object, shape_tail: tuple[int, ...] = ()) -> h5py.Dataset:
+def _resizable(
+    group: h5py.Group, name: str, dtype: object, shape_tail: tuple[int, ...] = (), compression: str | None = None
+) -> h5py.Dataset:
     return group.create_dataset(
         name,
         shape=(0, *shape_tail),
         maxshape=(None, *shape_tail),
         dtype=dtype,
         chunks=(_CHUNK, *shape_tail) if not shape_tail else (256, *shape_tail),
+        compression=compression,
     )
 
 
@@ -65,8 +68,12 @@ class SessionWriter:
         screen: ScreenGeometry | None = None,
         force: bool = False,
         created_utc: str | None = None,
+        compression: str | None = None,
     ) -> None:
+        """``compression``: h5py filter for channel data (``"gzip"`` for archives such as
+        the sample study; None while recording, where speed matters)."""
         self.path = Path(path)
+        self._compression = compression
         if self.path.exists() and not force:
             raise InputError(
                 f"{self.path} already exists; refusing to overwrite it. Choose another --out "
@@ -116,8 +123,8 @@ class SessionWriter:
         g.attrs["xml"] = info.xml
         for k, v in info.extra.items():
             g.attrs[k] = v
-        _resizable(g, schema.TIME, np.float64)
-        _resizable(g, schema.TIME_RAW, np.float64)
+        _resizable(g, schema.TIME, np.float64, compression=self._compression)
+        _resizable(g, schema.TIME_RAW, np.float64, compression=self._compression)
         _resizable(g, schema.CLOCK_OFFSETS, np.float64, (2,))
         _resizable(g, schema.GAPS, np.float64, (2,))
         if info.is_string:
@@ -125,7 +132,7 @@ class SessionWriter:
         else:
             dtype = np.float64 if info.channel_format == "float64" else np.float32
             for label in info.channel_labels:
-                _resizable(g, label, dtype)
+                _resizable(g, label, dtype, compression=self._compression)
         self._streams[group] = info
 
     @property
