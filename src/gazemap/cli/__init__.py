@@ -17,7 +17,8 @@ from gazemap.errors import GazemapError
 
 #: modules under gazemap.cli, each owning a group of subcommands
 COMMAND_MODULES: tuple[str, ...] = (
-    "record",  # stream, record, recover, mark, devices, info, simulate
+    "record",  # stream, record, recover, mark, devices, info
+    "simulate",  # simulate, protocol
     "detect",  # detect, label
     "analyze",  # protocol, analyze
     "show",  # heatmap, report
