@@ -18,7 +18,9 @@ SAMPLE = REPO / "recordings" / "sample"
 
 def gazemap_cmd() -> list[str]:
     """The real installed ``gazemap`` command (falls back to ``python -m gazemap``)."""
-    exe = shutil.which("gazemap", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    exe = shutil.which(
+        "gazemap", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    )
     return [exe] if exe else [sys.executable, "-m", "gazemap"]
 
 

@@ -12,14 +12,20 @@ from gazemap.errors import InputError
 from gazemap.types import ScreenGeometry, ScrollSamples
 
 
-def px_to_mm(x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry) -> tuple[np.ndarray, np.ndarray]:
+def px_to_mm(
+    x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry
+) -> tuple[np.ndarray, np.ndarray]:
     """Screen px (origin top-left) -> mm from the screen centre (x right, y down)."""
     sx = screen.width_mm / screen.width_px
     sy = screen.height_mm / screen.height_px
-    return (np.asarray(x_px) - screen.width_px / 2.0) * sx, (np.asarray(y_px) - screen.height_px / 2.0) * sy
+    return (np.asarray(x_px) - screen.width_px / 2.0) * sx, (
+        np.asarray(y_px) - screen.height_px / 2.0
+    ) * sy
 
 
-def px_to_deg(x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry) -> tuple[np.ndarray, np.ndarray]:
+def px_to_deg(
+    x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry
+) -> tuple[np.ndarray, np.ndarray]:
     """Screen px -> degrees of visual angle from the screen centre (Fick-like, per axis).
 
     Parameters
@@ -38,7 +44,9 @@ def px_to_deg(x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry) -> tup
     )
 
 
-def deg_to_px(x_deg: np.ndarray, y_deg: np.ndarray, screen: ScreenGeometry) -> tuple[np.ndarray, np.ndarray]:
+def deg_to_px(
+    x_deg: np.ndarray, y_deg: np.ndarray, screen: ScreenGeometry
+) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`px_to_deg`."""
     x_mm = np.tan(np.radians(np.asarray(x_deg))) * screen.distance_mm
     y_mm = np.tan(np.radians(np.asarray(y_deg))) * screen.distance_mm
@@ -49,7 +57,11 @@ def deg_to_px(x_deg: np.ndarray, y_deg: np.ndarray, screen: ScreenGeometry) -> t
 
 
 def angle_between_deg(
-    x1_px: np.ndarray, y1_px: np.ndarray, x2_px: np.ndarray, y2_px: np.ndarray, screen: ScreenGeometry
+    x1_px: np.ndarray,
+    y1_px: np.ndarray,
+    x2_px: np.ndarray,
+    y2_px: np.ndarray,
+    screen: ScreenGeometry,
 ) -> np.ndarray:
     """Visual angle (degrees) between two gaze points, exact 3-D angle between gaze vectors."""
     ax, ay = px_to_mm(x1_px, y1_px, screen)
