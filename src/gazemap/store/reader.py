@@ -36,9 +36,7 @@ class Session:
             hint = ""
             if Path(str(self.path) + ".journal").exists():
                 hint = f" A recording journal is beside it: run `gazemap recover {self.path}`."
-            raise SessionFileError(
-                f"{self.path}: not a readable HDF5 file ({exc}).{hint}"
-            ) from exc
+            raise SessionFileError(f"{self.path}: not a readable HDF5 file ({exc}).{hint}") from exc
         fmt = self._f.attrs.get("format")
         if fmt != schema.FORMAT:
             self._f.close()
@@ -46,7 +44,13 @@ class Session:
                 f"{self.path}: not a gazemap session (root attribute 'format' is {fmt!r}, "
                 f"expected {schema.FORMAT!r}). Import files from other tools with `gazemap import`."
             )
-        version = int(self._f.attrs.get("format_version", -1))
+        if "format_version" not in self._f.attrs:
+            self._f.close()
+            raise SessionFileError(
+                f"{self.path}: root attribute 'format_version' is missing; the file is damaged "
+                "or was not written by gazemap. Re-export it or run `gazemap recover` on it."
+            )
+        version = int(self._f.attrs["format_version"])
         if version > schema.FORMAT_VERSION or version < 1:
             self._f.close()
             raise SessionFileError(
@@ -63,7 +67,10 @@ class Session:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -99,7 +106,9 @@ class Session:
         try:
             return ScreenGeometry(**{k: _plain(g.attrs[k]) for k in schema.SCREEN_ATTRS})  # type: ignore[arg-type]
         except KeyError as exc:
-            raise SessionFileError(f"{self.path}: /screen lacks attribute {exc.args[0]!r}.") from exc
+            raise SessionFileError(
+                f"{self.path}: /screen lacks attribute {exc.args[0]!r}."
+            ) from exc
 
     @property
     def stream_names(self) -> list[str]:
@@ -151,7 +160,9 @@ class Session:
         for label in GAZE_CHANNEL_LABELS:
             if label in g:
                 arr = g[label][()]
-                cols[label] = arr.astype(np.int64) if label == "validity" else arr.astype(np.float64)
+                cols[label] = (
+                    arr.astype(np.int64) if label == "validity" else arr.astype(np.float64)
+                )
         if cols.get("validity") is not None:
             v = np.nan_to_num(g["validity"][()], nan=1.0)
             cols["validity"] = v.astype(np.int64)
@@ -161,7 +172,10 @@ class Session:
         if not self.has_stream(name):
             return Markers(np.empty(0), np.empty(0, dtype=object))
         g = self._stream(name)
-        values = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in g[schema.MARKER_VALUE][()]]
+        values = [
+            v.decode("utf-8") if isinstance(v, bytes) else str(v)
+            for v in g[schema.MARKER_VALUE][()]
+        ]
         return Markers(g[schema.TIME][()], np.array(values, dtype=object))
 
     def scroll(self, name: str = "scroll") -> ScrollSamples | None:
@@ -170,7 +184,10 @@ class Session:
         g = self._stream(name)
         return ScrollSamples(
             time_s=g[schema.TIME][()],
-            **{k: g[k][()].astype(np.float64) for k in ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px")},
+            **{
+                k: g[k][()].astype(np.float64)
+                for k in ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px")
+            },
         )
 
 

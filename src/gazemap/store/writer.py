@@ -27,7 +27,11 @@ _CHUNK = 4096
 
 
 def _resizable(
-    group: h5py.Group, name: str, dtype: object, shape_tail: tuple[int, ...] = (), compression: str | None = None
+    group: h5py.Group,
+    name: str,
+    dtype: object,
+    shape_tail: tuple[int, ...] = (),
+    compression: str | None = None,
 ) -> h5py.Dataset:
     return group.create_dataset(
         name,
@@ -81,11 +85,15 @@ class SessionWriter:
             )
         parent = self.path.parent
         if not parent.exists():
-            raise InputError(f"cannot write {self.path}: folder {parent} does not exist. Create it first.")
+            raise InputError(
+                f"cannot write {self.path}: folder {parent} does not exist. Create it first."
+            )
         try:
             self._f = h5py.File(self.path, "w", libver="latest")
         except OSError as exc:
-            raise InputError(f"cannot create {self.path}: {exc}. Check the path and its permissions.") from exc
+            raise InputError(
+                f"cannot create {self.path}: {exc}. Check the path and its permissions."
+            ) from exc
         a = self._f.attrs
         a["format"] = schema.FORMAT
         a["format_version"] = schema.FORMAT_VERSION
@@ -135,6 +143,12 @@ class SessionWriter:
                 _resizable(g, label, dtype, compression=self._compression)
         self._streams[group] = info
 
+    def _info(self, group: str) -> StreamInfo:
+        info = self._streams.get(group)
+        if info is None:
+            raise InputError(f"stream {group!r} is not in {self.path}; call add_stream first.")
+        return info
+
     @property
     def streams(self) -> dict[str, StreamInfo]:
         return dict(self._streams)
@@ -148,9 +162,7 @@ class SessionWriter:
         time_raw_s: np.ndarray | None = None,
     ) -> None:
         """Append samples: ``data`` is (n, channels) numeric or n strings for markers."""
-        info = self._streams.get(group)
-        if info is None:
-            raise InputError(f"stream {group!r} is not in {self.path}; call add_stream first.")
+        info = self._info(group)
         g = self._f["streams"][group]
         t = np.asarray(time_s, dtype=np.float64).reshape(-1)
         raw = t if time_raw_s is None else np.asarray(time_raw_s, dtype=np.float64).reshape(-1)
@@ -174,14 +186,20 @@ class SessionWriter:
 
     def add_clock_offsets(self, group: str, offsets: np.ndarray) -> None:
         """Append (n, 2) rows of (local LSL time s, offset s) measured for a stream."""
+        self._info(group)
         arr = np.asarray(offsets, dtype=np.float64).reshape(-1, 2)
         _append(self._f["streams"][group][schema.CLOCK_OFFSETS], arr)
 
     def add_gap(self, group: str, start_s: float, end_s: float) -> None:
         """Record that ``group`` was lost between ``start_s`` and ``end_s``."""
-        _append(self._f["streams"][group][schema.GAPS], np.array([[start_s, end_s]], dtype=np.float64))
+        self._info(group)
+        _append(
+            self._f["streams"][group][schema.GAPS], np.array([[start_s, end_s]], dtype=np.float64)
+        )
 
-    def write_calibration(self, points_px: np.ndarray, error_deg: np.ndarray, **attrs: object) -> None:
+    def write_calibration(
+        self, points_px: np.ndarray, error_deg: np.ndarray, **attrs: object
+    ) -> None:
         """Store validation points (n, 2 px) and their accuracy error (n, degrees)."""
         g = self._f.require_group("calibration")
         for name in ("points_px", "error_deg"):
@@ -211,6 +229,9 @@ class SessionWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
