@@ -12,6 +12,7 @@ from types import ModuleType
 
 DRIVERS: dict[str, str] = {
     "simulated": "gazemap.drivers.simulated",
+    "gazepoint": "gazemap.drivers.gazepoint",
 }
 
 
