@@ -174,13 +174,13 @@ def density_grid(
     fv = v - j0
     i0 = i0.astype(np.int64)
     j0 = j0.astype(np.int64)
-    hist = np.zeros(rows * cols, dtype=np.float64)
+    flat = np.zeros(rows * cols, dtype=np.float64)
     for dj, wy in ((0, 1.0 - fv), (1, fv)):
         jj = np.clip(j0 + dj, 0, rows - 1)
         for di, wx in ((0, 1.0 - fu), (1, fu)):
             ii = np.clip(i0 + di, 0, cols - 1)
-            hist += np.bincount(jj * cols + ii, weights=wk * wx * wy, minlength=rows * cols)
-    hist = hist.reshape(rows, cols)
+            flat += np.bincount(jj * cols + ii, weights=wk * wx * wy, minlength=rows * cols)
+    hist: np.ndarray = flat.reshape(rows, cols)
 
     # the tent kernel of the splat already has variance cell^2/6 (in px^2) per axis
     sigma_cells2 = (sigma_px / cell_px) ** 2 - 1.0 / 6.0
