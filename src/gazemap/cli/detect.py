@@ -1,9 +1,111 @@
-"""CLI commands of this group (placeholder until its issue lands its commands)."""
+"""``gazemap detect`` (events into a session file) and ``gazemap label`` (Lund-layout folder ->
+per-sample label CSVs)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+import numpy as np
+
+from gazemap.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001 - filled in by its issue
-    return None
+def _parse_params(pairs: list[str] | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for p in pairs or []:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise InputError(
+                f"--param takes NAME=VALUE, got {p!r} (e.g. --param velocity_threshold_deg_s=40)."
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from gazemap.events import DEFAULT_DETECTOR, DETECTORS
+
+    names = ", ".join(sorted(DETECTORS))
+    p = sub.add_parser(
+        "detect",
+        help="detect fixations/saccades in a session file (stored under /derived/<detector>)",
+        description="Detect eye-movement events in SESSION's gaze and store them under "
+        "/derived/<detector>/ with all parameters as attributes. Re-running with the same "
+        "parameters re-uses the stored result.",
+    )
+    p.add_argument("session", metavar="SESSION.h5", help="session file")
+    p.add_argument("--detector", default=None, help=f"one of {names} (default {DEFAULT_DETECTOR})")
+    p.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="detector parameter; repeatable"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="detect again even if a stored result matches"
+    )
+    p.set_defaults(func=_detect)
+
+    q = sub.add_parser(
+        "label",
+        help="label every sample of a Lund-layout folder (recordings.json + CSVs)",
+        description="Write OUT/<recording>.csv with one column 'label' (1 fixation, 2 saccade, "
+        "3 PSO, 4 pursuit, 5 blink/loss, 6 undefined), one row per input sample.",
+    )
+    q.add_argument("path", metavar="PATH", help="folder with recordings.json and CSVs")
+    q.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    q.add_argument("--detector", default=None, help=f"one of {names} (default {DEFAULT_DETECTOR})")
+    q.add_argument("--param", action="append", metavar="NAME=VALUE", help="detector parameter")
+    q.set_defaults(func=_label)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from gazemap.events import DEFAULT_DETECTOR
+    from gazemap.store.derived import detect_session_cached, full_params, write_detection
+    from gazemap.store.reader import Session
+
+    name = args.detector or DEFAULT_DETECTOR
+    params = _parse_params(args.param)
+    full_params(name, params)  # unknown detector / parameter -> one-line error before any I/O
+    if args.force:
+        from gazemap.events import detect
+
+        with Session(args.session) as s:
+            gaze, screen = s.gaze(), s.screen
+        result = detect(gaze, screen, name, **params)
+        write_detection(Path(args.session), result)
+        cached = False
+    else:
+        result, cached = detect_session_cached(args.session, name, params)
+    n = len(result.labels)
+    counts = np.bincount(result.labels.astype(np.int64), minlength=7) if n else np.zeros(7, int)
+    fix = result.fixations
+    mean_ms = float(np.mean(fix.duration_s) * 1000) if len(fix) else float("nan")
+    state = "cached (same parameters; nothing recomputed)" if cached else "written"
+    print(f"{args.session}: /derived/{name} {state}")
+    print(
+        f"  {n} samples: fixation {counts[1]}, saccade {counts[2]}, PSO {counts[3]}, "
+        f"pursuit {counts[4]}, blink/loss {counts[5]}, undefined {counts[6]}"
+    )
+    print(f"  {len(fix)} fixations (mean {mean_ms:.0f} ms), {len(result.saccades)} saccades")
+    return 0
+
+
+def _label(args: argparse.Namespace) -> int:
+    from gazemap.events import DEFAULT_DETECTOR, detect
+    from gazemap.importers.lund_csv import read_lund_folder
+
+    name = args.detector or DEFAULT_DETECTOR
+    params = _parse_params(args.param)
+    from gazemap.store.derived import full_params
+
+    full_params(name, params)
+    recordings = read_lund_folder(args.path)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder; choose a folder path.")
+    out.mkdir(parents=True, exist_ok=True)
+    for rec in recordings:
+        result = detect(rec.gaze, rec.screen, name, **params)
+        text = "label\n" + "".join(f"{v}\n" for v in result.labels.tolist())
+        (out / f"{rec.name}.csv").write_text(text, encoding="utf-8")
+    print(f"labelled {len(recordings)} recording(s) with {name} into {out}")
+    return 0

@@ -1,0 +1,190 @@
+"""Post-processing shared by the detectors: merging and discarding fixations (Olsen 2012),
+and turning per-sample labels into event tables.
+
+Event times: an event starts at its first sample's time and ends where the next sample
+starts (its last sample's time plus one interval at a break or the recording's end), so
+durations are sample counts times the interval and consecutive events never overlap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gazemap.events.preprocess import Prepared, label_runs
+from gazemap.types import Fixations, Label, Saccades
+
+FIX = np.int8(Label.FIXATION)
+SAC = np.int8(Label.SACCADE)
+PSO = np.int8(Label.PSO)
+PUR = np.int8(Label.PURSUIT)
+BLINK = np.int8(Label.BLINK)
+UNDEF = np.int8(Label.UNDEFINED)
+
+
+def end_times(prep: Prepared, last: np.ndarray) -> np.ndarray:
+    """Exclusive end time (relative clock) of events whose last sample index is ``last``."""
+    t = prep.time_s
+    n = len(t)
+    nxt = np.minimum(last + 1, n - 1)
+    gap = t[nxt] - t[last]
+    use_next = (last + 1 < n) & (gap <= 1.5 * prep.dt_s) & (gap > 0)
+    return np.where(use_next, t[nxt], t[last] + prep.dt_s)
+
+
+def _run_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    if len(starts) == 0:
+        return np.empty(0)
+    c = np.concatenate(([0.0], np.cumsum(np.where(np.isnan(values), 0.0, values))))
+    k = np.concatenate(([0], np.cumsum(~np.isnan(values))))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (c[ends] - c[starts]) / (k[ends] - k[starts])
+
+
+def merge_fixations(
+    labels: np.ndarray, prep: Prepared, max_time_s: float, max_angle_deg: float
+) -> np.ndarray:
+    """Merge adjacent fixations (Olsen 2012, "merge adjacent fixations").
+
+    Two consecutive fixations are merged when the time between the end of the first and the
+    start of the second is at most ``max_time_s`` and the visual angle between their centroids
+    is at most ``max_angle_deg``; the samples between them become fixation. Never merges
+    across blink/loss samples or a time break. Returns a new label array.
+    """
+    labels = labels.copy()
+    if max_time_s <= 0 or len(labels) == 0:
+        return labels
+    starts, ends, vals = label_runs(labels)
+    is_fix = vals == FIX
+    fs, fe = starts[is_fix], ends[is_fix]
+    if len(fs) < 2:
+        return labels
+    ux = _run_means(prep.unit_x, fs, fe)
+    uy = _run_means(prep.unit_y, fs, fe)
+    uz = _run_means(prep.unit_z, fs, fe)
+    norm = np.sqrt(ux * ux + uy * uy + uz * uz)
+    ux, uy, uz = ux / norm, uy / norm, uz / norm
+    dot = np.clip(ux[:-1] * ux[1:] + uy[:-1] * uy[1:] + uz[:-1] * uz[1:], -1.0, 1.0)
+    angle = np.degrees(np.arccos(dot))
+    gap_s = prep.time_s[fs[1:]] - end_times(prep, fe[:-1] - 1)
+    # a blink/loss or time break between the two fixations forbids a merge
+    bad = np.concatenate(([0], np.cumsum(~prep.valid)))
+    brk = np.zeros(len(labels), dtype=bool)
+    brk[1:] = np.diff(prep.time_s) > 1.5 * prep.dt_s
+    cb = np.concatenate(([0], np.cumsum(brk)))
+    clean = (bad[fs[1:]] - bad[fe[:-1]] == 0) & (cb[fs[1:] + 1] - cb[fe[:-1]] == 0)
+    ok = (gap_s <= max_time_s + 1e-9) & (angle <= max_angle_deg) & clean
+    for a, b in zip(fe[:-1][ok], fs[1:][ok], strict=True):
+        labels[a:b] = FIX
+    return labels
+
+
+def discard_short(
+    labels: np.ndarray, prep: Prepared, label: np.int8, min_s: float, to: np.int8 = UNDEF
+) -> np.ndarray:
+    """Relabel runs of ``label`` shorter than ``min_s`` as ``to`` (Olsen 2012: discard short
+    fixations, which become unclassified). Returns a new array."""
+    labels = labels.copy()
+    if min_s <= 0 or len(labels) == 0:
+        return labels
+    starts, ends, vals = label_runs(labels)
+    sel = vals == label
+    s, e = starts[sel], ends[sel]
+    dur = end_times(prep, e - 1) - prep.time_s[s]
+    for a, b in zip(s[dur < min_s - 1e-9], e[dur < min_s - 1e-9], strict=True):
+        labels[a:b] = to
+    return labels
+
+
+def split_at_breaks(
+    labels: np.ndarray, prep: Prepared
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal labels, also split where the timestamps pause (a break)."""
+    starts, ends, vals = label_runs(labels)
+    if len(labels) < 2:
+        return starts, ends, vals
+    brk = np.flatnonzero(np.diff(prep.time_s) > 1.5 * prep.dt_s) + 1
+    if len(brk) == 0:
+        return starts, ends, vals
+    cuts = np.union1d(np.concatenate((starts, [len(labels)])), brk)
+    starts2 = cuts[:-1]
+    ends2 = cuts[1:]
+    return starts2, ends2, labels[starts2]
+
+
+def fixation_table(labels: np.ndarray, prep: Prepared) -> Fixations:
+    """Fixations from per-sample labels: start/end s, centroid px and deg, dispersion deg.
+
+    Dispersion is Salvucci & Goldberg's (max x - min x) + (max y - min y), in degrees.
+    """
+    starts, ends, vals = split_at_breaks(labels, prep)
+    sel = vals == FIX
+    s, e = starts[sel], ends[sel]
+    if len(s) == 0:
+        return Fixations.empty()
+    from gazemap.geometry import px_to_deg
+
+    x = _run_means(prep.x_px, s, e)
+    y = _run_means(prep.y_px, s, e)
+    xd_hi = np.where(np.isnan(prep.x_deg), -np.inf, prep.x_deg)
+    xd_lo = np.where(np.isnan(prep.x_deg), np.inf, prep.x_deg)
+    yd_hi = np.where(np.isnan(prep.y_deg), -np.inf, prep.y_deg)
+    yd_lo = np.where(np.isnan(prep.y_deg), np.inf, prep.y_deg)
+    disp = (
+        run_reduce(np.maximum, xd_hi, s, e)
+        - run_reduce(np.minimum, xd_lo, s, e)
+        + run_reduce(np.maximum, yd_hi, s, e)
+        - run_reduce(np.minimum, yd_lo, s, e)
+    )
+    x_deg, y_deg = px_to_deg(x, y, prep.screen)
+    return Fixations(
+        start_s=prep.time_s[s] + prep.t0_s,
+        end_s=end_times(prep, e - 1) + prep.t0_s,
+        x_px=x,
+        y_px=y,
+        x_deg=x_deg,
+        y_deg=y_deg,
+        dispersion_deg=disp,
+    )
+
+
+def saccade_table(labels: np.ndarray, prep: Prepared) -> Saccades:
+    """Saccades from per-sample labels: start/end points px, amplitude deg, peak velocity."""
+    starts, ends, vals = split_at_breaks(labels, prep)
+    sel = vals == SAC
+    s, e = starts[sel], ends[sel]
+    if len(s) == 0:
+        return Saccades.empty()
+    a, b = s, e - 1
+    dot = np.clip(
+        prep.unit_x[a] * prep.unit_x[b]
+        + prep.unit_y[a] * prep.unit_y[b]
+        + prep.unit_z[a] * prep.unit_z[b],
+        -1.0,
+        1.0,
+    )
+    v = np.where(np.isnan(prep.velocity_deg_s), -np.inf, prep.velocity_deg_s)
+    peak = run_reduce(np.maximum, v, s, e)
+    peak = np.where(np.isinf(peak), np.nan, peak)
+    return Saccades(
+        start_s=prep.time_s[s] + prep.t0_s,
+        end_s=end_times(prep, b) + prep.t0_s,
+        start_x_px=prep.x_px[a],
+        start_y_px=prep.y_px[a],
+        end_x_px=prep.x_px[b],
+        end_y_px=prep.y_px[b],
+        amplitude_deg=np.degrees(np.arccos(dot)),
+        peak_velocity_deg_s=peak,
+    )
+
+
+def run_reduce(
+    ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """``ufunc.reduce`` of ``values[starts[k]:ends[k]]`` for every (non-empty) run k, vectorised."""
+    if len(starts) == 0:
+        return np.empty(0, dtype=values.dtype)
+    padded = np.concatenate((values, values[:1]))
+    idx = np.empty(2 * len(starts), dtype=np.int64)
+    idx[0::2] = starts
+    idx[1::2] = ends
+    return ufunc.reduceat(padded, idx)[0::2]

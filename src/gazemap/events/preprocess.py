@@ -1,0 +1,501 @@
+"""Preprocessing shared by every detector: checks, eye selection, gap fill, blinks, smoothing,
+and per-sample angular velocity and acceleration.
+
+The steps follow the Tobii I-VT filter (Olsen, A. 2012. *The Tobii I-VT fixation filter:
+algorithm description*. Tobii Technology): gap fill-in by linear interpolation of losses up to
+75 ms, eye selection ("average"), optional noise reduction, and a velocity computed over a
+window of 20 ms as the visual angle between the gaze directions at the window's first and last
+sample divided by the time between them. Visual angles are exact per sample (the 3-D angle
+between the two gaze vectors from an eye on the perpendicular through the screen centre), not
+one px-per-degree constant.
+
+Handling of awkward input (documented in docs/detection.md):
+
+- empty input: an empty result, no error;
+- non-finite, decreasing or duplicated timestamps: :class:`~gazemap.errors.InputError`;
+- a sample rate that changes part-way (median interval of the first and second half differ by
+  more than 20 %, or intervals shorter than half the median): ``InputError``;
+- pauses in the timestamps longer than 1.5 sample intervals: a break; no event spans a break
+  and no velocity is computed across it (the samples either side are kept);
+- coordinates more than ``offscreen_margin`` screen sizes outside the screen: treated as lost;
+- NaN runs: filled if no longer than ``max_gap_s``, otherwise labelled blink/loss.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from gazemap.errors import InputError
+from gazemap.types import GazeSamples, ScreenGeometry
+
+#: preprocessing parameters every detector accepts, with their defaults (Tobii I-VT preset)
+PREPROCESS_DEFAULTS: dict[str, float | int | str | bool] = {
+    "eye": "average",
+    "max_gap_s": 0.075,
+    "noise": "none",
+    "noise_window": 3,
+    "offscreen_margin": 0.5,
+    "blink_pupil_speed_mm_s": 20.0,
+    "blink_extend_s": 0.05,
+}
+
+_EYES = ("average", "left", "right", "binocular")
+_NOISE = ("none", "median", "savgol")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Preprocessed gaze, one entry per input sample (arrays of shape (n,)).
+
+    Attributes
+    ----------
+    time_s : sample times relative to the first sample, s (add ``t0_s`` for the clock).
+    x_px, y_px : gaze after eye selection, gap fill and smoothing; NaN where lost.
+    x_deg, y_deg : the same in degrees from the screen centre.
+    valid : bool, the sample has a usable position.
+    lost : bool, the sample was invalid in the input (before gap fill).
+    filled : bool, the sample was interpolated by gap fill.
+    blink : bool, the sample belongs to a blink / loss period (label 5).
+    seg_start, seg_end : int, first and last index of the sample's run of valid samples
+        without a time break (for windows that must not cross losses or pauses).
+    velocity_deg_s : angular speed, deg/s; NaN where not defined.
+    acceleration_deg_s2 : derivative of the speed, deg/s^2.
+    dt_s : nominal sample interval (median), s.
+    t0_s : time of the first sample on the input clock, s.
+    screen : the screen geometry used.
+    unit_x, unit_y, unit_z : unit gaze direction vectors (NaN where invalid).
+    """
+
+    time_s: np.ndarray
+    x_px: np.ndarray
+    y_px: np.ndarray
+    x_deg: np.ndarray
+    y_deg: np.ndarray
+    valid: np.ndarray
+    lost: np.ndarray
+    filled: np.ndarray
+    blink: np.ndarray
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    velocity_deg_s: np.ndarray
+    acceleration_deg_s2: np.ndarray
+    dt_s: float
+    t0_s: float
+    screen: ScreenGeometry
+    unit_x: np.ndarray
+    unit_y: np.ndarray
+    unit_z: np.ndarray
+
+    @property
+    def rate_hz(self) -> float:
+        return 1.0 / self.dt_s
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
+    """Validate timestamps and return the nominal sample interval (median), s.
+
+    Raises
+    ------
+    InputError
+        Non-finite, decreasing or duplicated timestamps, or a sample rate that changes.
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    if len(t) < 2:
+        if len(t) == 1 and not np.isfinite(t[0]):
+            raise InputError(
+                f"{name} must be finite, got {t[0]} at sample 0. Drop samples without a time."
+            )
+        return 0.0
+    bad = ~np.isfinite(t)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(
+            f"{name} must be finite, got {t[i]} at sample {i}. Drop samples without a timestamp."
+        )
+    d = np.diff(t)
+    if (d < 0).any():
+        i = int(np.argmax(d < 0))
+        raise InputError(
+            f"{name} must increase, but sample {i + 1} ({t[i + 1]:.6f} s) is earlier than sample {i} "
+            f"({t[i]:.6f} s). Sort the samples by time (gazemap recover sorts recorded files)."
+        )
+    if (d == 0).any():
+        i = int(np.argmax(d == 0))
+        raise InputError(
+            f"{name} has duplicated timestamps: samples {i} and {i + 1} are both at {t[i]:.6f} s. "
+            "Remove the duplicated samples before detection."
+        )
+    dt = float(np.median(d))
+    if len(d) >= 20:
+        half = len(d) // 2
+        a, b = float(np.median(d[:half])), float(np.median(d[half:]))
+        if abs(a - b) > 0.2 * min(a, b):
+            raise InputError(
+                f"{name}: the sample rate changes from {1 / a:.1f} Hz to {1 / b:.1f} Hz within one "
+                "recording. Split the recording where the rate changes, or resample it to one rate."
+            )
+    short = d < 0.5 * dt
+    if short.mean() > 0.01:
+        i = int(np.argmax(short))
+        raise InputError(
+            f"{name}: {int(short.sum())} sample intervals are shorter than half the median "
+            f"({dt * 1000:.3f} ms), e.g. after sample {i}: the sample rate is not constant. "
+            "Resample the recording to one rate before detection."
+        )
+    return dt
+
+
+def resolve_params(
+    defaults: dict[str, float | int | str | bool], params: dict[str, object], detector: str
+) -> dict[str, float | int | str | bool]:
+    """Merge user ``params`` over ``defaults``, coercing strings (from the CLI) to the default's
+    type. Unknown names raise InputError listing the valid ones."""
+    out = dict(defaults)
+    for key, value in params.items():
+        if key not in defaults:
+            raise InputError(
+                f"detector {detector!r} has no parameter {key!r}; valid parameters: "
+                f"{', '.join(sorted(defaults))}."
+            )
+        default = defaults[key]
+        try:
+            if isinstance(default, bool):
+                if isinstance(value, str):
+                    low = value.strip().lower()
+                    if low not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError(value)
+                    out[key] = low in ("true", "1", "yes")
+                else:
+                    out[key] = bool(value)
+            elif isinstance(default, int):
+                f = float(value)  # type: ignore[arg-type]
+                if f != int(f):
+                    raise ValueError(value)
+                out[key] = int(f)
+            elif isinstance(default, float):
+                out[key] = float(value)  # type: ignore[arg-type]
+                if not np.isfinite(out[key]):
+                    raise ValueError(value)
+            else:
+                out[key] = str(value)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"parameter {key!r} of detector {detector!r} must be a {type(default).__name__} "
+                f"(default {default!r}), got {value!r}."
+            ) from exc
+    for key, value in out.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise InputError(
+                f"parameter {key!r} of detector {detector!r} must be >= 0, got {value!r}."
+            )
+    if out.get("eye", "average") not in _EYES:
+        raise InputError(f"parameter 'eye' must be one of {', '.join(_EYES)}, got {out['eye']!r}.")
+    if out.get("noise", "none") not in _NOISE:
+        raise InputError(
+            f"parameter 'noise' must be one of {', '.join(_NOISE)}, got {out['noise']!r}."
+        )
+    return out
+
+
+# -- run helpers ---------------------------------------------------------------------------
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and (exclusive) end indices of the runs of True in a bool array."""
+    m = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
+    d = np.flatnonzero(m[1:] != m[:-1])
+    return d[0::2], d[1::2]
+
+
+def label_runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal values: (start, exclusive end, value) arrays."""
+    n = len(labels)
+    if n == 0:
+        e = np.empty(0, dtype=np.int64)
+        return e, e, np.empty(0, dtype=labels.dtype)
+    change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [n]))
+    return starts, ends, labels[starts]
+
+
+def _segments(ok: np.ndarray, brk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample first/last index of its run of ``ok`` samples not split by a break.
+
+    ``brk[i]`` True means a time break between samples i-1 and i."""
+    n = len(ok)
+    idx = np.arange(n)
+    first = ok & (np.concatenate(([True], ~ok[:-1])) | brk)
+    last = ok & (np.concatenate((~ok[1:], [True])) | np.concatenate((brk[1:], [True])))
+    seg_start = np.maximum.accumulate(np.where(first, idx, 0))
+    seg_end = np.minimum.accumulate(np.where(last, idx, n - 1)[::-1])[::-1]
+    return seg_start, seg_end
+
+
+# -- steps ---------------------------------------------------------------------------------
+
+
+def select_eye(gaze: GazeSamples, eye: str) -> tuple[np.ndarray, np.ndarray]:
+    """Gaze position used for detection, px.
+
+    ``binocular``: the ``x_px``/``y_px`` channels as recorded. ``average`` (Tobii's default):
+    the binocular channels, and where those are NaN the mean of the valid eyes, else the one
+    valid eye. ``left``/``right``: that eye's channels (InputError if absent).
+    """
+    x = np.array(gaze.x_px, dtype=np.float64)
+    y = np.array(gaze.y_px, dtype=np.float64)
+    if eye in ("left", "right"):
+        ex, ey = getattr(gaze, f"{eye}_x_px"), getattr(gaze, f"{eye}_y_px")
+        if ex is None or ey is None:
+            raise InputError(
+                f"eye={eye!r} needs the {eye}_x_px and {eye}_y_px channels, which this gaze lacks. "
+                "Use eye=average."
+            )
+        return np.array(ex, dtype=np.float64), np.array(ey, dtype=np.float64)
+    if eye == "average" and gaze.left_x_px is not None and gaze.right_x_px is not None:
+        miss = np.isnan(x) | np.isnan(y)
+        if miss.any():
+            lx, ly = gaze.left_x_px[miss], gaze.left_y_px[miss]  # type: ignore[index]
+            rx, ry = gaze.right_x_px[miss], gaze.right_y_px[miss]  # type: ignore[index]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # both eyes lost: stays NaN
+                x[miss] = np.nanmean(np.vstack([lx, rx]), axis=0)
+                y[miss] = np.nanmean(np.vstack([ly, ry]), axis=0)
+    return x, y
+
+
+def fill_gaps(
+    time_s: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    valid: np.ndarray,
+    max_gap_s: float,
+    dt_s: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linearly interpolate runs of invalid samples lasting at most ``max_gap_s``.
+
+    A run's length is (time of the next valid sample - time of the last valid one) - one
+    nominal interval, i.e. the time the tracker was blind. Runs at the start or end of the
+    recording are never filled (nothing to interpolate from).
+
+    Returns
+    -------
+    x, y : (n,) filled copies; filled : (n,) bool, samples that were interpolated.
+    """
+    x = x.copy()
+    y = y.copy()
+    filled = np.zeros(len(x), dtype=bool)
+    starts, ends = runs(~valid)
+    if len(starts) == 0 or max_gap_s <= 0:
+        return x, y, filled
+    inner = (starts > 0) & (ends < len(x))
+    starts, ends = starts[inner], ends[inner]
+    a, b = starts - 1, ends
+    blind_s = time_s[b] - time_s[a] - dt_s
+    ok = blind_s <= max_gap_s + 1e-9 * max(1.0, max_gap_s)
+    for s, e in zip(starts[ok], ends[ok], strict=True):
+        w = (time_s[s:e] - time_s[s - 1]) / (time_s[e] - time_s[s - 1])
+        x[s:e] = x[s - 1] + w * (x[e] - x[s - 1])
+        y[s:e] = y[s - 1] + w * (y[e] - y[s - 1])
+        filled[s:e] = True
+    return x, y, filled
+
+
+def detect_blinks(
+    time_s: np.ndarray,
+    lost: np.ndarray,
+    pupil_mm: np.ndarray | None,
+    pupil_speed_mm_s: float,
+    extend_s: float,
+) -> np.ndarray:
+    """Blink/loss samples: every remaining loss, widened by the pupil's eyelid artefact.
+
+    Around a loss, the eyelid first covers part of the pupil: the measured pupil shrinks or
+    grows fast and the gaze estimate jumps. Samples within ``extend_s`` of a loss whose pupil
+    changes faster than ``pupil_speed_mm_s`` (or whose pupil is NaN) join the blink.
+    Without a pupil channel the blink is the loss itself.
+    """
+    blink = lost.copy()
+    if pupil_mm is None or not blink.any() or extend_s <= 0:
+        return blink
+    p = np.asarray(pupil_mm, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        speed = np.abs(np.gradient(p, time_s)) if len(p) > 1 else np.zeros_like(p)
+        odd = ~(speed <= pupil_speed_mm_s)  # NaN counts as odd
+    starts, ends = runs(lost)
+    for s, e in zip(starts, ends, strict=True):
+        j = s
+        while j > 0 and odd[j - 1] and time_s[s] - time_s[j - 1] <= extend_s:
+            j -= 1
+        blink[j:s] = True
+        k = e
+        while k < len(p) and odd[k] and time_s[k] - time_s[e - 1] <= extend_s:
+            k += 1
+        blink[e:k] = True
+    return blink
+
+
+def smooth(
+    x: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray, method: str, window: int
+) -> np.ndarray:
+    """Noise reduction within runs of valid samples.
+
+    ``median``: moving median over ``window`` samples (Tobii's noise reduction, window 3).
+    ``savgol``: Savitzky-Golay, 2nd order, ``window`` samples. Samples closer than half a window
+    to a loss or the recording's ends keep their raw value (a window must not span a loss).
+    """
+    if method == "none" or window < 2 or len(x) == 0:
+        return x
+    from scipy import ndimage, signal
+
+    w = int(window) | 1  # odd
+    h = w // 2
+    filled = np.where(np.isnan(x), 0.0, x)
+    if method == "median":
+        out = ndimage.median_filter(filled, size=w, mode="nearest")
+    else:
+        if w < 3:
+            return x
+        out = signal.savgol_filter(filled, w, polyorder=min(2, w - 1), mode="nearest")
+    idx = np.arange(len(x))
+    edge = (idx - seg_start < h) | (seg_end - idx < h)
+    return np.where(edge | np.isnan(x), x, out)
+
+
+def unit_vectors(
+    x_px: np.ndarray, y_px: np.ndarray, screen: ScreenGeometry
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit gaze direction vectors (eye at the perpendicular through the screen centre)."""
+    ux = (x_px - screen.width_px / 2.0) * (screen.width_mm / screen.width_px)
+    uy = (y_px - screen.height_px / 2.0) * (screen.height_mm / screen.height_px)
+    d = float(screen.distance_mm)
+    inv = 1.0 / np.sqrt(ux * ux + uy * uy + d * d)
+    return ux * inv, uy * inv, d * inv
+
+
+def window_velocity(
+    time_s: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
+    uz: np.ndarray,
+    seg_start: np.ndarray,
+    seg_end: np.ndarray,
+    half: int,
+) -> np.ndarray:
+    """Angular speed, deg/s: angle between the gaze directions at samples i-half and i+half
+    divided by the time between them (Olsen 2012), the window clipped to the sample's run of
+    valid samples. NaN for isolated samples."""
+    n = len(time_s)
+    idx = np.arange(n)
+    lo = np.maximum(idx - half, seg_start)
+    hi = np.minimum(idx + half, seg_end)
+    dot = ux[lo] * ux[hi] + uy[lo] * uy[hi] + uz[lo] * uz[hi]
+    np.clip(dot, -1.0, 1.0, out=dot)
+    ang = np.degrees(np.arccos(dot))
+    span = time_s[hi] - time_s[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = ang / span
+    v[hi <= lo] = np.nan
+    return v
+
+
+def preprocess(
+    gaze: GazeSamples,
+    screen: ScreenGeometry,
+    params: dict[str, float | int | str | bool],
+    velocity_window_s: float,
+) -> Prepared:
+    """Run the shared preprocessing steps (see the module docstring) on ``gaze``.
+
+    Parameters
+    ----------
+    gaze : (n,) gaze samples in screen px.
+    screen : screen geometry for px -> deg.
+    params : resolved parameters containing the PREPROCESS_DEFAULTS keys.
+    velocity_window_s : length of the velocity window, s (Tobii: 0.020).
+    """
+    t = np.asarray(gaze.time_s, dtype=np.float64)
+    dt = check_times(t)
+    n = len(t)
+    x, y = select_eye(gaze, str(params["eye"]))
+    margin = float(params["offscreen_margin"])
+    with np.errstate(invalid="ignore"):
+        far = (
+            (x < -margin * screen.width_px)
+            | (x > (1 + margin) * screen.width_px)
+            | (y < -margin * screen.height_px)
+            | (y > (1 + margin) * screen.height_px)
+        )
+    lost = np.isnan(x) | np.isnan(y) | far
+    x[lost] = np.nan
+    y[lost] = np.nan
+    if n < 2:
+        dt = dt or 1.0
+    tr = t - t[0] if n else t  # relative times: results do not depend on the clock's origin
+    brk = np.zeros(n, dtype=bool)
+    if n > 1:
+        brk[1:] = np.diff(tr) > 1.5 * dt
+    x, y, filled = fill_gaps(tr, x, y, ~lost, float(params["max_gap_s"]), dt)
+    valid = ~np.isnan(x)
+    pupil = None
+    if gaze.left_pupil_mm is not None or gaze.right_pupil_mm is not None:
+        cols = [p for p in (gaze.left_pupil_mm, gaze.right_pupil_mm) if p is not None]
+        stack = np.vstack(cols)
+        if n and np.isfinite(stack).any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no pupil
+                pupil = np.nanmean(stack, axis=0)
+    blink = detect_blinks(
+        tr, ~valid, pupil, float(params["blink_pupil_speed_mm_s"]), float(params["blink_extend_s"])
+    )
+    valid &= ~blink
+    x[~valid] = np.nan
+    y[~valid] = np.nan
+    seg_start, seg_end = _segments(valid, brk)
+    x = smooth(x, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
+    y = smooth(y, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
+    ux, uy, uz = unit_vectors(x, y, screen)
+    half = max(1, int(round(velocity_window_s / dt / 2.0)))
+    vel = window_velocity(tr, ux, uy, uz, seg_start, seg_end, half)
+    if n > 1:
+        with np.errstate(invalid="ignore"):
+            acc = np.gradient(vel, tr)
+    else:
+        acc = np.full(n, np.nan)
+    d = float(screen.distance_mm)
+    x_deg = np.degrees(
+        np.arctan2((x - screen.width_px / 2.0) * (screen.width_mm / screen.width_px), d)
+    )
+    y_deg = np.degrees(
+        np.arctan2((y - screen.height_px / 2.0) * (screen.height_mm / screen.height_px), d)
+    )
+    return Prepared(
+        time_s=tr,
+        x_px=x,
+        y_px=y,
+        x_deg=x_deg,
+        y_deg=y_deg,
+        valid=valid,
+        lost=lost,
+        filled=filled,
+        blink=blink,
+        seg_start=seg_start,
+        seg_end=seg_end,
+        velocity_deg_s=vel,
+        acceleration_deg_s2=acc,
+        dt_s=dt,
+        t0_s=float(t[0]) if n else 0.0,
+        screen=screen,
+        unit_x=ux,
+        unit_y=uy,
+        unit_z=uz,
+    )

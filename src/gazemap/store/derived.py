@@ -1,0 +1,200 @@
+"""Detection results cached in session files under ``/derived/<detector>/``.
+
+Layout of ``/derived/<detector>/`` (docs/detection.md):
+
+- ``labels``: (n,) int8, one :class:`gazemap.types.Label` per sample of ``/streams/gaze``;
+- ``fixations``: compound dataset, one row per fixation, fields named as
+  :class:`gazemap.types.Fixations` (``start_s, end_s, x_px, y_px, x_deg, y_deg, dispersion_deg``);
+- ``saccades``: compound dataset, fields as :class:`gazemap.types.Saccades`;
+- attributes: ``detector``, every parameter by name, ``params_json`` (all parameters),
+  ``params_hash`` (sha256 of detector + parameters + gazemap version, 16 hex digits),
+  ``software_version``, ``created_utc``, ``n_samples``, ``gaze_stream``.
+
+:func:`detect_session` re-uses the stored result when the hash and the sample count match,
+so re-running with the same parameters is a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from gazemap import __version__
+from gazemap.errors import SessionFileError
+from gazemap.store.reader import Session
+from gazemap.types import DetectionResult, Fixations, Saccades
+
+DERIVED = "derived"
+GAZE_STREAM = "gaze"
+
+Params = dict[str, float | int | str | bool]
+
+
+def params_hash(detector: str, params: Params, version: str = __version__) -> str:
+    """Stable 16-hex-digit hash of the detector name, its full parameters and the version."""
+    blob = json.dumps(
+        {
+            "detector": detector,
+            "params": {k: params[k] for k in sorted(params)},
+            "version": version,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def full_params(detector: str, params: dict[str, object] | None) -> Params:
+    """``params`` over the detector's defaults, checked and converted (InputError if bad)."""
+    from gazemap.events import detector_defaults
+    from gazemap.events.preprocess import resolve_params
+
+    return resolve_params(detector_defaults(detector), dict(params or {}), detector)
+
+
+def _table_to_compound(table: Fixations | Saccades) -> np.ndarray:
+    names = [f.name for f in fields(table)]
+    arr = np.zeros(len(table), dtype=[(n, np.float64) for n in names])
+    for n in names:
+        arr[n] = getattr(table, n)
+    return arr
+
+
+def write_detection(
+    target: str | os.PathLike[str] | h5py.File | Session,
+    result: DetectionResult,
+    gaze_stream: str = GAZE_STREAM,
+) -> None:
+    """Write ``result`` to ``/derived/<detector>/`` of a session file, replacing an old one.
+
+    Parameters
+    ----------
+    target : session file path, an h5py.File open for writing, or a Session opened "r+".
+    result : the detection to store (labels must have one entry per gaze sample).
+    """
+    if isinstance(target, Session):
+        _write(target.h5, result, gaze_stream)
+    elif isinstance(target, h5py.File):
+        _write(target, result, gaze_stream)
+    else:
+        with Session(target, "r+") as s:
+            _write(s.h5, result, gaze_stream)
+
+
+def _write(f: h5py.File, result: DetectionResult, gaze_stream: str) -> None:
+    if f.file.mode != "r+":
+        raise SessionFileError(
+            f"{f.filename}: opened read-only; open it with mode 'r+' to write /derived."
+        )
+    root = f.require_group(DERIVED)
+    if result.detector in root:
+        del root[result.detector]
+    g = root.create_group(result.detector)
+    g.create_dataset(
+        "labels", data=np.asarray(result.labels, dtype=np.int8), compression="gzip", shuffle=True
+    )
+    g.create_dataset("fixations", data=_table_to_compound(result.fixations))
+    g.create_dataset("saccades", data=_table_to_compound(result.saccades))
+    g.attrs["detector"] = result.detector
+    for k, v in result.params.items():
+        g.attrs[k] = v
+    g.attrs["params_json"] = json.dumps(result.params, sort_keys=True)
+    g.attrs["params_hash"] = params_hash(result.detector, result.params)
+    g.attrs["software_version"] = __version__
+    g.attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    g.attrs["n_samples"] = len(result.labels)
+    g.attrs["gaze_stream"] = gaze_stream
+    f.flush()
+
+
+def _n_gaze(f: h5py.File, gaze_stream: str) -> int:
+    try:
+        return int(f["streams"][gaze_stream]["time_s"].shape[0])
+    except KeyError:
+        return -1
+
+
+def read_detection(
+    session: Session,
+    detector: str,
+    params: dict[str, object] | None = None,
+    gaze_stream: str = GAZE_STREAM,
+) -> DetectionResult | None:
+    """The stored detection of ``detector`` if it was made with these parameters (after
+    defaults) by this gazemap version on the current gaze samples, else None."""
+    full = full_params(detector, params)
+    g = session.h5.get(f"{DERIVED}/{detector}")
+    if g is None:
+        return None
+    if str(g.attrs.get("params_hash", "")) != params_hash(detector, full):
+        return None
+    if int(g.attrs.get("n_samples", -2)) != _n_gaze(session.h5, gaze_stream):
+        return None
+    try:
+        fx = g["fixations"][()]
+        sc = g["saccades"][()]
+        fix = Fixations(**{f.name: fx[f.name] for f in fields(Fixations)})
+        sac = Saccades(**{f.name: sc[f.name] for f in fields(Saccades)})
+        labels = g["labels"][()].astype(np.int8)
+    except (KeyError, ValueError) as exc:
+        raise SessionFileError(
+            f"{session.path}: /derived/{detector} is damaged ({exc}); re-run "
+            f"`gazemap detect {session.path} --detector {detector}` to rewrite it."
+        ) from exc
+    return DetectionResult(
+        labels=labels, fixations=fix, saccades=sac, detector=detector, params=full
+    )
+
+
+def detect_session_cached(
+    path: str | os.PathLike[str],
+    detector: str | None = None,
+    params: dict[str, object] | None = None,
+    write: bool = True,
+) -> tuple[DetectionResult, bool]:
+    """Like :func:`detect_session`; also says whether the stored result was re-used."""
+    from gazemap.events import DEFAULT_DETECTOR, detect
+
+    name = detector or DEFAULT_DETECTOR
+    with Session(path) as s:
+        cached = read_detection(s, name, params)
+        if cached is not None:
+            return cached, True
+        gaze = s.gaze(GAZE_STREAM)
+        screen = s.screen
+    result = detect(gaze, screen, name, **dict(params or {}))
+    if write:
+        try:
+            write_detection(Path(path), result)
+        except OSError as exc:
+            raise SessionFileError(
+                f"{path}: cannot write /derived/{name} ({exc}). Check that the file is writable "
+                "and not open for recording."
+            ) from exc
+    return result, False
+
+
+def detect_session(
+    path: str | os.PathLike[str],
+    detector: str | None = None,
+    params: dict[str, object] | None = None,
+    write: bool = True,
+) -> DetectionResult:
+    """Detect events in a session file's gaze, re-using ``/derived/<detector>`` when it was made
+    with the same parameters (a no-op), else detecting and (``write``) storing the result.
+
+    Parameters
+    ----------
+    path : session file.
+    detector : detector name (default: gazemap.events.DEFAULT_DETECTOR).
+    params : parameter overrides (defaults are filled in).
+    write : store a fresh result in the file.
+    """
+    return detect_session_cached(path, detector, params, write)[0]
