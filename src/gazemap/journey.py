@@ -1,0 +1,1232 @@
+"""From a session's markers and fixations to touchpoints, AOI metrics and friction evidence.
+
+Pure functions over arrays and protocol objects (no I/O):
+
+- :func:`segment_touchpoints` cuts a session into touchpoint visits using its markers
+  (``touchpoint/<id>/start``, ``touchpoint/<id>/end``, ``screen/<id>``, ``click/<aoi>``).
+  Every marker problem (missing start or end, duplicates, overlaps, unknown ids, markers out
+  of time order) is reported as a sentence; nothing is silently dropped or guessed.
+- :func:`map_to_page` maps fixation centroids from screen px to page px with the Scroll
+  stream, by the scroll offset at each fixation's midpoint, and flags fixations during which
+  the offset moved by more than ``max_scroll_px`` (they are not assigned to any AOI).
+- :func:`session_tables` builds the rows of metrics.csv, touchpoints.csv and fixations.csv
+  for one session (docs/outputs.md).
+- :func:`friction_evidence` applies the friction rules of docs/friction-rules.md to the rows
+  of all sessions and returns evidence records; :func:`evidence_document` and
+  :func:`journey_summary` build evidence.json and journey.json.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gazemap.aoi import OUTSIDE_ID, aoi_metrics, compile_aois, hit_matrix, touchpoint_metrics
+from gazemap.errors import InputError
+from gazemap.protocol import FrictionThresholds, Protocol, Screen, Touchpoint
+from gazemap.types import Fixations, Markers, ScreenGeometry, ScrollSamples
+
+#: default: a fixation during which the page moved more than this (px) is not mapped to AOIs
+MAX_SCROLL_PX = 20.0
+
+SEVERITIES = ("low", "medium", "high")
+
+
+# --------------------------------------------------------------------------------------
+# Touchpoint segmentation
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ScreenVisit:
+    """A screen shown within a touchpoint visit, [start_s, end_s). ``screen_id`` None: unknown."""
+
+    screen_id: str | None
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointVisit:
+    """One participant's visit of a touchpoint, [start_s, end_s) on the LSL clock."""
+
+    touchpoint_id: str
+    start_s: float
+    end_s: float
+    screens: tuple[ScreenVisit, ...]
+    clicks: tuple[tuple[float, str], ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class Segmentation:
+    """Touchpoint visits in time order and the marker problems found (sentences)."""
+
+    visits: tuple[TouchpointVisit, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass
+class _Open:
+    tp: Touchpoint
+    start_s: float
+    screen_id: str | None
+    screen_start_s: float
+    screens: list[ScreenVisit] = field(default_factory=list)
+    clicks: list[tuple[float, str]] = field(default_factory=list)
+
+
+def _t(v: float) -> str:
+    return f"t={v:.3f} s"
+
+
+def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
+    """Cut a session into touchpoint visits from its markers.
+
+    Parameters
+    ----------
+    markers : the session's marker stream (times in s, string values).
+    protocol : the study protocol naming the touchpoints and screens.
+
+    Returns
+    -------
+    Segmentation. Rules (each departure is reported in ``problems``):
+
+    - a visit is ``touchpoint/<id>/start`` ... ``touchpoint/<id>/end`` of the same id;
+      visits must not overlap; a start while another touchpoint is open, a second start of
+      the open touchpoint, an end without a start, and a start never ended are reported and
+      ignored (no end is guessed);
+    - a touchpoint visited again is reported; its first visit is used;
+    - ``screen/<id>`` switches the screen within the open touchpoint; before a touchpoint's
+      start it sets the screen the touchpoint starts on; a screen of another touchpoint or an
+      unknown screen is reported and ignored. A touchpoint with one screen needs no screen
+      marker; with several, time before its first screen marker has no screen (reported);
+    - ``click/<aoi>`` inside a visit counts as a click (an AOI the touchpoint does not have is
+      reported but counted); outside a visit it is reported and ignored;
+    - touchpoints of the protocol with no visit are reported; other (free-text) markers are
+      ignored.
+    """
+    problems: list[str] = []
+    times = np.asarray(markers.time_s, dtype=np.float64)
+    values = [str(v) for v in markers.value]
+    order = np.argsort(times, kind="stable")
+    if len(times) > 1 and np.any(np.diff(times) < 0):
+        i = int(np.argmax(np.diff(times) < 0)) + 1
+        problems.append(
+            f"markers are not in time order (marker {i} {values[i]!r} at {_t(times[i])} comes "
+            f"after one at {_t(times[i - 1])}); they were sorted by time"
+        )
+    tps = {tp.id: tp for tp in protocol.touchpoints}
+    screen_owner: dict[str, str] = {}
+    for tp in protocol.touchpoints:
+        for sc in tp.screens:
+            screen_owner.setdefault(sc.id, tp.id)
+    visits: list[TouchpointVisit] = []
+    done: dict[str, TouchpointVisit] = {}
+    cur: _Open | None = None
+    ignored_repeat: str | None = None
+    pending_screen: tuple[str, float] | None = None
+
+    def close_screen(o: _Open, t: float) -> None:
+        if t > o.screen_start_s or o.screen_id is not None:
+            o.screens.append(ScreenVisit(o.screen_id, o.screen_start_s, t))
+
+    for k in order:
+        t = float(times[k])
+        v = values[k]
+        parts = v.split("/")
+        head = parts[0]
+        if head == "touchpoint":
+            if len(parts) != 3 or parts[2] not in ("start", "end") or not parts[1]:
+                problems.append(
+                    f"malformed marker {v!r} at {_t(t)}: expected touchpoint/<id>/start or "
+                    "touchpoint/<id>/end; ignored"
+                )
+                continue
+            tp_id, what = parts[1], parts[2]
+            if tp_id not in tps:
+                problems.append(
+                    f"marker {v!r} at {_t(t)} names unknown touchpoint {tp_id!r} (protocol "
+                    f"{protocol.id!r} has: {', '.join(tps)}); ignored"
+                )
+                continue
+            if what == "start":
+                if cur is not None:
+                    if cur.tp.id == tp_id:
+                        problems.append(
+                            f"duplicate start of touchpoint {tp_id!r} at {_t(t)} (already started "
+                            f"at {_t(cur.start_s)}); the later start is ignored"
+                        )
+                    else:
+                        problems.append(
+                            f"touchpoint {tp_id!r} started at {_t(t)} while {cur.tp.id!r} (started "
+                            f"at {_t(cur.start_s)}) was still open; touchpoints must not overlap, "
+                            f"so this start is ignored"
+                        )
+                    continue
+                if ignored_repeat is not None:
+                    # a repeated visit never ended and another touchpoint starts: end the skip
+                    ignored_repeat = None
+                if tp_id in done:
+                    prev = done[tp_id]
+                    problems.append(
+                        f"touchpoint {tp_id!r} started again at {_t(t)} (already visited "
+                        f"{_t(prev.start_s)}-{prev.end_s:.3f} s); the first visit is used and "
+                        "this one is ignored"
+                    )
+                    ignored_repeat = tp_id
+                    continue
+                tp = tps[tp_id]
+                screen_id: str | None = None
+                if pending_screen is not None and screen_owner.get(pending_screen[0]) == tp_id:
+                    screen_id = pending_screen[0]
+                elif len(tp.screens) == 1:
+                    screen_id = tp.screens[0].id
+                pending_screen = None
+                cur = _Open(tp, t, screen_id, t)
+            else:  # end
+                if cur is not None and cur.tp.id == tp_id:
+                    close_screen(cur, t)
+                    if t <= cur.start_s:
+                        problems.append(
+                            f"touchpoint {tp_id!r} ends at {_t(t)}, when it starts: zero "
+                            "duration; ignored"
+                        )
+                    else:
+                        screens = tuple(s for s in cur.screens if s.end_s > s.start_s)
+                        if any(s.screen_id is None for s in screens):
+                            gap = next(s for s in screens if s.screen_id is None)
+                            problems.append(
+                                f"touchpoint {tp_id!r} has several screens but no screen/<id> "
+                                f"marker for {_t(gap.start_s)}-{gap.end_s:.3f} s; fixations "
+                                "then are not mapped to AOIs"
+                            )
+                        visit = TouchpointVisit(tp_id, cur.start_s, t, screens, tuple(cur.clicks))
+                        visits.append(visit)
+                        done[tp_id] = visit
+                    cur = None
+                elif ignored_repeat == tp_id:
+                    ignored_repeat = None
+                else:
+                    problems.append(
+                        f"end of touchpoint {tp_id!r} at {_t(t)} without a matching start; ignored"
+                    )
+        elif head == "screen":
+            sc_id = v[len("screen/") :]
+            if len(parts) < 2 or not sc_id:
+                problems.append(f"malformed marker {v!r} at {_t(t)}: expected screen/<id>; ignored")
+                continue
+            if sc_id not in screen_owner:
+                problems.append(f"marker {v!r} at {_t(t)} names unknown screen {sc_id!r}; ignored")
+                continue
+            if cur is None:
+                pending_screen = (sc_id, t)
+                continue
+            if sc_id not in {s.id for s in cur.tp.screens}:
+                problems.append(
+                    f"screen {sc_id!r} at {_t(t)} belongs to touchpoint "
+                    f"{screen_owner[sc_id]!r}, not to the open touchpoint {cur.tp.id!r}; ignored"
+                )
+                continue
+            if sc_id != cur.screen_id:
+                close_screen(cur, t)
+                cur.screen_id = sc_id
+                cur.screen_start_s = t
+        elif head == "click":
+            aoi_id = v[len("click/") :]
+            if cur is None:
+                if ignored_repeat is None:
+                    problems.append(f"click {aoi_id!r} at {_t(t)} outside any touchpoint; ignored")
+                continue
+            known = {a.id for sc in cur.tp.screens for a in sc.aois}
+            if aoi_id not in known:
+                problems.append(
+                    f"click on {aoi_id!r} at {_t(t)} names no AOI of touchpoint {cur.tp.id!r}; "
+                    "counted as a click"
+                )
+            cur.clicks.append((t, aoi_id))
+    if cur is not None:
+        problems.append(
+            f"touchpoint {cur.tp.id!r} started at {_t(cur.start_s)} but never ended (no "
+            f"touchpoint/{cur.tp.id}/end marker); ignored"
+        )
+    for tp_id in tps:
+        if tp_id not in done and (cur is None or cur.tp.id != tp_id):
+            problems.append(f"no visit of touchpoint {tp_id!r} in this session")
+    return Segmentation(tuple(visits), tuple(problems))
+
+
+# --------------------------------------------------------------------------------------
+# Screen -> page mapping
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PageMapping:
+    """Fixation centroids in page px and viewport px, and which were mapped.
+
+    ``page_*``: page px (for AOIs that scroll with the page); ``view_*``: viewport px (for
+    ``fixed`` AOIs). ``scroll_moved_px``: how far the page moved during each fixation.
+    ``mapped``: False for fixations during which the page moved more than the tolerance.
+    """
+
+    page_x_px: np.ndarray
+    page_y_px: np.ndarray
+    view_x_px: np.ndarray
+    view_y_px: np.ndarray
+    scroll_moved_px: np.ndarray
+    mapped: np.ndarray
+
+
+def map_to_page(
+    start_s: np.ndarray,
+    end_s: np.ndarray,
+    x_px: np.ndarray,
+    y_px: np.ndarray,
+    scroll: ScrollSamples | None,
+    *,
+    max_scroll_px: float = MAX_SCROLL_PX,
+    viewport_x_px: float = 0.0,
+    viewport_y_px: float = 0.0,
+) -> PageMapping:
+    """Map fixations from screen px to page px with the Scroll stream.
+
+    Parameters
+    ----------
+    start_s, end_s : (N,) fixation start/end, s.
+    x_px, y_px : (N,) fixation centroids, screen px.
+    scroll : the session's Scroll stream (sample-and-hold), or None when the page never
+        scrolled (then the viewport is at ``viewport_x_px``, ``viewport_y_px``).
+    max_scroll_px : a fixation during which the scroll offset (or viewport position) moved by
+        more than this, along either axis, is flagged ``mapped=False``.
+
+    Returns
+    -------
+    PageMapping. Each fixation is mapped with the offset in effect at its midpoint
+    (page = screen - viewport + scroll). The eyes follow content while it scrolls, so a
+    "fixation" during a scroll has no single page position: such fixations keep their
+    midpoint mapping for plots but are excluded from AOI hits and the outside category.
+    """
+    start = np.asarray(start_s, dtype=np.float64)
+    end = np.asarray(end_s, dtype=np.float64)
+    x = np.asarray(x_px, dtype=np.float64)
+    y = np.asarray(y_px, dtype=np.float64)
+    n = len(start)
+    if scroll is None or len(scroll) == 0:
+        vx = x - viewport_x_px
+        vy = y - viewport_y_px
+        return PageMapping(vx, vy, vx.copy(), vy.copy(), np.zeros(n), np.ones(n, dtype=bool))
+    st = np.asarray(scroll.time_s, dtype=np.float64)
+    if np.any(np.diff(st) < 0):
+        raise InputError(
+            "scroll.time_s must be non-decreasing; sort the Scroll stream by time "
+            "(gazemap recover does so for recorded files)."
+        )
+    ox = np.asarray(scroll.scroll_x_px) - np.asarray(scroll.viewport_x_px)
+    oy = np.asarray(scroll.scroll_y_px) - np.asarray(scroll.viewport_y_px)
+    mid = (start + end) / 2.0
+    last = len(st) - 1
+    im = np.clip(np.searchsorted(st, mid, side="right") - 1, 0, last)
+    i0 = np.clip(np.searchsorted(st, start, side="right") - 1, 0, last)
+    i1 = np.clip(np.searchsorted(st, end, side="right") - 1, 0, last)
+    if n:
+        # range of the offsets in effect during [start, end]: samples i0..i1 inclusive
+        idx = np.column_stack([i0, i1 + 1]).ravel()
+        pad = lambda a, fill: np.append(a, fill)  # noqa: E731 - sentinel so i1+1 is valid
+        rx = (
+            np.maximum.reduceat(pad(ox, -np.inf), idx)[::2]
+            - np.minimum.reduceat(pad(ox, np.inf), idx)[::2]
+        )
+        ry = (
+            np.maximum.reduceat(pad(oy, -np.inf), idx)[::2]
+            - np.minimum.reduceat(pad(oy, np.inf), idx)[::2]
+        )
+        moved = np.maximum(rx, ry)
+    else:
+        moved = np.zeros(0)
+    sx = np.asarray(scroll.scroll_x_px)[im]
+    sy = np.asarray(scroll.scroll_y_px)[im]
+    vx = x - np.asarray(scroll.viewport_x_px)[im]
+    vy = y - np.asarray(scroll.viewport_y_px)[im]
+    return PageMapping(vx + sx, vy + sy, vx, vy, moved, moved <= max_scroll_px)
+
+
+# --------------------------------------------------------------------------------------
+# Per-session tables
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TouchpointQuality:
+    """Data quality of one touchpoint visit (from gazemap.quality)."""
+
+    data_loss: float
+    precision_rms_deg: float
+
+
+@dataclass
+class SessionTables:
+    """Rows of one session for metrics.csv, touchpoints.csv and fixations.csv.
+
+    Rows are dicts keyed by the column names of docs/outputs.md; keys starting with ``_``
+    are internal (example timestamps for evidence) and are not exported.
+    """
+
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    touchpoints: list[dict[str, Any]] = field(default_factory=list)
+    fixations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _nan_to_none(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def session_tables(
+    fixations: Fixations,
+    segmentation: Segmentation,
+    scroll: ScrollSamples | None,
+    screen: ScreenGeometry,
+    protocol: Protocol,
+    *,
+    participant: str,
+    session_id: str,
+    detector: str,
+    quality: Mapping[str, TouchpointQuality] | None = None,
+    max_scroll_px: float = MAX_SCROLL_PX,
+) -> SessionTables:
+    """Metrics rows of one session (docs/outputs.md), per participant x touchpoint x AOI.
+
+    Parameters
+    ----------
+    fixations : the session's fixations (screen px, any order).
+    segmentation : from :func:`segment_touchpoints`.
+    scroll : the Scroll stream or None.
+    screen : the session's screen geometry (for the scanpath length in degrees).
+    protocol : the study protocol.
+    participant, session_id, detector : copied into every row.
+    quality : data quality per touchpoint id; missing -> NaN and quality_ok False.
+    max_scroll_px : see :func:`map_to_page`.
+
+    Notes
+    -----
+    A fixation belongs to a touchpoint visit (and to the screen shown then) when its midpoint
+    lies in [start, end) of the visit; its start and end are clipped to the visit, so dwell
+    never exceeds the time on the touchpoint.
+    """
+    th = protocol.thresholds
+    quality = quality or {}
+    out = SessionTables()
+    order = np.argsort(fixations.start_s, kind="stable")
+    f_start = np.asarray(fixations.start_s)[order]
+    f_end = np.asarray(fixations.end_s)[order]
+    f_x = np.asarray(fixations.x_px)[order]
+    f_y = np.asarray(fixations.y_px)[order]
+    mid = (f_start + f_end) / 2.0
+    for visit in segmentation.visits:
+        tp = protocol.touchpoint(visit.touchpoint_id)
+        stage = protocol.stage_of(tp.id)
+        sel = np.flatnonzero((mid >= visit.start_s) & (mid < visit.end_s))
+        s = np.clip(f_start[sel], visit.start_s, visit.end_s)
+        e = np.clip(f_end[sel], visit.start_s, visit.end_s)
+        x, y = f_x[sel], f_y[sel]
+        n = len(sel)
+        # screen of each fixation
+        screen_idx = np.full(n, -1)
+        tp_screens: list[Screen] = list(tp.screens)
+        sc_pos = {sc.id: i for i, sc in enumerate(tp_screens)}
+        for sv in visit.screens:
+            if sv.screen_id is None:
+                continue
+            m = (mid[sel] >= sv.start_s) & (mid[sel] < sv.end_s)
+            screen_idx[m] = sc_pos[sv.screen_id]
+        page_x = np.full(n, np.nan)
+        page_y = np.full(n, np.nan)
+        mapped = np.zeros(n, dtype=bool)
+        # columns: every AOI of every screen, then one outside column per screen
+        columns: list[tuple[Screen, str | None]] = [
+            (sc, a.id) for sc in tp_screens for a in sc.aois
+        ] + [(sc, None) for sc in tp_screens]
+        hits = np.zeros((n, len(columns)), dtype=bool)
+        col0 = 0
+        n_aois_total = sum(len(sc.aois) for sc in tp_screens)
+        aoi_ids_per_fix: list[list[str]] = [[] for _ in range(n)]
+        for si, sc in enumerate(tp_screens):
+            rows = np.flatnonzero(screen_idx == si)
+            m_aoi = len(sc.aois)
+            if len(rows):
+                pm = map_to_page(
+                    s[rows],
+                    e[rows],
+                    x[rows],
+                    y[rows],
+                    scroll,
+                    max_scroll_px=max_scroll_px,
+                    viewport_x_px=float(getattr(sc, "viewport_x_px", 0) or 0),
+                    viewport_y_px=float(getattr(sc, "viewport_y_px", 0) or 0),
+                )
+                page_x[rows], page_y[rows] = pm.page_x_px, pm.page_y_px
+                mapped[rows] = pm.mapped
+                if m_aoi:
+                    h = hit_matrix(
+                        pm.page_x_px,
+                        pm.page_y_px,
+                        compile_aois(sc.aois),
+                        pm.view_x_px,
+                        pm.view_y_px,
+                    )
+                    h &= np.asarray(pm.mapped, dtype=bool)[:, None]
+                    hits[np.ix_(rows, np.arange(col0, col0 + m_aoi))] = h
+                    any_hit = np.asarray(h.any(axis=1), dtype=bool)
+                    for r_local, r in enumerate(rows):
+                        if any_hit[r_local]:
+                            aoi_ids_per_fix[r] = [sc.aois[j].id for j in np.flatnonzero(h[r_local])]
+                else:
+                    any_hit = np.zeros(len(rows), dtype=bool)
+                hits[rows, n_aois_total + si] = ~any_hit & pm.mapped
+            col0 += m_aoi
+        am = aoi_metrics(s, e, hits, visit.start_s)
+        for c, (sc, aoi_id) in enumerate(columns):
+            if aoi_id is None:
+                name, role, out_id = "outside every AOI", "", OUTSIDE_ID
+            else:
+                a = next(a for a in sc.aois if a.id == aoi_id)
+                name, role, out_id = a.name, a.role, a.id
+
+            def at(idx_arr: np.ndarray, c: int = c, s: np.ndarray = s) -> float | None:
+                i = int(idx_arr[c])
+                return float(s[i]) if i >= 0 else None
+
+            fixated = bool(am.fixated[c])
+            out.metrics.append(
+                {
+                    "participant": participant,
+                    "session_id": session_id,
+                    "stage_id": stage.id,
+                    "touchpoint_id": tp.id,
+                    "screen_id": sc.id,
+                    "aoi_id": out_id,
+                    "aoi_name": name,
+                    "aoi_role": role,
+                    "ttff_s": _nan_to_none(float(am.ttff_s[c])),
+                    "first_fixation_duration_s": _nan_to_none(
+                        float(am.first_fixation_duration_s[c])
+                    ),
+                    "fixations_before_first": int(am.fixations_before_first[c])
+                    if fixated
+                    else None,
+                    "dwell_s": float(am.dwell_s[c]),
+                    "fixation_count": int(am.fixation_count[c]),
+                    "visit_count": int(am.visit_count[c]),
+                    "revisits": int(am.revisits[c]),
+                    "fixated": fixated,
+                    "detector": detector,
+                    "_touchpoint_start_s": visit.start_s,
+                    "_first_time_s": at(am.first_index),
+                    "_longest_time_s": at(am.longest_index),
+                    "_revisit_time_s": at(am.revisit_index),
+                    "_mean_fixation_duration_ms": _nan_to_none(
+                        float(am.mean_fixation_duration_s[c]) * 1000.0
+                    ),
+                }
+            )
+        tm = touchpoint_metrics(visit.start_s, visit.end_s, s, e, x, y, screen)
+        q = quality.get(tp.id)
+        data_loss = q.data_loss if q else float("nan")
+        prec = q.precision_rms_deg if q else float("nan")
+        quality_ok = bool(
+            q is not None
+            and data_loss <= th.data_loss_max
+            and (math.isnan(prec) or prec <= th.precision_rms_max_deg)
+        )
+        out.touchpoints.append(
+            {
+                "participant": participant,
+                "session_id": session_id,
+                "stage_id": stage.id,
+                "touchpoint_id": tp.id,
+                "start_s": visit.start_s,
+                "end_s": visit.end_s,
+                "time_on_touchpoint_s": tm.time_on_touchpoint_s,
+                "fixation_count": tm.fixation_count,
+                "mean_fixation_duration_ms": _nan_to_none(tm.mean_fixation_duration_ms),
+                "scanpath_length_deg": tm.scanpath_length_deg,
+                "data_loss": _nan_to_none(data_loss),
+                "precision_rms_deg": _nan_to_none(prec),
+                "quality_ok": quality_ok,
+                "clicks": len(visit.clicks),
+                "detector": detector,
+                "_fixation_dwell_s": float(np.sum(e - s)),
+                "_first_screen_id": tp_screens[0].id if tp_screens else None,
+            }
+        )
+        for i in range(n):
+            si = int(screen_idx[i])
+            out.fixations.append(
+                {
+                    "participant": participant,
+                    "session_id": session_id,
+                    "touchpoint_id": tp.id,
+                    "screen_id": tp_screens[si].id if si >= 0 else "",
+                    "index": i,
+                    "start_s": float(s[i]),
+                    "t_rel_s": float(s[i] - visit.start_s),
+                    "duration_s": float(e[i] - s[i]),
+                    "x_px": float(x[i]),
+                    "y_px": float(y[i]),
+                    "page_x_px": _nan_to_none(float(page_x[i])),
+                    "page_y_px": _nan_to_none(float(page_y[i])),
+                    "aoi_ids": aoi_ids_per_fix[i],
+                    "mapped": bool(mapped[i]),
+                }
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Summaries across participants
+# --------------------------------------------------------------------------------------
+def summarize(values: Iterable[float | None]) -> dict[str, Any]:
+    """Mean, median and a t-based 95 % confidence interval of the mean (NaN/None skipped).
+
+    Returns ``{"n", "mean", "median", "ci95": [lo, hi] or None}``; the interval needs n >= 2.
+    A t interval (not a bootstrap) keeps results identical run to run.
+    """
+    from scipy import stats
+
+    v = np.array([float(x) for x in values if x is not None and not math.isnan(float(x))])
+    n = len(v)
+    if n == 0:
+        return {"n": 0, "mean": None, "median": None, "ci95": None}
+    mean = float(v.mean())
+    ci = None
+    if n >= 2:
+        sem = float(v.std(ddof=1) / math.sqrt(n))
+        h = float(stats.t.ppf(0.975, n - 1)) * sem
+        ci = [mean - h, mean + h]
+    return {"n": n, "mean": mean, "median": float(np.median(v)), "ci95": ci}
+
+
+# --------------------------------------------------------------------------------------
+# Friction rules
+# --------------------------------------------------------------------------------------
+SOURCES = {
+    "jacob-karn-2003": (
+        "Jacob, R. J. K., & Karn, K. S. (2003). Eye tracking in human-computer interaction "
+        "and usability research: Ready to deliver the promises. In The Mind's Eye (pp. 573-605). "
+        "Elsevier."
+    ),
+    "poole-ball-2006": (
+        "Poole, A., & Ball, L. J. (2006). Eye tracking in HCI and usability research. In "
+        "Encyclopedia of Human Computer Interaction (pp. 211-219). Idea Group."
+    ),
+    "goldberg-kotval-1999": (
+        "Goldberg, J. H., & Kotval, X. P. (1999). Computer interface evaluation using eye "
+        "movements: methods and constructs. International Journal of Industrial Ergonomics, "
+        "24(6), 631-645."
+    ),
+    "ehmke-wilson-2007": (
+        "Ehmke, C., & Wilson, S. (2007). Identifying web usability problems from eye-tracking "
+        "data. Proceedings of HCI 2007 (BCS), 119-128."
+    ),
+    "holmqvist-2011": (
+        "Holmqvist, K., Nystrom, M., Andersson, R., Dewhurst, R., Jarodzka, H., & van de Weijer, "
+        "J. (2011). Eye Tracking: A Comprehensive Guide to Methods and Measures. Oxford "
+        "University Press."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    metric: str
+    roles: tuple[str, ...]
+    source: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "target-late",
+        "Target seen late",
+        "ttff_s",
+        ("target", "cta"),
+        SOURCES["jacob-karn-2003"] + " / " + SOURCES["poole-ball-2006"],
+    ),
+    Rule(
+        "target-late-vs-study",
+        "Target seen late compared with the study",
+        "ttff_s",
+        ("target", "cta"),
+        SOURCES["poole-ball-2006"],
+    ),
+    Rule(
+        "target-not-seen",
+        "Target never seen",
+        "fixated",
+        ("target", "cta"),
+        SOURCES["jacob-karn-2003"] + " / " + SOURCES["ehmke-wilson-2007"],
+    ),
+    Rule(
+        "search-before-target",
+        "Long search before the target",
+        "fixations_before_first",
+        ("target", "cta"),
+        SOURCES["goldberg-kotval-1999"],
+    ),
+    Rule(
+        "revisits",
+        "Repeated returns (confusion)",
+        "revisits",
+        ("target", "cta", "navigation"),
+        SOURCES["goldberg-kotval-1999"] + " / " + SOURCES["ehmke-wilson-2007"],
+    ),
+    Rule(
+        "long-fixations",
+        "Long fixations on content (hard to process)",
+        "mean_fixation_duration_ms",
+        ("content",),
+        SOURCES["poole-ball-2006"] + " / " + SOURCES["goldberg-kotval-1999"],
+    ),
+    Rule(
+        "distractor",
+        "Distractor draws attention from the target",
+        "dwell_share",
+        ("distractor",),
+        SOURCES["ehmke-wilson-2007"] + " / " + SOURCES["poole-ball-2006"],
+    ),
+    Rule(
+        "low-data-quality",
+        "Low data quality: evidence unreliable",
+        "data_loss",
+        (),
+        SOURCES["holmqvist-2011"],
+    ),
+)
+RULES_BY_ID = {r.id: r for r in RULES}
+
+
+def severity(
+    n: int, n_total: int, effect: float | None, *, share_cut: float, effect_cut: float = 2.0
+) -> tuple[str, str]:
+    """Severity from the share of participants affected and the effect size, with the reason.
+
+    Base level from the share n/N: below ``share_cut`` low, below 2/3 medium, else high. An
+    effect size (value / threshold) of at least ``effect_cut`` raises the level by one (but a
+    single participant never makes a finding high).
+    """
+    share = n / n_total if n_total else 0.0
+    if share < share_cut:
+        level = 0
+        why = f"{n} of {n_total} participants ({share:.0%}) is below {share_cut:.0%} -> low"
+    elif share < 2 / 3:
+        level = 1
+        why = f"{n} of {n_total} participants ({share:.0%}) is at least {share_cut:.0%} -> medium"
+    else:
+        level = 2
+        why = f"{n} of {n_total} participants ({share:.0%}) is at least 67% -> high"
+    if effect is not None and math.isfinite(effect):
+        if effect >= effect_cut and level < 2 and not (n == 1 and level == 1):
+            level += 1
+            why += f"; effect size {effect:.1f}x the threshold (>= {effect_cut:g}x) raises it to {SEVERITIES[level]}"
+        else:
+            why += f"; effect size {effect:.1f}x the threshold"
+    return SEVERITIES[level], why
+
+
+def _med(vals: Sequence[float]) -> float:
+    return float(np.median(np.asarray(vals, dtype=np.float64))) if len(vals) else float("nan")
+
+
+def _fmt(v: float, unit: str) -> str:
+    return f"{v:.3g} {unit}".strip()
+
+
+def friction_evidence(
+    metrics: Sequence[Mapping[str, Any]],
+    touchpoints: Sequence[Mapping[str, Any]],
+    protocol: Protocol,
+    *,
+    thresholds: FrictionThresholds | None = None,
+    heatmap_path: Callable[[str, str | None], str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Apply the friction rules (docs/friction-rules.md) to the rows of all sessions.
+
+    Parameters
+    ----------
+    metrics : metrics.csv rows of every session (with the internal ``_`` keys of
+        :func:`session_tables`).
+    touchpoints : touchpoints.csv rows of every session.
+    protocol : the protocol (roles, names, order).
+    thresholds : default ``protocol.thresholds``.
+    heatmap_path : (touchpoint_id, screen_id) -> relative image path for the record.
+
+    Returns
+    -------
+    Evidence records (docs/outputs.md), in protocol order, each with an explainable
+    severity. ``n_total`` is the number of participants with a visit of the touchpoint.
+    """
+    th = thresholds or protocol.thresholds
+    heatmap_path = heatmap_path or (
+        lambda tp, sc: f"touchpoints/{tp}/{sc}_heatmap.png" if sc else None
+    )
+    tp_rows: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for r in touchpoints:
+        tp_rows[r["touchpoint_id"]][r["participant"]] = r
+    by_aoi: dict[tuple[str, str, str], dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for r in metrics:
+        by_aoi[(r["touchpoint_id"], r["screen_id"], r["aoi_id"])][r["participant"]] = r
+    # study medians used by the relative rules
+    study_ttff = [
+        r["ttff_s"]
+        for r in metrics
+        if r["aoi_role"] in ("target", "cta") and r["ttff_s"] is not None
+    ]
+    study_ttff_median = _med(study_ttff)
+    content_mfd = [
+        r["_mean_fixation_duration_ms"]
+        for r in metrics
+        if r["aoi_role"] == "content" and r.get("_mean_fixation_duration_ms") is not None
+    ]
+    content_mfd_median = _med(content_mfd)
+    records: list[dict[str, Any]] = []
+    counter = 0
+
+    def add(
+        rule: Rule,
+        tp: Touchpoint,
+        screen_id: str | None,
+        aoi: tuple[str, str] | None,
+        affected: list[tuple[str, float, float, float]],  # participant, value, time_s, t0
+        n_total: int,
+        value: float,
+        threshold: float,
+        comparison: str,
+        share_cut: float,
+        effect: float | None,
+        good: set[str],
+        unit: str,
+        reliable_override: bool | None = None,
+    ) -> None:
+        nonlocal counter
+        if not affected:
+            return
+        counter += 1
+        n = len(affected)
+        level, why = severity(n, n_total, effect, share_cut=share_cut)
+        parts = sorted(p for p, *_ in affected)
+        n_good_total = len(good)
+        n_good = sum(1 for p in parts if p in good)
+        if reliable_override is not None:
+            reliable = reliable_override
+        else:
+            reliable = (
+                n_good_total > 0
+                and n_good / n_good_total >= min(share_cut, th.min_participants_share)
+                and n_good > 0
+            )
+        if not reliable and reliable_override is None:
+            why += (
+                f"; unreliable: only {n_good} of the {n_good_total} participants with good data "
+                "quality show it"
+            )
+        records.append(
+            {
+                "id": f"F{counter:03d}",
+                "touchpoint_id": tp.id,
+                "screen_id": screen_id,
+                "aoi_id": aoi[0] if aoi else None,
+                "aoi_name": aoi[1] if aoi else None,
+                "rule_id": rule.id,
+                "rule_name": rule.name,
+                "metric": rule.metric,
+                "value": None if math.isnan(value) else float(value),
+                "unit": unit,
+                "threshold": float(threshold),
+                "comparison": comparison,
+                "n_participants": n,
+                "n_total": n_total,
+                "participants": parts,
+                "examples": [
+                    {"participant": p, "t_rel_s": float(t - t0), "time_s": float(t)}
+                    for p, _, t, t0 in sorted(affected)
+                ],
+                "severity": level,
+                "severity_reason": why,
+                "source": rule.source,
+                "reliable": bool(reliable),
+                "heatmap": heatmap_path(tp.id, screen_id),
+            }
+        )
+
+    for tp in protocol.touchpoints:
+        visits = tp_rows.get(tp.id, {})
+        n_total = len(visits)
+        if n_total == 0:
+            continue
+        good = {p for p, r in visits.items() if r["quality_ok"]}
+        first_screen = tp.screens[0].id if tp.screens else None
+        for sc in tp.screens:
+            for a in sc.aois:
+                rows = by_aoi.get((tp.id, sc.id, a.id), {})
+                if a.role in ("target", "cta"):
+                    # target-late (protocol threshold)
+                    aff = [
+                        (p, r["ttff_s"], r["_first_time_s"], r["_touchpoint_start_s"])
+                        for p, r in rows.items()
+                        if r["ttff_s"] is not None and r["ttff_s"] > th.ttff_late_s
+                    ]
+                    v = _med([x[1] for x in aff])
+                    add(
+                        RULES_BY_ID["target-late"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        v,
+                        th.ttff_late_s,
+                        f"time to first fixation compared with the protocol threshold ttff_late_s = "
+                        f"{th.ttff_late_s:g} s; value = median over affected participants",
+                        th.min_participants_share,
+                        v / th.ttff_late_s if aff else None,
+                        good,
+                        "s",
+                    )
+                    # target-late-vs-study (study median)
+                    if len(study_ttff) >= 2 and study_ttff_median > 0:
+                        cut = th.ttff_relative * study_ttff_median
+                        aff = [
+                            (p, r["ttff_s"], r["_first_time_s"], r["_touchpoint_start_s"])
+                            for p, r in rows.items()
+                            if r["ttff_s"] is not None and r["ttff_s"] > cut
+                        ]
+                        v = _med([x[1] for x in aff])
+                        add(
+                            RULES_BY_ID["target-late-vs-study"],
+                            tp,
+                            sc.id,
+                            (a.id, a.name),
+                            aff,
+                            n_total,
+                            v,
+                            cut,
+                            f"time to first fixation compared with {th.ttff_relative:g} x the study "
+                            f"median TTFF of all target/CTA AOIs ({study_ttff_median:.3g} s)",
+                            th.min_participants_share,
+                            v / cut if aff else None,
+                            good,
+                            "s",
+                        )
+                    # target-not-seen
+                    aff = [
+                        (p, 1.0, float(visits[p]["start_s"]), float(visits[p]["start_s"]))
+                        for p in visits
+                        if not (rows.get(p) and rows[p]["fixated"])
+                    ]
+                    add(
+                        RULES_BY_ID["target-not-seen"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        len(aff) / n_total,
+                        th.not_seen_share,
+                        f"share of participants who never fixated the AOI during the touchpoint, "
+                        f"compared with the protocol threshold not_seen_share = {th.not_seen_share:g}",
+                        th.not_seen_share,
+                        None,
+                        good,
+                        "share",
+                    )
+                    # search-before-target
+                    aff = [
+                        (
+                            p,
+                            float(r["fixations_before_first"]),
+                            r["_first_time_s"],
+                            r["_touchpoint_start_s"],
+                        )
+                        for p, r in rows.items()
+                        if r["fixations_before_first"] is not None
+                        and r["fixations_before_first"] > th.fixations_before_action
+                    ]
+                    v = _med([x[1] for x in aff])
+                    add(
+                        RULES_BY_ID["search-before-target"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        v,
+                        th.fixations_before_action,
+                        "fixations before the first fixation on the AOI compared with the protocol "
+                        f"threshold fixations_before_action = {th.fixations_before_action}",
+                        th.min_participants_share,
+                        v / th.fixations_before_action
+                        if aff and th.fixations_before_action
+                        else None,
+                        good,
+                        "fixations",
+                    )
+                if a.role in ("target", "cta", "navigation"):
+                    aff = [
+                        (p, float(r["revisits"]), r["_revisit_time_s"], r["_touchpoint_start_s"])
+                        for p, r in rows.items()
+                        if r["revisits"] >= th.revisits and r["_revisit_time_s"] is not None
+                    ]
+                    v = _med([x[1] for x in aff])
+                    add(
+                        RULES_BY_ID["revisits"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        v,
+                        th.revisits,
+                        f"revisits of the AOI compared with the protocol threshold revisits = {th.revisits}",
+                        th.min_participants_share,
+                        v / th.revisits if aff and th.revisits else None,
+                        good,
+                        "revisits",
+                    )
+                if a.role == "content":
+                    aff = [
+                        (
+                            p,
+                            r["_mean_fixation_duration_ms"],
+                            r["_longest_time_s"],
+                            r["_touchpoint_start_s"],
+                        )
+                        for p, r in rows.items()
+                        if r.get("_mean_fixation_duration_ms") is not None
+                        and r["_mean_fixation_duration_ms"] > th.mean_fixation_ms
+                    ]
+                    v = _med([x[1] for x in aff])
+                    med_txt = (
+                        f"; study median over content AOIs {content_mfd_median:.0f} ms"
+                        if not math.isnan(content_mfd_median)
+                        else ""
+                    )
+                    add(
+                        RULES_BY_ID["long-fixations"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        v,
+                        th.mean_fixation_ms,
+                        "mean fixation duration on the AOI compared with the protocol threshold "
+                        f"mean_fixation_ms = {th.mean_fixation_ms:g} ms{med_txt}",
+                        th.min_participants_share,
+                        v / th.mean_fixation_ms if aff else None,
+                        good,
+                        "ms",
+                    )
+                if a.role == "distractor":
+                    targets = [
+                        (sc2.id, b.id)
+                        for sc2 in tp.screens
+                        for b in sc2.aois
+                        if b.role in ("target", "cta")
+                    ]
+                    aff = []
+                    for p, r in rows.items():
+                        d = float(r["dwell_s"])
+                        if d <= 0:
+                            continue
+                        if targets:
+                            t_dwell = sum(
+                                float(by_aoi.get((tp.id, s2, b), {}).get(p, {}).get("dwell_s", 0.0))
+                                for s2, b in targets
+                            )
+                            share = d / (d + t_dwell)
+                        else:
+                            total = float(visits[p]["_fixation_dwell_s"]) if p in visits else 0.0
+                            share = d / total if total > 0 else 0.0
+                        if share >= th.distractor_dwell_share:
+                            aff.append((p, share, r["_first_time_s"], r["_touchpoint_start_s"]))
+                    v = _med([x[1] for x in aff])
+                    what = (
+                        "dwell on the distractor / (dwell on it + dwell on the touchpoint's target and "
+                        "CTA AOIs)"
+                        if targets
+                        else "dwell on the distractor / total fixation duration on the touchpoint "
+                        "(the touchpoint has no target AOI)"
+                    )
+                    add(
+                        RULES_BY_ID["distractor"],
+                        tp,
+                        sc.id,
+                        (a.id, a.name),
+                        aff,
+                        n_total,
+                        v,
+                        th.distractor_dwell_share,
+                        f"{what}, compared with the protocol threshold distractor_dwell_share = "
+                        f"{th.distractor_dwell_share:g}",
+                        th.min_participants_share,
+                        v / th.distractor_dwell_share if aff else None,
+                        good,
+                        "share",
+                    )
+        # data quality of the touchpoint
+        aff = []
+        for p, r in visits.items():
+            if not r["quality_ok"]:
+                dl = r["data_loss"]
+                aff.append(
+                    (
+                        p,
+                        float("nan") if dl is None else float(dl),
+                        float(r["start_s"]),
+                        float(r["start_s"]),
+                    )
+                )
+        dls = [x[1] for x in aff if not math.isnan(x[1])]
+        v = _med(dls)
+        add(
+            RULES_BY_ID["low-data-quality"],
+            tp,
+            first_screen,
+            None,
+            aff,
+            n_total,
+            v,
+            th.data_loss_max,
+            f"data loss compared with the protocol threshold data_loss_max = {th.data_loss_max:g} "
+            f"and precision (RMS-S2S) with precision_rms_max_deg = {th.precision_rms_max_deg:g} deg; "
+            "the findings of these participants on this touchpoint are less reliable",
+            th.min_participants_share,
+            v / th.data_loss_max if dls and th.data_loss_max else None,
+            good,
+            "share",
+            reliable_override=False,
+        )
+    return records
+
+
+# --------------------------------------------------------------------------------------
+# Documents
+# --------------------------------------------------------------------------------------
+def evidence_document(
+    records: Sequence[Mapping[str, Any]],
+    protocol: Protocol,
+    *,
+    study: str,
+    detector: str,
+    params: Mapping[str, Any],
+    participants: Sequence[str],
+) -> dict[str, Any]:
+    """evidence.json (docs/outputs.md): journey -> stages -> touchpoints -> findings."""
+    by_tp: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in records:
+        by_tp[r["touchpoint_id"]].append(r)
+    return {
+        "study": study,
+        "protocol": {
+            "id": protocol.id,
+            "name": protocol.name,
+            "path": str(protocol.path) if protocol.path else None,
+        },
+        "detector": {"name": detector, "params": dict(params)},
+        "participants": list(participants),
+        "stages": [
+            {
+                "id": st.id,
+                "name": st.name,
+                "touchpoints": [
+                    {
+                        "id": tp.id,
+                        "name": tp.name,
+                        "channel": tp.channel,
+                        "task": tp.task,
+                        "findings": [dict(r) for r in by_tp.get(tp.id, [])],
+                    }
+                    for tp in st.touchpoints
+                ],
+            }
+            for st in protocol.stages
+        ],
+    }
+
+
+def journey_summary(
+    touchpoints: Sequence[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]],
+    protocol: Protocol,
+) -> dict[str, Any]:
+    """journey.json: the journey with per-touchpoint summaries across participants."""
+    rows: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in touchpoints:
+        rows[r["touchpoint_id"]].append(r)
+    recs: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in records:
+        recs[r["touchpoint_id"]].append(r)
+    stages = []
+    for st in protocol.stages:
+        tps = []
+        for tp in st.touchpoints:
+            rr = rows.get(tp.id, [])
+            findings = recs.get(tp.id, [])
+            max_sev = max((SEVERITIES.index(f["severity"]) for f in findings), default=None)
+            tps.append(
+                {
+                    "id": tp.id,
+                    "name": tp.name,
+                    "channel": tp.channel,
+                    "task": tp.task,
+                    "n_participants": len({r["participant"] for r in rr}),
+                    "time_on_touchpoint_s": summarize(r["time_on_touchpoint_s"] for r in rr),
+                    "fixation_count": summarize(r["fixation_count"] for r in rr),
+                    "mean_fixation_duration_ms": summarize(
+                        r["mean_fixation_duration_ms"] for r in rr
+                    ),
+                    "scanpath_length_deg": summarize(r["scanpath_length_deg"] for r in rr),
+                    "data_loss": summarize(r["data_loss"] for r in rr),
+                    "findings_count": len(findings),
+                    "max_severity": SEVERITIES[max_sev] if max_sev is not None else None,
+                    "heatmap": (
+                        f"touchpoints/{tp.id}/{tp.screens[0].id}_heatmap.png"
+                        if tp.screens
+                        else None
+                    ),
+                }
+            )
+        stages.append({"id": st.id, "name": st.name, "touchpoints": tps})
+    return {"protocol": {"id": protocol.id, "name": protocol.name}, "stages": stages}
+
+
+def aoi_summaries(metrics: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per touchpoint x screen x AOI across participants: percent fixated and summaries.
+
+    ``fixated_share`` is the share of participants (with a visit) who fixated the AOI;
+    TTFF and first-fixation summaries use only those who did (as Tobii Pro Lab does).
+    """
+    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for r in metrics:
+        groups[(r["touchpoint_id"], r["screen_id"], r["aoi_id"])].append(r)
+    out = []
+    for (tp, sc, aoi), rr in groups.items():
+        out.append(
+            {
+                "touchpoint_id": tp,
+                "screen_id": sc,
+                "aoi_id": aoi,
+                "aoi_name": rr[0]["aoi_name"],
+                "aoi_role": rr[0]["aoi_role"],
+                "n": len(rr),
+                "fixated_share": sum(1 for r in rr if r["fixated"]) / len(rr),
+                "ttff_s": summarize(r["ttff_s"] for r in rr),
+                "dwell_s": summarize(r["dwell_s"] for r in rr),
+                "fixation_count": summarize(r["fixation_count"] for r in rr),
+                "visit_count": summarize(r["visit_count"] for r in rr),
+            }
+        )
+    return out
