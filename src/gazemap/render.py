@@ -1,0 +1,503 @@
+"""Pictures for people: heatmaps, fog maps and gaze plots over screenshots, AOI outlines.
+
+The numbers come from ``gazemap.heatmap`` (pure arrays); this module only draws them, with
+OpenCV for shapes and image I/O and Matplotlib for colormaps and text (FreeType, so AOI names
+in any script render). Every image has the size of the screenshot it is drawn on; page px
+are scaled to image px when a screenshot's size differs from the protocol's page size.
+
+Colours: heatmaps use perceptually uniform colormaps that colour-blind viewers read
+(``viridis`` by default; ``cividis``, ``magma``, ``inferno`` allowed); participants and AOI
+roles use the Okabe-Ito palette. Images are RGB ``uint8`` arrays of shape (height, width, 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gazemap.errors import InputError
+from gazemap.heatmap import Heatmap
+from gazemap.protocol import AOI
+
+#: perceptually uniform, colour-vision-deficiency friendly colormaps (Matplotlib names)
+COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
+
+#: Okabe & Ito (2008) colour-blind-safe palette, RGB
+OKABE_ITO: tuple[tuple[int, int, int], ...] = (
+    (213, 94, 0),  # vermillion
+    (0, 114, 178),  # blue
+    (0, 158, 115),  # bluish green
+    (230, 159, 0),  # orange
+    (204, 121, 167),  # reddish purple
+    (86, 180, 233),  # sky blue
+    (240, 228, 66),  # yellow
+)
+ROLE_COLOURS: dict[str, tuple[int, int, int]] = {
+    "target": (0, 114, 178),
+    "cta": (213, 94, 0),
+    "navigation": (0, 158, 115),
+    "content": (90, 90, 90),
+    "distractor": (204, 121, 167),
+}
+
+_BG_RGB = (236, 238, 241)
+
+
+# ---------------------------------------------------------------------------- image I/O
+
+
+def blank_page(width_px: int, height_px: int) -> np.ndarray:
+    """A light grey canvas with a faint 100 px grid, for screens without a screenshot."""
+    img = np.empty((int(height_px), int(width_px), 3), dtype=np.uint8)
+    img[:] = _BG_RGB
+    img[::100, :] = (222, 224, 228)
+    img[:, ::100] = (222, 224, 228)
+    return img
+
+
+def load_screenshot(path: Path | None, page_width_px: int, page_height_px: int) -> np.ndarray:
+    """Read a screenshot as RGB, or a blank page of the page size when ``path`` is None.
+
+    Raises
+    ------
+    InputError
+        The file is named but missing or not an image.
+    """
+    if path is None:
+        return blank_page(page_width_px, page_height_px)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"screenshot {path} does not exist. Put the screenshot next to the protocol or fix "
+            "the screen's 'screenshot' field."
+        )
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise InputError(f"screenshot {path} is not a readable image (PNG/JPEG expected).")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def write_png(path: Path, image_rgb: np.ndarray) -> Path:
+    """Write an RGB image as PNG (creating folders); returns the path."""
+    path = Path(path)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR))
+    try:
+        if not ok:
+            raise OSError("PNG encoding failed")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(buf.tobytes())
+    except OSError as exc:
+        raise InputError(f"could not write {path} ({exc}); check the folder is writable.") from exc
+    return path
+
+
+def thumbnail(
+    image_rgb: np.ndarray, width_px: int = 360, focus_y: float | None = None
+) -> np.ndarray:
+    """A small copy: ``width_px`` wide, at most 1.25 x as tall, cropped around ``focus_y``.
+
+    ``focus_y`` is a row of the full image (e.g. the attention centroid); the crop window is
+    centred on it and kept inside the image.
+    """
+    h, w = image_rgb.shape[:2]
+    crop_h = min(h, int(round(w * 1.25)))
+    fy = h / 2 if focus_y is None else float(focus_y)
+    top = int(np.clip(fy - crop_h / 2, 0, h - crop_h))
+    crop = image_rgb[top : top + crop_h]
+    scale = width_px / w
+    size = (int(width_px), max(1, int(round(crop_h * scale))))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
+# ------------------------------------------------------------------------------ colours
+
+
+@lru_cache(maxsize=16)
+def colormap_lut(name: str) -> np.ndarray:
+    """(256, 3) uint8 RGB lookup table of a Matplotlib colormap from :data:`COLORMAPS`."""
+    if name not in COLORMAPS:
+        raise InputError(
+            f"colormap must be one of {', '.join(COLORMAPS)} (perceptually uniform, "
+            f"colour-blind friendly), got {name!r}."
+        )
+    from matplotlib import colormaps
+
+    lut = colormaps[name](np.linspace(0.0, 1.0, 256))[:, :3]
+    return np.round(lut * 255).astype(np.uint8)
+
+
+def participant_colour(index: int) -> tuple[int, int, int]:
+    """Okabe-Ito colour of the ``index``-th participant (cycles after 7)."""
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+# --------------------------------------------------------------------------------- text
+
+
+@lru_cache(maxsize=1)
+def _font_path() -> str:
+    from matplotlib import font_manager
+
+    return str(font_manager.findfont("DejaVu Sans"))
+
+
+def _text_mask(text: str, size_px: float, bold: bool = False) -> np.ndarray:
+    """Anti-aliased alpha mask (h, w) uint8 of one line of text, ``size_px`` em height."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    path = (
+        font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
+        if bold
+        else _font_path()
+    )
+    font = FT2Font(path)
+    font.set_size(size_px * 72.0 / 100.0, 100)
+    font.set_text(text)
+    font.draw_glyphs_to_bitmap(antialiased=True)
+    return np.asarray(font.get_image(), dtype=np.uint8)
+
+
+def _blend_mask(img: np.ndarray, mask: np.ndarray, x: int, y: int, rgb: Sequence[int]) -> None:
+    h, w = mask.shape
+    H, W = img.shape[:2]
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + w, W), min(y + h, H)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = mask[y0 - y : y1 - y, x0 - x : x1 - x, None].astype(np.float32) / 255.0
+    region = img[y0:y1, x0:x1].astype(np.float32)
+    img[y0:y1, x0:x1] = (region * (1 - a) + np.asarray(rgb, np.float32) * a).astype(np.uint8)
+
+
+def draw_text(
+    img: np.ndarray,
+    text: str,
+    x: int,
+    y: int,
+    size_px: float,
+    rgb: Sequence[int] = (20, 20, 20),
+    box_rgb: Sequence[int] | None = None,
+    pad_px: int = 4,
+    bold: bool = False,
+) -> tuple[int, int]:
+    """Draw ``text`` with its top-left at (x, y), optionally on a filled box; in place.
+
+    Returns the (width, height) of the drawn box in px.
+    """
+    mask = _text_mask(text, size_px, bold=bold)
+    h, w = mask.shape
+    if box_rgb is not None:
+        cv2.rectangle(
+            img,
+            (x, y),
+            (x + w + 2 * pad_px, y + h + 2 * pad_px),
+            tuple(int(c) for c in box_rgb),
+            -1,
+        )
+    _blend_mask(img, mask, x + pad_px, y + pad_px, rgb)
+    return w + 2 * pad_px, h + 2 * pad_px
+
+
+# ----------------------------------------------------------------------------- heatmaps
+
+
+def _density_on_image(heatmap: Heatmap, width_px: int, height_px: int) -> np.ndarray:
+    """Density per square degree, resampled to the image (bilinear), float32 (h, w)."""
+    dens = heatmap.per_deg2().astype(np.float32)
+    # grid cell centres sit at (i + 0.5) * cell page px; cv2.resize maps pixel centres the same
+    # way, so resizing the grid to the page size (then to the image size) keeps positions
+    grid_w = heatmap.page_width_px / heatmap.cell_px
+    pad_w = int(np.ceil(grid_w))
+    grid_h = heatmap.page_height_px / heatmap.cell_px
+    pad_h = int(np.ceil(grid_h))
+    full = cv2.resize(
+        dens,
+        (int(round(pad_w * heatmap.cell_px)), int(round(pad_h * heatmap.cell_px))),
+        interpolation=cv2.INTER_LINEAR,
+    )[: heatmap.page_height_px, : heatmap.page_width_px]
+    if full.shape[:2] != (height_px, width_px):
+        full = cv2.resize(full, (width_px, height_px), interpolation=cv2.INTER_LINEAR)
+    return full
+
+
+def _vmax(dens: np.ndarray, vmax: float | None) -> float:
+    if vmax is not None:
+        if not np.isfinite(vmax) or vmax <= 0:
+            raise InputError(f"vmax must be > 0, got {vmax!r}.")
+        return float(vmax)
+    m = float(dens.max()) if dens.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def legend_label(heatmap: Heatmap) -> str:
+    """Unit text of the colour scale of a heatmap image."""
+    per = "per deg²"
+    if heatmap.normalization == "relative":
+        return f"share of attention {per}"
+    return f"fixation time, s {per}" if heatmap.weighting == "duration" else f"fixations {per}"
+
+
+def heatmap_overlay(
+    image_rgb: np.ndarray,
+    heatmap: Heatmap,
+    *,
+    colormap: str = "viridis",
+    max_alpha: float = 0.75,
+    vmax: float | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> np.ndarray:
+    """Heatmap drawn over a screenshot, with a colour scale and legend.
+
+    Density below 3 % of ``vmax`` is transparent and opacity ramps up to ``max_alpha`` at
+    30 % of ``vmax``, so the page stays readable where few people looked.
+
+    Parameters
+    ----------
+    image_rgb : (h, w, 3) uint8 screenshot (any size; the page is scaled onto it).
+    heatmap : a :class:`gazemap.heatmap.Heatmap` of the page.
+    colormap : one of :data:`COLORMAPS`.
+    max_alpha : opacity of the densest areas, 0-1.
+    vmax : density (per deg²) at the top of the colour scale; None = the map's maximum.
+    legend : draw the colour bar and its text in the top-right corner.
+    title : first line of the legend (e.g. touchpoint and screen names).
+
+    Returns
+    -------
+    (h, w, 3) uint8 RGB image.
+    """
+    if not 0 < max_alpha <= 1:
+        raise InputError(f"max_alpha must be in (0, 1], got {max_alpha!r}.")
+    lut = colormap_lut(colormap)
+    h, w = image_rgb.shape[:2]
+    dens = _density_on_image(heatmap, w, h)
+    top = _vmax(dens, vmax)
+    t = np.clip(dens / top, 0.0, 1.0)
+    colour = lut[np.round(t * 255).astype(np.intp)].astype(np.float32)
+    alpha = (max_alpha * np.clip((t - 0.03) / 0.27, 0.0, 1.0))[..., None]
+    out = (image_rgb.astype(np.float32) * (1 - alpha) + colour * alpha).astype(np.uint8)
+    if legend:
+        _draw_legend(out, lut, top, legend_label(heatmap), heatmap, title)
+    return out
+
+
+def _draw_legend(
+    img: np.ndarray, lut: np.ndarray, top: float, label: str, hm: Heatmap, title: str | None
+) -> None:
+    h, w = img.shape[:2]
+    fs = float(np.clip(w / 95.0, 10.0, 18.0))
+    bar_w = int(np.clip(w * 0.18, 120, 260))
+    bar_h = max(8, int(fs * 0.9))
+    lines = []
+    if title:
+        lines.append((title, True))
+    lines.append((label, False))
+    lines.append(
+        (
+            f"σ = {hm.sigma_deg:g}° ({hm.sigma_px:.0f} px), {hm.n_points} fixations, "
+            f"{hm.n_participants} participant{'s' if hm.n_participants != 1 else ''}",
+            False,
+        )
+    )
+    masks = [(_text_mask(t, fs, bold=b), b) for t, b in lines]
+    ticks = [0.0, top / 2, top]
+    tick_masks = [_text_mask(_fmt(v), fs * 0.85) for v in ticks]
+    pad = int(fs * 0.6)
+    inner_w = max([bar_w] + [m.shape[1] for m, _ in masks])
+    box_w = inner_w + 2 * pad
+    box_h = pad + sum(m.shape[0] + pad // 2 for m, _ in masks) + bar_h + pad // 2
+    box_h += max(m.shape[0] for m in tick_masks) + pad
+    x0 = max(0, w - box_w - pad)
+    y0 = pad
+    if box_w > w or box_h > h:
+        return  # too small an image for a legend; the report shows the scale in text
+    panel = img[y0 : y0 + box_h, x0 : x0 + box_w].astype(np.float32)
+    img[y0 : y0 + box_h, x0 : x0 + box_w] = (panel * 0.12 + 255 * 0.88).astype(np.uint8)
+    cv2.rectangle(img, (x0, y0), (x0 + box_w - 1, y0 + box_h - 1), (160, 160, 160), 1)
+    y = y0 + pad
+    for m, _ in masks:
+        _blend_mask(img, m, x0 + pad, y, (25, 25, 25))
+        y += m.shape[0] + pad // 2
+    bar = lut[np.linspace(0, 255, bar_w).astype(np.intp)][None, :, :].repeat(bar_h, axis=0)
+    img[y : y + bar_h, x0 + pad : x0 + pad + bar_w] = bar
+    y += bar_h + pad // 3
+    for v, m in zip(ticks, tick_masks, strict=True):
+        frac = v / top if top else 0.0
+        tx = x0 + pad + int(frac * (bar_w - 1)) - int(frac * m.shape[1])
+        _blend_mask(img, m, tx, y, (60, 60, 60))
+
+
+def _fmt(v: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 1:
+        return f"{v:.2g}" if abs(v) < 10 else f"{v:.1f}"
+    return f"{v:.2g}"
+
+
+def fog_overlay(
+    image_rgb: np.ndarray,
+    heatmap: Heatmap,
+    *,
+    fog_rgb: Sequence[int] = (28, 30, 36),
+    vmax: float | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> np.ndarray:
+    """Opacity ("fog") map: the page is hidden where nobody looked, clear where people did.
+
+    Visibility is ``sqrt(density / vmax)`` (so short glances stay visible), clipped to 1.
+
+    Returns
+    -------
+    (h, w, 3) uint8 RGB image.
+    """
+    h, w = image_rgb.shape[:2]
+    dens = _density_on_image(heatmap, w, h)
+    top = _vmax(dens, vmax)
+    vis = np.sqrt(np.clip(dens / top, 0.0, 1.0))[..., None]
+    vis = np.clip(vis * 1.15, 0.0, 1.0)
+    fog = np.asarray(fog_rgb, dtype=np.float32)
+    out = image_rgb.astype(np.float32) * vis + fog * (1 - vis) * 0.92 + image_rgb * (1 - vis) * 0.08
+    out = out.astype(np.uint8)
+    if legend:
+        fs = float(np.clip(w / 95.0, 10.0, 18.0))
+        text = (title + " — " if title else "") + "opacity map: clear = looked at"
+        draw_text(out, text, 8, 8, fs, rgb=(25, 25, 25), box_rgb=(245, 245, 245))
+    return out
+
+
+# ---------------------------------------------------------------------------- gaze plot
+
+
+def gaze_plot(
+    image_rgb: np.ndarray,
+    x_px: np.ndarray,
+    y_px: np.ndarray,
+    duration_s: np.ndarray,
+    *,
+    page_width_px: int,
+    page_height_px: int,
+    colour: Sequence[int] = OKABE_ITO[0],
+    radius_px_at_250ms: float | None = None,
+    label: str | None = None,
+) -> np.ndarray:
+    """Scanpath of one participant: numbered fixation circles (area ~ duration), saccade lines.
+
+    Parameters
+    ----------
+    image_rgb : (h, w, 3) uint8 screenshot.
+    x_px, y_px : (n,) fixation centroids in page px, in time order.
+    duration_s : (n,) fixation durations in s.
+    page_width_px, page_height_px : page size the coordinates refer to.
+    colour : RGB of this participant.
+    radius_px_at_250ms : circle radius (image px) of a 250 ms fixation; None = w / 80.
+    label : legend text (e.g. the participant id).
+
+    Returns
+    -------
+    (h, w, 3) uint8 RGB image.
+    """
+    x = np.asarray(x_px, dtype=np.float64)
+    y = np.asarray(y_px, dtype=np.float64)
+    d = np.asarray(duration_s, dtype=np.float64)
+    if not (x.shape == y.shape == d.shape):
+        raise InputError(
+            f"x_px, y_px and duration_s must have the same length, got {x.shape}, {y.shape}, "
+            f"{d.shape}."
+        )
+    h, w = image_rgb.shape[:2]
+    sx, sy = w / page_width_px, h / page_height_px
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(d)
+    pts = np.column_stack([x[ok] * sx, y[ok] * sy])
+    dur = np.clip(d[ok], 0.0, None)
+    r250 = radius_px_at_250ms if radius_px_at_250ms is not None else max(6.0, w / 80.0)
+    radii = np.clip(r250 * np.sqrt(dur / 0.25), 3.0, 6 * r250)
+    col = tuple(int(c) for c in colour)
+    dark = tuple(int(c * 0.55) for c in colour)
+    out = image_rgb.copy()
+    lw = max(1, int(round(w / 700)))
+    shift = 4  # cv2 sub-pixel bits
+    ip = np.round(pts * (1 << shift)).astype(np.int32)
+
+    layer = out.copy()
+    if len(ip) > 1:
+        cv2.polylines(layer, [ip.reshape(-1, 1, 2)], False, col, lw + 1, cv2.LINE_AA, shift)
+    out = cv2.addWeighted(layer, 0.8, out, 0.2, 0)
+    layer = out.copy()
+    for (cx, cy), r in zip(ip, radii, strict=True):
+        cv2.circle(layer, (int(cx), int(cy)), int(r * (1 << shift)), col, -1, cv2.LINE_AA, shift)
+    out = cv2.addWeighted(layer, 0.5, out, 0.5, 0)
+    for (cx, cy), r in zip(ip, radii, strict=True):
+        cv2.circle(out, (int(cx), int(cy)), int(r * (1 << shift)), dark, lw, cv2.LINE_AA, shift)
+    font_scale = float(np.clip(r250 / 22.0, 0.35, 1.2))
+    thick = max(1, int(round(font_scale * 2)))
+    for k, (px, py) in enumerate(pts, start=1):
+        s = str(k)
+        (tw, th), _ = cv2.getTextSize(s, cv2.FONT_HERSHEY_DUPLEX, font_scale, thick)
+        org = (int(px - tw / 2), int(py + th / 2))
+        cv2.putText(
+            out, s, org, cv2.FONT_HERSHEY_DUPLEX, font_scale, (0, 0, 0), thick + 2, cv2.LINE_AA
+        )
+        cv2.putText(
+            out, s, org, cv2.FONT_HERSHEY_DUPLEX, font_scale, (255, 255, 255), thick, cv2.LINE_AA
+        )
+    if label:
+        fs = float(np.clip(w / 95.0, 10.0, 18.0))
+        bw, bh = draw_text(out, label, 8, 8, fs, rgb=(255, 255, 255), box_rgb=dark, bold=True)
+        draw_text(
+            out,
+            f"{len(pts)} fixations; circle area ~ duration; lines = saccades",
+            8 + bw + 6,
+            8,
+            fs * 0.85,
+            rgb=(25, 25, 25),
+            box_rgb=(245, 245, 245),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------- AOIs
+
+
+def draw_aois(
+    image_rgb: np.ndarray,
+    aois: Sequence[AOI],
+    *,
+    page_width_px: int,
+    page_height_px: int,
+    names: bool = True,
+) -> np.ndarray:
+    """AOI outlines coloured by role, each labelled with its name and role.
+
+    Returns
+    -------
+    (h, w, 3) uint8 RGB image.
+    """
+    out = image_rgb.copy()
+    h, w = out.shape[:2]
+    sx, sy = w / page_width_px, h / page_height_px
+    lw = max(2, int(round(w / 600)))
+    fs = float(np.clip(w / 110.0, 9.0, 15.0))
+    shift = 4
+    for aoi in aois:
+        pts = aoi.points * np.array([sx, sy])
+        ip = np.round(pts * (1 << shift)).astype(np.int32).reshape(-1, 1, 2)
+        col = ROLE_COLOURS.get(aoi.role, (60, 60, 60))
+        cv2.polylines(out, [ip], True, (255, 255, 255), lw + 2, cv2.LINE_AA, shift)
+        cv2.polylines(out, [ip], True, col, lw, cv2.LINE_AA, shift)
+    if names:
+        for aoi in aois:
+            col = ROLE_COLOURS.get(aoi.role, (60, 60, 60))
+            x0, y0, _, _ = aoi.bbox
+            lx = int(np.clip(x0 * sx, 0, max(0, w - 40)))
+            ly = int(np.clip(y0 * sy, 0, max(0, h - 20)))
+            draw_text(out, f"{aoi.name} ({aoi.role})", lx, ly, fs, rgb=(255, 255, 255), box_rgb=col)
+    return out
