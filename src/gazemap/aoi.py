@@ -4,7 +4,8 @@ Hit testing maps N fixation centroids onto M areas of interest (rect, polygon, e
 one screen. Coordinates are page px (origin top-left of the full page); AOIs marked
 ``fixed`` (sticky headers, cookie bars) are tested in viewport px instead, i.e. the position
 in the visible window, which does not change when the page scrolls. Overlapping AOIs are all
-hit. Boundaries are inclusive (a point on an edge is inside).
+hit, except that a fixed AOI covers the scrolling AOIs beneath it (the page content under a
+sticky header cannot be seen). Boundaries are inclusive (a point on an edge is inside).
 
 The test is built for large inputs (10^6 fixations x 200 AOIs in well under a second): the
 points are sorted once along the axis on which the AOIs are narrowest relative to the point
@@ -206,6 +207,8 @@ def hit_pairs(
     aois: AOIGeometry | Sequence[AOI],
     fixed_x_px: np.ndarray | None = None,
     fixed_y_px: np.ndarray | None = None,
+    *,
+    fixed_occludes: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sparse hit test: which point lies in which AOI.
 
@@ -215,6 +218,9 @@ def hit_pairs(
     aois : M AOIs, or their :func:`compile_aois` form (compile once to reuse).
     fixed_x_px, fixed_y_px : (N,) viewport px of the same points, for ``fixed`` AOIs.
         Default: the page coordinates (a page that never scrolled).
+    fixed_occludes : a point inside a ``fixed`` AOI does not hit the scrolling AOIs beneath
+        it (a sticky header covers the page content under it). Overlapping AOIs of the same
+        kind are all hit.
 
     Returns
     -------
@@ -234,12 +240,16 @@ def hit_pairs(
             f"fixed_x_px/fixed_y_px must have the shape of x_px {x.shape}, got {fx.shape} and "
             f"{fy.shape}."
         )
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for px, py, sel in ((x, y, ~geom.fixed), (fx, fy, geom.fixed)):
-        r, c = _hit_group(px, py, geom, np.flatnonzero(sel))
-        rows += r
-        cols += c
+    rows, cols = _hit_group(fx, fy, geom, np.flatnonzero(geom.fixed))
+    r_page, c_page = _hit_group(x, y, geom, np.flatnonzero(~geom.fixed))
+    if rows and r_page and fixed_occludes:
+        covered = np.zeros(len(x), dtype=bool)
+        covered[np.concatenate(rows)] = True
+        keep = [~covered[r] for r in r_page]
+        r_page = [r[k] for r, k in zip(r_page, keep, strict=True)]
+        c_page = [c[k] for c, k in zip(c_page, keep, strict=True)]
+    rows += r_page
+    cols += c_page
     if not rows:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     r_all = np.concatenate(rows)
@@ -254,13 +264,15 @@ def hit_matrix(
     aois: AOIGeometry | Sequence[AOI],
     fixed_x_px: np.ndarray | None = None,
     fixed_y_px: np.ndarray | None = None,
+    *,
+    fixed_occludes: bool = True,
 ) -> np.ndarray:
     """Dense hit test: (N, M) bool, ``[i, j]`` True when point i lies in AOI j.
 
     Same parameters as :func:`hit_pairs`; prefer that sparse form for very large N x M.
     """
     geom = aois if isinstance(aois, AOIGeometry) else compile_aois(aois)
-    rows, cols = hit_pairs(x_px, y_px, geom, fixed_x_px, fixed_y_px)
+    rows, cols = hit_pairs(x_px, y_px, geom, fixed_x_px, fixed_y_px, fixed_occludes=fixed_occludes)
     out = np.zeros((len(np.asarray(x_px)), len(geom)), dtype=bool)
     out[rows, cols] = True
     return out

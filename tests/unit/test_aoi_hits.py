@@ -73,9 +73,10 @@ def test_fixed_aois_use_viewport_coordinates() -> None:
         np.array([500.0]), np.array([1050.0]), [header, banner], np.array([500.0]), np.array([50.0])
     )
     assert h.tolist() == [[True, False]]
-    # without viewport coordinates, page coordinates are used for fixed AOIs too
+    # without viewport coordinates, page coordinates are used for fixed AOIs too (and the
+    # fixed header covers the banner beneath it)
     assert hit_matrix(np.array([500.0]), np.array([50.0]), [header, banner]).tolist() == [
-        [True, True]
+        [True, False]
     ]
 
 
@@ -154,3 +155,17 @@ def test_matrix_invariant_to_aoi_order() -> None:
     h = hit_matrix(x, y, aois)
     hp = hit_matrix(x, y, [aois[k] for k in perm])
     np.testing.assert_array_equal(h[:, perm], hp)
+
+
+def test_fixed_aoi_occludes_scrolling_aois_beneath() -> None:
+    header = rect("header", 0, 0, 1000, 80, fixed=True)
+    logo = rect("logo", 0, 0, 100, 80, fixed=True)
+    content = rect("content", 0, 900, 1000, 400)
+    # page y 1040 (scrolled by 1000), viewport y 40: under the sticky header
+    args = (np.array([50.0, 500.0]), np.array([1040.0, 1100.0]), [header, logo, content])
+    view = (np.array([50.0, 500.0]), np.array([40.0, 100.0]))
+    assert hit_matrix(*args, *view).tolist() == [[True, True, False], [False, False, True]]
+    assert hit_matrix(*args, *view, fixed_occludes=False).tolist() == [
+        [True, True, True],
+        [False, False, True],
+    ]

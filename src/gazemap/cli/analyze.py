@@ -1,9 +1,107 @@
-"""CLI commands of this group (placeholder until its issue lands its commands)."""
+"""``gazemap analyze STUDY_DIR``: every session -> metrics, friction evidence, exports, report."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from gazemap.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001 - filled in by its issue
-    return None
+def _parse_params(pairs: list[str] | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for p in pairs or []:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise InputError(
+                f"--param takes NAME=VALUE, got {p!r} (e.g. --param velocity_threshold_deg_s=40)."
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="analyse a study folder: touchpoints, AOI metrics, friction evidence, exports",
+        description="Analyse every session file (*.h5) under STUDY_DIR against the study "
+        "protocol: detect events (cached in each file under /derived), cut touchpoints from the "
+        "markers, map fixations to AOIs on scrolling pages, compute AOI and touchpoint metrics, "
+        "apply the friction rules, and write metrics.csv, touchpoints.csv, fixations.csv, "
+        "evidence.json, evidence.csv, journey.json and sessions.json (docs/outputs.md) into "
+        "--out, then the HTML report. The protocol is --protocol, or the 'protocol:' entry of "
+        "STUDY_DIR/study.yaml.",
+    )
+    p.add_argument("study", metavar="STUDY_DIR", help="folder of session files (*.h5)")
+    p.add_argument("--protocol", metavar="FILE", default=None, help="study protocol YAML")
+    p.add_argument("--out", metavar="DIR", default="report", help="output folder (default: report)")
+    p.add_argument("--detector", default=None, help="event detector (default: gazemap's default)")
+    p.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="detector parameter; repeatable"
+    )
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask distributed scheduler, e.g. tcp://127.0.0.1:8786",
+    )
+    p.add_argument(
+        "--max-scroll-px",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="fixations during which the page scrolled more than this are not mapped to AOIs "
+        "(default 20)",
+    )
+    p.add_argument("--no-report", action="store_true", help="write the data files only")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_analyze)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from gazemap import report
+    from gazemap.batch import analyze_study
+    from gazemap.journey import MAX_SCROLL_PX
+    from gazemap.report.export import write_outputs
+
+    params = _parse_params(args.param)
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be >= 1, got {args.jobs}.")
+    if args.detector is not None or params:
+        from gazemap.store.derived import full_params
+        from gazemap.events import DEFAULT_DETECTOR
+
+        full_params(args.detector or DEFAULT_DETECTOR, params)  # one-line error before any work
+    out = Path(args.out)
+    result = analyze_study(
+        args.study,
+        args.protocol,
+        args.detector,
+        params,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        exclude=[out],
+        max_scroll_px=MAX_SCROLL_PX if args.max_scroll_px is None else args.max_scroll_px,
+    )
+    write_outputs(out, result)
+    n_ok = sum(1 for r in result.sessions if r.ok)
+    for r in result.sessions:
+        if not r.ok:
+            print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
+    n_problems = sum(len(r.marker_problems) for r in result.sessions)
+    print(
+        f"{n_ok} of {len(result.sessions)} sessions analysed, {len(result.evidence)} findings, "
+        f"{n_problems} marker problems (see {out / 'sessions.json'})",
+        file=sys.stderr,
+    )
+    shown = out
+    writer = getattr(report, "write_report", None)
+    if not args.no_report and writer is not None:
+        writer(out, result.protocol)
+        if (out / "index.html").exists():
+            shown = out / "index.html"
+    print(shown)
+    return 0 if n_ok else 1

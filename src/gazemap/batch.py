@@ -1,0 +1,379 @@
+"""Analyse every session of a study: locally on a process pool or on a Dask cluster.
+
+Per session (:func:`analyze_session`, run in a worker): detect events (cached in the file
+under ``/derived/<detector>``) -> segment touchpoints from markers -> map fixations to pages
+and AOIs -> AOI and touchpoint metrics -> data quality. A session that fails is reported in
+its :class:`SessionResult` (``ok=False``, ``error``) and skipped; the others finish.
+
+Across sessions (:func:`analyze_study`, in the calling process, so the result does not depend
+on where the sessions ran): friction rules, evidence and journey summaries. The results are
+the same with ``jobs=1``, a process pool, or a Dask scheduler.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from gazemap.errors import GazemapError, InputError
+from gazemap.journey import (
+    MAX_SCROLL_PX,
+    SessionTables,
+    TouchpointQuality,
+    aoi_summaries,
+    evidence_document,
+    friction_evidence,
+    journey_summary,
+    segment_touchpoints,
+    session_tables,
+)
+from gazemap.protocol import Protocol
+
+STUDY_FILE = "study.yaml"
+
+
+@dataclass
+class SessionResult:
+    """What one session contributes (picklable; sent back from workers).
+
+    ``tables`` is None when the session failed (``ok`` False, ``error`` says why).
+    """
+
+    file: str
+    participant: str = ""
+    session_id: str = ""
+    ok: bool = False
+    error: str | None = None
+    data_loss: float | None = None
+    precision_rms_deg: float | None = None
+    duration_s: float | None = None
+    marker_problems: list[str] = field(default_factory=list)
+    tables: SessionTables | None = None
+    detector: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The sessions.json entry (docs/outputs.md)."""
+        return {
+            "file": self.file,
+            "participant": self.participant,
+            "session_id": self.session_id,
+            "ok": self.ok,
+            "error": self.error,
+            "data_loss": self.data_loss,
+            "precision_rms_deg": self.precision_rms_deg,
+            "duration_s": self.duration_s,
+            "marker_problems": list(self.marker_problems),
+        }
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def analyze_session(
+    path: str | os.PathLike[str],
+    protocol: Protocol,
+    detector: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    write_cache: bool = True,
+    max_scroll_px: float = MAX_SCROLL_PX,
+) -> SessionResult:
+    """Analyse one session file; never raises for a bad session (the result says what failed).
+
+    Parameters
+    ----------
+    path : session file (.h5).
+    protocol : the study protocol.
+    detector, params : event detector name and parameter overrides (gazemap.events).
+    write_cache : store a fresh detection under ``/derived`` in the file.
+    max_scroll_px : fixations during which the page moved more than this are not mapped.
+    """
+    from gazemap.quality import assess
+    from gazemap.store import open_session
+    from gazemap.store.derived import detect_session
+
+    res = SessionResult(file=str(path))
+    try:
+        det = detect_session(path, detector, dict(params or {}), write=write_cache)
+        res.detector, res.params = det.detector, dict(det.params)
+        with open_session(path) as s:
+            res.participant = s.participant or Path(path).stem
+            res.session_id = s.session_id or Path(path).stem
+            gaze = s.gaze()
+            markers = s.markers()
+            scroll = s.scroll()
+            screen = s.screen
+        seg = segment_touchpoints(markers, protocol)
+        res.marker_problems = list(seg.problems)
+        labels = det.labels if len(det.labels) == len(gaze) else None
+        whole = assess(gaze, screen, labels=labels)
+        res.data_loss = _finite(whole.data_loss)
+        res.precision_rms_deg = _finite(whole.precision_rms_deg)
+        t = np.asarray(gaze.time_s)
+        res.duration_s = float(t[-1] - t[0]) if len(t) > 1 else 0.0
+        quality: dict[str, TouchpointQuality] = {}
+        for v in seg.visits:
+            q = assess(gaze, screen, labels=labels, start_s=v.start_s, end_s=v.end_s)
+            quality[v.touchpoint_id] = TouchpointQuality(q.data_loss, q.precision_rms_deg)
+        res.tables = session_tables(
+            det.fixations,
+            seg,
+            scroll,
+            screen,
+            protocol,
+            participant=res.participant,
+            session_id=res.session_id,
+            detector=det.detector,
+            quality=quality,
+            max_scroll_px=max_scroll_px,
+        )
+        res.ok = True
+    except GazemapError as exc:
+        res.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
+        res.error = f"{type(exc).__name__}: {exc}"
+    return res
+
+
+def _progress(total: int, show: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="sessions", unit="session", file=sys.stderr, disable=not show)
+
+
+def run_sessions(
+    paths: Sequence[str | os.PathLike[str]],
+    protocol: Protocol,
+    detector: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    max_scroll_px: float = MAX_SCROLL_PX,
+) -> list[SessionResult]:
+    """Run :func:`analyze_session` over ``paths``; results in the order of ``paths``.
+
+    Parameters
+    ----------
+    jobs : local worker processes (1: in this process). Ignored with ``scheduler``.
+    scheduler : address of a Dask distributed scheduler (``tcp://host:8786``); the workers
+        must have gazemap installed and see the session files at the same paths.
+    progress : show a tqdm progress bar on stderr.
+    """
+    if jobs < 1:
+        raise InputError(f"--jobs must be >= 1, got {jobs}.")
+    kw = {"detector": detector, "params": dict(params or {}), "max_scroll_px": max_scroll_px}
+    spaths = [str(p) for p in paths]
+    results: list[SessionResult | None] = [None] * len(spaths)
+    bar = _progress(len(spaths), progress)
+    try:
+        if scheduler:
+            _run_dask(spaths, protocol, kw, scheduler, results, bar.update)
+        elif jobs == 1 or len(spaths) <= 1:
+            for i, p in enumerate(spaths):
+                results[i] = analyze_session(p, protocol, **kw)  # type: ignore[arg-type]
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            # forkserver: workers do not inherit the parent's threads (tqdm, dask) or open files
+            ctx = mp.get_context("forkserver")
+            with ProcessPoolExecutor(max_workers=min(jobs, len(spaths)), mp_context=ctx) as ex:
+                futs = {
+                    ex.submit(analyze_session, p, protocol, **kw): i for i, p in enumerate(spaths)
+                }  # type: ignore[arg-type]
+                for fut in as_completed(futs):
+                    results[futs[fut]] = fut.result()
+                    bar.update(1)
+    finally:
+        bar.close()
+    return [r for r in results if r is not None]
+
+
+def _run_dask(
+    paths: list[str],
+    protocol: Protocol,
+    kw: dict[str, Any],
+    scheduler: str,
+    results: list[SessionResult | None],
+    tick: Callable[[int], Any],
+) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+        raise InputError(
+            "--scheduler needs dask.distributed; install it with pip install 'dask[distributed]'."
+        ) from exc
+    try:
+        client = Client(scheduler, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}). Start one with "
+            "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler to run locally."
+        ) from exc
+    try:
+        futs = client.map(analyze_session, paths, protocol=protocol, pure=False, **kw)
+        index = {f.key: i for i, f in enumerate(futs)}
+        for fut in as_completed(futs):
+            results[index[fut.key]] = fut.result()
+            tick(1)
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------------------
+# Study level
+# --------------------------------------------------------------------------------------
+def find_sessions(study_dir: str | os.PathLike[str], exclude: Sequence[Path] = ()) -> list[Path]:
+    """Session files (``*.h5``) under ``study_dir`` (recursively, hidden folders skipped)."""
+    root = Path(study_dir)
+    if not root.exists():
+        raise InputError(f"study directory {root} does not exist. Check the path.")
+    if not root.is_dir():
+        raise InputError(
+            f"{root} is not a directory; gazemap analyze takes a folder of session files."
+        )
+    ex = [e.resolve() for e in exclude]
+    out = []
+    for p in sorted(root.rglob("*.h5")):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        rp = p.resolve()
+        if any(rp.is_relative_to(e) for e in ex):
+            continue
+        out.append(p)
+    if not out:
+        raise InputError(
+            f"{root} holds no session files (*.h5). Record some with `gazemap record`, or make a "
+            "sample study with `gazemap simulate`."
+        )
+    return out
+
+
+def find_protocol(
+    study_dir: str | os.PathLike[str], protocol: str | os.PathLike[str] | None
+) -> Path:
+    """The protocol file: ``protocol`` if given, else the ``protocol:`` of STUDY_DIR/study.yaml."""
+    if protocol is not None:
+        p = Path(protocol)
+        if not p.exists():
+            raise InputError(f"protocol file {p} does not exist. Check --protocol.")
+        return p
+    study = Path(study_dir) / STUDY_FILE
+    if not study.exists():
+        raise InputError(
+            f"no protocol found: {study} does not exist. Pass --protocol FILE, or write "
+            f"{study} with a line 'protocol: path/to/protocol.yaml'."
+        )
+    try:
+        doc = yaml.safe_load(study.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{study}: not valid YAML ({exc}).") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("protocol"), str):
+        raise InputError(
+            f"{study}: needs a 'protocol: <path relative to study.yaml>' entry, got "
+            f"{type(doc).__name__ if not isinstance(doc, dict) else sorted(doc)}."
+        )
+    p = Path(doc["protocol"])
+    if not p.is_absolute():
+        p = study.parent / p
+    if not p.exists():
+        raise InputError(
+            f"{study}: protocol {doc['protocol']!r} -> {p} does not exist. Fix the 'protocol' entry."
+        )
+    return p
+
+
+@dataclass
+class StudyResult:
+    """Everything the export writes (docs/outputs.md), as plain rows and documents."""
+
+    protocol: Protocol
+    sessions: list[SessionResult]
+    metrics: list[dict[str, Any]]
+    touchpoints: list[dict[str, Any]]
+    fixations: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    evidence_doc: dict[str, Any]
+    journey: dict[str, Any]
+    detector: str
+    params: dict[str, Any]
+
+
+def combine(
+    results: Sequence[SessionResult],
+    protocol: Protocol,
+    *,
+    study: str,
+    detector: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> StudyResult:
+    """Merge per-session results and apply the friction rules (pure, deterministic)."""
+    ok = [r for r in results if r.ok and r.tables is not None]
+    metrics = [row for r in ok for row in r.tables.metrics]  # type: ignore[union-attr]
+    tps = [row for r in ok for row in r.tables.touchpoints]  # type: ignore[union-attr]
+    fix = [row for r in ok for row in r.tables.fixations]  # type: ignore[union-attr]
+    records = friction_evidence(metrics, tps, protocol)
+    det_name = next((r.detector for r in ok if r.detector), None) or detector or ""
+    det_params = next((r.params for r in ok if r.params), None) or dict(params or {})
+    participants = sorted({r.participant for r in ok})
+    ev = evidence_document(
+        records,
+        protocol,
+        study=study,
+        detector=det_name,
+        params=det_params,
+        participants=participants,
+    )
+    journey = journey_summary(tps, records, protocol)
+    aois = aoi_summaries(metrics)
+    for st in journey["stages"]:
+        for tp in st["touchpoints"]:
+            tp["aois"] = [a for a in aois if a["touchpoint_id"] == tp["id"]]
+    return StudyResult(
+        protocol, list(results), metrics, tps, fix, records, ev, journey, det_name, det_params
+    )
+
+
+def analyze_study(
+    study_dir: str | os.PathLike[str],
+    protocol: Protocol | str | os.PathLike[str] | None = None,
+    detector: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    exclude: Sequence[Path] = (),
+    max_scroll_px: float = MAX_SCROLL_PX,
+) -> StudyResult:
+    """Analyse every session file of a study folder (see module docstring)."""
+    if not isinstance(protocol, Protocol):
+        from gazemap.protocol import load_protocol
+
+        protocol = load_protocol(find_protocol(study_dir, protocol))
+    paths = find_sessions(study_dir, exclude)
+    results = run_sessions(
+        paths,
+        protocol,
+        detector,
+        params,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        max_scroll_px=max_scroll_px,
+    )
+    return combine(results, protocol, study=str(study_dir), detector=detector, params=params)

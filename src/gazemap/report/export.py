@@ -1,0 +1,104 @@
+"""Write the analysis outputs of docs/outputs.md: CSV tables and JSON documents.
+
+Conventions of every file written here: numbers as Python's shortest round-trip repr;
+undefined values as an empty CSV cell / JSON ``null`` (never NaN); booleans as ``true`` /
+``false``; lists in CSV cells joined with ``;``. Row order is deterministic (sessions in
+file order, touchpoints in visit order, AOIs in protocol order).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gazemap.batch import StudyResult
+
+METRICS_COLUMNS = (
+    "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name",
+    "aoi_role", "ttff_s", "first_fixation_duration_s", "fixations_before_first", "dwell_s",
+    "fixation_count", "visit_count", "revisits", "fixated", "detector",
+)  # fmt: skip
+TOUCHPOINT_COLUMNS = (
+    "participant", "session_id", "stage_id", "touchpoint_id", "start_s", "end_s",
+    "time_on_touchpoint_s", "fixation_count", "mean_fixation_duration_ms", "scanpath_length_deg",
+    "data_loss", "precision_rms_deg", "quality_ok", "clicks", "detector",
+)  # fmt: skip
+FIXATION_COLUMNS = (
+    "participant", "session_id", "touchpoint_id", "screen_id", "index", "start_s", "t_rel_s",
+    "duration_s", "x_px", "y_px", "page_x_px", "page_y_px", "aoi_ids", "mapped",
+)  # fmt: skip
+EVIDENCE_COLUMNS = (
+    "id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "rule_id", "rule_name", "metric",
+    "value", "unit", "threshold", "comparison", "n_participants", "n_total", "participants",
+    "examples", "severity", "severity_reason", "source", "reliable", "heatmap",
+)  # fmt: skip
+
+OUTPUT_FILES = (
+    "metrics.csv", "touchpoints.csv", "fixations.csv", "evidence.json", "evidence.csv",
+    "journey.json", "sessions.json",
+)  # fmt: skip
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else repr(v)
+    if isinstance(v, list | tuple):
+        if v and isinstance(v[0], Mapping):  # evidence examples
+            return ";".join(f"{e['participant']}@{e['t_rel_s']!r}" for e in v)
+        return ";".join(str(x) for x in v)
+    return str(v)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write ``rows`` (dicts) with exactly ``columns``, cells formatted as the module says."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([_cell(r.get(c)) for c in columns])
+
+
+def _clean(obj: Any) -> Any:
+    """Replace non-finite floats with None so the JSON is standard."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, doc: Any) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(_clean(doc), fh, indent=2, allow_nan=False, ensure_ascii=False)
+        fh.write("\n")
+
+
+def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[str, Path]:
+    """Write every file of docs/outputs.md (except the report's images) into ``out_dir``.
+
+    Returns
+    -------
+    {file name: path} of the files written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / name for name in OUTPUT_FILES}
+    write_csv(paths["metrics.csv"], METRICS_COLUMNS, result.metrics)
+    write_csv(paths["touchpoints.csv"], TOUCHPOINT_COLUMNS, result.touchpoints)
+    write_csv(paths["fixations.csv"], FIXATION_COLUMNS, result.fixations)
+    write_json(paths["evidence.json"], result.evidence_doc)
+    write_csv(paths["evidence.csv"], EVIDENCE_COLUMNS, result.evidence)
+    write_json(paths["journey.json"], result.journey)
+    write_json(paths["sessions.json"], [r.summary() for r in result.sessions])
+    return paths
