@@ -70,8 +70,8 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}.")
     if args.detector is not None or params:
-        from gazemap.store.derived import full_params
         from gazemap.events import DEFAULT_DETECTOR
+        from gazemap.store.derived import full_params
 
         full_params(args.detector or DEFAULT_DETECTOR, params)  # one-line error before any work
     out = Path(args.out)
