@@ -1,0 +1,137 @@
+"""A synthetic participant for demos and tests (``gazemap present --autoplay``).
+
+For each screen of the protocol in journey order: wait until the browser shows it, start the
+task (click the instruction's button), scroll the page down to the bottom and back up with
+the mouse wheel, click the screen's target AOI (first ``target``, else first ``cta``; a text
+field gets ``search_text`` and Enter). If that does not lead to the next screen it clicks the
+screen's ``cta``, and if the next screen still does not come it opens the next screen's URL
+directly (when the URL pattern is a literal path). A screen that never shows within
+``screen_timeout_s`` is recorded as a problem and skipped.
+"""
+
+from __future__ import annotations
+
+from gazemap.presenter.browser import Presenter
+from gazemap.presenter.matching import AOI, is_literal_path, journey_plan, target_aoi
+from gazemap.protocol import Screen
+
+
+def scroll_down_and_back(
+    pres: Presenter, step_px: int = 300, pause_ms: float = 40.0, max_steps: int = 200
+) -> int:
+    """Wheel-scroll to the bottom of the page and back to the top; returns wheel steps used."""
+    page = pres.page
+    page.mouse.move(pres.width_px / 2, pres.height_px / 2)
+    doc_h, view_h = page.evaluate("[document.documentElement.scrollHeight, window.innerHeight]")
+    if doc_h <= view_h + 1:
+        return 0
+    steps = 0
+    for direction in (1, -1):
+        for _ in range(max_steps):
+            y = float(page.evaluate("window.scrollY"))
+            if (direction > 0 and y + view_h >= doc_h - 1) or (direction < 0 and y <= 0):
+                break
+            page.mouse.wheel(0, direction * step_px)
+            steps += 1
+            pres.pump(pause_ms)
+    # let the last frames of the scroll report
+    pres.pump(2 * pause_ms)
+    return steps
+
+
+#: does clicking this element (or typing + Enter in it) leave the page?
+_NAVIGATES_JS = """e => {
+  const tag = e.tagName.toLowerCase();
+  if (tag === "input" && e.type !== "checkbox" && e.type !== "radio" && e.form) return true;
+  const a = e.closest("a[href]");
+  if (a) { const h = a.getAttribute("href"); return !!h && !h.startsWith("#"); }
+  const b = e.closest("button, input[type=submit]");
+  return !!(b && (b.form || b.getAttribute("form")) && (b.type || "submit") === "submit");
+}"""
+
+
+def click_aoi(
+    pres: Presenter, screen: Screen, aoi: AOI, search_text: str = "running shoes"
+) -> bool:
+    """Click an AOI like a participant: its element if the page has it, else its coords.
+
+    Returns True when the click (or the text typed + Enter into a field) should open
+    another page, False when it stays on this one or is unknown.
+    """
+    page = pres.page
+    sel = pres.aoi_selectors(screen)[0][aoi.id]
+    loc = page.locator(sel).first
+    if loc.count() > 0:
+        tag = str(loc.evaluate("e => e.tagName")).lower()
+        navigates = bool(loc.evaluate(_NAVIGATES_JS))
+        loc.click(timeout=5000)
+        if tag in ("input", "textarea"):
+            loc.fill(search_text)
+            loc.press("Enter")
+        return navigates
+    x0, y0, x1, y1 = aoi.bbox
+    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    if not aoi.fixed:
+        page.evaluate("(y) => window.scrollTo(0, Math.max(0, y - window.innerHeight / 2))", cy)
+        pres.pump(50)
+        sy = float(page.evaluate("window.scrollY"))
+        cy -= sy
+    page.mouse.click(cx, cy)
+    return False
+
+
+def run_autoplay(
+    pres: Presenter,
+    screen_timeout_s: float = 10.0,
+    next_wait_s: float = 3.0,
+    scroll_step_px: int = 300,
+    pause_ms: float = 40.0,
+    search_text: str = "running shoes",
+) -> None:
+    """Walk the protocol's screens in order in ``pres`` (already started, first page open)."""
+    plan = journey_plan(pres.protocol)
+    for i, ps in enumerate(plan):
+        sc = ps.screen
+        nxt = plan[i + 1].screen if i + 1 < len(plan) else None
+        if not pres.wait_for_screen(sc.id, screen_timeout_s):
+            ok = False
+            if is_literal_path(sc.url) and sc.url is not None:
+                pres.goto(pres.url_of(sc.url))
+                ok = pres.wait_for_screen(sc.id, screen_timeout_s)
+            if not ok:
+                here = pres.tracker.current_screen
+                shown = f"screen '{here}'" if here else "a page that matches no screen"
+                sel = f", selector {sc.selector!r}" if sc.selector else ""
+                pres._problem(
+                    "screen-timeout",
+                    f"screen '{sc.id}' (url {sc.url!r}{sel}) was not shown within "
+                    f"{screen_timeout_s:g} s; the browser is at {pres.page.url} ({shown}). "
+                    f"Fix the screen's url/selector in {pres._proto_name()} or the site's links.",
+                )
+                continue
+        if pres.tracker.needs_instruction is not None:
+            pres.wait_for(lambda: _overlay_visible(pres), 5.0)
+            try:
+                pres.page.click("#__gm_start", timeout=5000)
+            except Exception:  # noqa: BLE001 - a page without the overlay: start anyway
+                pass
+            pres.wait_for(lambda: pres.tracker.needs_instruction is None, 5.0)
+        scroll_down_and_back(pres, scroll_step_px, pause_ms)
+        tgt = target_aoi(sc)
+        navigates = click_aoi(pres, sc, tgt, search_text) if tgt is not None else False
+        if nxt is None:
+            pres.pump(100)
+            break
+        if navigates and pres.wait_for_screen(nxt.id, next_wait_s):
+            continue
+        cta = next((a for a in sc.aois if a.role == "cta" and a is not tgt), None)
+        if cta is not None and pres.tracker.current_screen == sc.id:
+            pres.pump(100)  # a participant's pause between two clicks
+            click_aoi(pres, sc, cta, search_text)
+
+
+def _overlay_visible(pres: Presenter) -> bool:
+    try:
+        return bool(pres.page.evaluate("!!document.getElementById('__gm_start')"))
+    except Exception:  # noqa: BLE001 - navigating
+        return False
