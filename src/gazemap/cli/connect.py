@@ -1,9 +1,101 @@
-"""CLI commands of this group (placeholder until its issue lands its commands)."""
+"""``gazemap import FORMAT PATH --out FILE.h5``: files from other tools into session files."""
 
 from __future__ import annotations
 
 import argparse
 
+from gazemap.importers import IMPORTERS
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001 - filled in by its issue
-    return None
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import",
+        help="import a file from another tool (EyeLink ASC, Tobii TSV, XDF, Pupil Player, Lund CSV)",
+        description="Import a recording made by another tool into a gazemap session file. "
+        "Formats: " + "; ".join(f"{k}: {v[2]}" for k, v in IMPORTERS.items()) + ".",
+    )
+    p.add_argument("format", choices=sorted(IMPORTERS), help="the source format")
+    p.add_argument("path", help="the file (or Pupil Player export folder) to import")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="session file to write (FILE.h5); several recordings give FILE_rec<k>.h5",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--recording",
+        type=int,
+        default=None,
+        help="import only recording N (1-based) of a file with several",
+    )
+    p.add_argument(
+        "--participant",
+        default=None,
+        help="participant id stored in the session (default: from the file)",
+    )
+    p.add_argument(
+        "--eye",
+        choices=("L", "R"),
+        default=None,
+        help="eyelink_asc: whose events go to /derived (default left)",
+    )
+    p.add_argument(
+        "--surface",
+        default=None,
+        help="pupil_csv: the surface that is the screen (default: the only one)",
+    )
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="xdf: device profile mapping a foreign gaze stream (devices/*.yaml)",
+    )
+    p.add_argument(
+        "--time-unit",
+        choices=("us", "ms", "s"),
+        default=None,
+        help="tobii_tsv: unit of the recording timestamps (default: from the header)",
+    )
+    p.add_argument("--screen-width-px", type=int, default=None)
+    p.add_argument("--screen-height-px", type=int, default=None)
+    p.add_argument("--screen-width-mm", type=float, default=None)
+    p.add_argument("--screen-height-mm", type=float, default=None)
+    p.add_argument("--distance-mm", type=float, default=None)
+    p.set_defaults(func=_import)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from gazemap.importers import import_file
+
+    options: dict[str, object] = {}
+    if args.recording is not None:
+        options["recording"] = args.recording
+    if args.format == "eyelink_asc" and args.eye:
+        options["event_eye"] = args.eye
+    if args.format == "pupil_csv" and args.surface:
+        options["surface"] = args.surface
+    if args.format == "xdf" and args.profile:
+        options["profile"] = args.profile
+    if args.format == "tobii_tsv" and args.time_unit:
+        options["time_unit"] = args.time_unit
+    screen = {
+        k: getattr(args, k)
+        for k in (
+            "screen_width_px",
+            "screen_height_px",
+            "screen_width_mm",
+            "screen_height_mm",
+            "distance_mm",
+        )
+    }
+    written = import_file(
+        args.format,
+        args.path,
+        args.out,
+        force=args.force,
+        screen_options=screen,
+        participant=args.participant,
+        **options,
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,113 @@
+"""Importers of files from other tools: each turns a foreign file into gazemap session files.
+
+``IMPORTERS`` maps a format name (``gazemap import FORMAT``) to ``module:function``; the
+function takes the input path and keyword options and returns a list of
+:class:`gazemap.importers._common.ImportedRecording` (one per recording in the file).
+:func:`import_file` writes them with provenance, atomically.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+from gazemap.errors import InputError
+
+IMPORTERS: dict[str, tuple[str, str, str]] = {
+    # name: (module, function, description)
+    "eyelink_asc": ("gazemap.importers.eyelink_asc", "read_asc", "EyeLink ASC (edf2asc output)"),
+    "tobii_tsv": (
+        "gazemap.importers.tobii_tsv",
+        "read_tsv",
+        "Tobii Pro Lab / Tobii Studio TSV data export",
+    ),
+    "xdf": (
+        "gazemap.importers.xdf",
+        "read_xdf",
+        "XDF from LabRecorder (every stream, clock offsets)",
+    ),
+    "pupil_csv": (
+        "gazemap.importers.pupil_csv",
+        "read_pupil_export",
+        "Pupil Player export folder (CSV)",
+    ),
+    "lund": ("gazemap.importers.lund", "read_lund", "Lund 2013 hand-labelled eye-movement CSV"),
+}
+
+
+def available() -> list[str]:
+    """Formats whose importer module is present in this installation."""
+    return [
+        name
+        for name, (module, _, _) in IMPORTERS.items()
+        if importlib.util.find_spec(module) is not None
+    ]
+
+
+def read(fmt: str, path: str | os.PathLike[str], **options: Any) -> list[Any]:
+    """Parse ``path`` with the importer of ``fmt`` (without writing anything)."""
+    from gazemap.importers._common import check_input
+
+    if fmt not in IMPORTERS or fmt not in available():
+        raise InputError(f"unknown import format {fmt!r}; available: {', '.join(available())}.")
+    module, func, _ = IMPORTERS[fmt]
+    reader = getattr(importlib.import_module(module), func)
+    return list(reader(check_input(path), **options))
+
+
+def import_file(
+    fmt: str,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    screen_options: dict[str, float | None] | None = None,
+    participant: str | None = None,
+    **options: Any,
+) -> list[Path]:
+    """Import ``path`` as format ``fmt`` into session file(s) at ``out``.
+
+    One recording gives ``out``; several give ``<stem>_rec<k><suffix>`` each (or pass
+    ``recording=N`` where the importer supports it). Returns the written paths.
+    """
+    from gazemap.importers._common import check_output, default_out_paths, sha256_of, write_session
+
+    src = Path(path)
+    out_p = Path(out)
+    check_output(out_p, force)
+    recordings = read(fmt, src, **options)
+    if not recordings:
+        raise InputError(f"{src}: no recording found to import.")
+    targets = default_out_paths(out_p, len(recordings))
+    for t in targets:
+        check_output(t, force)
+    digest = sha256_of(src) if src.is_file() else _dir_digest(src)
+    written = []
+    for rec, target in zip(recordings, targets, strict=True):
+        written.append(
+            write_session(
+                rec,
+                target,
+                source=fmt,
+                source_path=src,
+                source_sha256=digest,
+                force=force,
+                screen_options=screen_options,
+                participant=participant,
+            )
+        )
+    return written
+
+
+def _dir_digest(folder: Path) -> str:
+    """sha256 over the names and contents of every file in an export folder (sorted)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(folder)).encode("utf-8") + b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,386 @@
+"""What every importer shares: the imported recording, provenance, atomic session writing.
+
+An importer parses a file from another tool into one or more :class:`ImportedRecording`
+(several when the file holds several recordings) and :func:`write_session` turns each into
+a gazemap session file. Writing goes to a temporary name beside the target and is renamed
+into place only when complete, so a failed import never leaves a half file.
+
+Times: an imported file keeps its own clock, converted to seconds (EyeLink ms, Tobii µs,
+Pupil time s); ``time_raw_s`` holds the same values. ``/streams/gaze`` carries the canonical
+channels (types.GAZE_CHANNELS) plus any source-specific extra channels listed in the
+stream's ``channel_labels``.
+
+The source's own events go to ``/derived/<source>/`` in the layout of
+gazemap.store.derived (``labels`` per gaze sample, compound ``fixations`` and ``saccades``
+with the fields of types.Fixations / types.Saccades), plus ``blinks`` (start_s, end_s) when
+the source has them; attributes say ``detector=<source>`` and ``imported=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from gazemap import __version__
+from gazemap.errors import GazemapError, ImportFormatError, InputError
+from gazemap.types import (
+    GAZE_CHANNELS,
+    Fixations,
+    Label,
+    Markers,
+    Saccades,
+    ScreenGeometry,
+)
+
+#: assumed when the file does not say (same default as the drivers)
+DEFAULT_SCREEN_MM = {"width_mm": 531.0, "height_mm": 299.0, "distance_mm": 650.0}
+
+
+@dataclass
+class ExtraStream:
+    """A further stream of the source file kept as it is (XDF streams other than gaze/markers)."""
+
+    group: str
+    name: str
+    type: str
+    labels: tuple[str, ...]
+    units: tuple[str, ...]
+    time_s: np.ndarray
+    data: np.ndarray | list[str]
+    nominal_srate: float = 0.0
+    source_id: str = ""
+    xml: str = ""
+    clock_offsets: np.ndarray | None = None
+    is_string: bool = False
+
+
+@dataclass
+class ImportedRecording:
+    """One recording of a foreign file, in canonical form.
+
+    ``gaze`` maps canonical channel labels (and extra labels) to (n,) float arrays; missing
+    canonical channels are written as NaN (validity as 0).
+    """
+
+    time_s: np.ndarray
+    gaze: dict[str, np.ndarray]
+    markers: Markers
+    screen_px: tuple[int, int] | None = None
+    nominal_srate: float = 0.0
+    fixations: Fixations | None = None
+    saccades: Saccades | None = None
+    blinks: np.ndarray | None = None  # (n, 2) start_s, end_s
+    extra_units: dict[str, str] = field(default_factory=dict)
+    participant: str = ""
+    recording: str = ""
+    source_attrs: dict[str, str] = field(default_factory=dict)
+    extra_streams: list[ExtraStream] = field(default_factory=list)
+    gaze_clock_offsets: np.ndarray | None = None
+    markers_clock_offsets: np.ndarray | None = None
+    event_eye: str = ""
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_input(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder. Check the path.")
+    return p
+
+
+def check_output(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        raise InputError(
+            f"{out} already exists; refusing to overwrite it. Choose another --out or pass --force."
+        )
+    if not out.parent.exists():
+        raise InputError(
+            f"cannot write {out}: folder {out.parent} does not exist. Create it first."
+        )
+
+
+def read_text(path: Path, what: str) -> str:
+    """A text file as str (UTF-8, BOM allowed); an ImportFormatError for other encodings."""
+    data = path.read_bytes()
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(f"{path}: not a valid UTF-16 {what} file ({exc}).") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{path}:{line}: byte {data[exc.start : exc.start + 1]!r} is not UTF-8; a {what} file is "
+            "text in UTF-8 (or ASCII). Re-export it from the source tool or convert its encoding."
+        ) from exc
+
+
+def labels_from_events(
+    time_s: np.ndarray,
+    fixations: Fixations | None,
+    saccades: Saccades | None,
+    blinks: np.ndarray | None,
+) -> np.ndarray:
+    """Per-sample types.Label from event intervals (UNDEFINED outside every event)."""
+    labels = np.full(len(time_s), int(Label.UNDEFINED), dtype=np.int8)
+    order_ok = len(time_s) < 2 or bool(np.all(np.diff(time_s) >= 0))
+    if not order_ok:
+        return labels
+    intervals: list[tuple[np.ndarray, np.ndarray, Label]] = []
+    for table, label in ((fixations, Label.FIXATION), (saccades, Label.SACCADE)):
+        if table is not None:
+            intervals.append((table.start_s, table.end_s, label))
+    if blinks is not None and len(blinks):
+        b = np.asarray(blinks, dtype=np.float64).reshape(-1, 2)
+        intervals.append((b[:, 0], b[:, 1], Label.BLINK))
+    for start_s, end_s, label in intervals:
+        i0 = np.searchsorted(time_s, start_s, side="left")
+        i1 = np.searchsorted(time_s, end_s, side="right")
+        for a, b2 in zip(i0, i1, strict=True):
+            labels[a:b2] = int(label)
+    return labels
+
+
+def _compound(table: Fixations | Saccades) -> np.ndarray:
+    names = [f.name for f in fields(table)]
+    arr = np.zeros(len(table), dtype=[(n, np.float64) for n in names])
+    for n in names:
+        arr[n] = getattr(table, n)
+    return arr
+
+
+def screen_geometry(
+    rec: ImportedRecording, options: dict[str, float | None]
+) -> tuple[ScreenGeometry, str]:
+    """The screen of an imported recording: options win, then the file, then defaults."""
+    w = options.get("screen_width_px") or (rec.screen_px[0] if rec.screen_px else None) or 1920
+    h = options.get("screen_height_px") or (rec.screen_px[1] if rec.screen_px else None) or 1080
+    opt_key = {
+        "width_mm": "screen_width_mm",
+        "height_mm": "screen_height_mm",
+        "distance_mm": "distance_mm",
+    }
+    mm = {k: options.get(opt_key[k]) or v for k, v in DEFAULT_SCREEN_MM.items()}
+    origin = "options" if any(options.get(v) for v in opt_key.values()) else "default"
+    return (
+        ScreenGeometry(
+            int(w), int(h), float(mm["width_mm"]), float(mm["height_mm"]), float(mm["distance_mm"])
+        ),
+        origin,
+    )
+
+
+@contextlib.contextmanager
+def atomic_path(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out``, renamed to ``out`` when the block succeeds."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_session(
+    rec: ImportedRecording,
+    out: Path,
+    *,
+    source: str,
+    source_path: Path,
+    source_sha256: str,
+    force: bool = False,
+    screen_options: dict[str, float | None] | None = None,
+    participant: str | None = None,
+) -> Path:
+    """Write one imported recording as a session file at ``out`` (atomically).
+
+    Parameters
+    ----------
+    rec : the parsed recording.
+    out : target file; an existing one is refused unless ``force``.
+    source : format name (``eyelink_asc``, ``tobii_tsv``, …); also the /derived group name.
+    source_path, source_sha256 : provenance of the input file.
+    """
+    from gazemap.store.schema import StreamInfo
+    from gazemap.store.writer import SessionWriter
+
+    check_output(out, force)
+    screen, screen_origin = screen_geometry(rec, screen_options or {})
+    n = len(rec.time_s)
+    canonical = [c[0] for c in GAZE_CHANNELS]
+    extra = [k for k in rec.gaze if k not in canonical]
+    labels = tuple(canonical + extra)
+    units = tuple([c[1] for c in GAZE_CHANNELS] + [rec.extra_units.get(k, "") for k in extra])
+    data = np.empty((n, len(labels)), dtype=np.float64)
+    for j, label in enumerate(labels):
+        col = rec.gaze.get(label)
+        if col is None:
+            data[:, j] = 0.0 if label == "validity" else np.nan
+        else:
+            data[:, j] = col
+    with atomic_path(out) as tmp:
+        with SessionWriter(
+            tmp,
+            participant=participant if participant is not None else rec.participant,
+            screen=screen,
+            force=True,
+            compression="gzip",
+        ) as w:
+            a = w.h5.attrs
+            a["import_format"] = source
+            a["import_source_file"] = source_path.name
+            a["import_source_sha256"] = source_sha256
+            a["import_recording"] = rec.recording
+            a["import_gazemap_version"] = __version__
+            a["imported_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+            for k, v in rec.source_attrs.items():
+                a[f"import_{k}"] = v
+            w.h5["screen"].attrs["source"] = (
+                "file px + " + screen_origin + " mm/distance" if rec.screen_px else screen_origin
+            )
+            info = StreamInfo(
+                name=f"{source} gaze",
+                type="Gaze",
+                channel_labels=labels,
+                channel_units=units,
+                nominal_srate=rec.nominal_srate,
+                source_id=f"{source}:{source_path.name}:{rec.recording}",
+            )
+            w.add_stream("gaze", info)
+            w.append("gaze", rec.time_s, data)
+            if rec.gaze_clock_offsets is not None and len(rec.gaze_clock_offsets):
+                w.add_clock_offsets("gaze", rec.gaze_clock_offsets)
+            w.add_stream(
+                "markers",
+                StreamInfo(
+                    name=f"{source} markers",
+                    type="Markers",
+                    channel_labels=("marker",),
+                    channel_units=("text",),
+                    channel_format="string",
+                    source_id=f"{source}:{source_path.name}:{rec.recording}:markers",
+                ),
+            )
+            w.append("markers", rec.markers.time_s, list(rec.markers.value))
+            if rec.markers_clock_offsets is not None and len(rec.markers_clock_offsets):
+                w.add_clock_offsets("markers", rec.markers_clock_offsets)
+            for s in rec.extra_streams:
+                w.add_stream(
+                    s.group,
+                    StreamInfo(
+                        name=s.name,
+                        type=s.type,
+                        channel_labels=s.labels,
+                        channel_units=s.units,
+                        channel_format="string" if s.is_string else "float64",
+                        nominal_srate=s.nominal_srate,
+                        source_id=s.source_id,
+                        xml=s.xml,
+                    ),
+                )
+                w.append(s.group, s.time_s, s.data)
+                if s.clock_offsets is not None and len(s.clock_offsets):
+                    w.add_clock_offsets(s.group, s.clock_offsets)
+            if rec.fixations is not None or rec.saccades is not None or rec.blinks is not None:
+                _write_derived(w.h5, source, rec, screen)
+        return out
+    return out  # pragma: no cover - unreachable, keeps mypy's flow analysis happy
+
+
+def _write_derived(f: object, source: str, rec: ImportedRecording, screen: ScreenGeometry) -> None:
+    g = f.require_group("derived").create_group(source)  # type: ignore[attr-defined]
+    fix = rec.fixations if rec.fixations is not None else Fixations.empty()
+    # degrees from the session's final screen (options may differ from what the parser assumed)
+    fix = fixations_with_degrees(
+        fix.start_s, fix.end_s, fix.x_px, fix.y_px, screen, fix.dispersion_deg
+    )
+    sac = rec.saccades if rec.saccades is not None else Saccades.empty()
+    g.create_dataset(
+        "labels",
+        data=labels_from_events(rec.time_s, rec.fixations, rec.saccades, rec.blinks),
+        compression="gzip",
+        shuffle=True,
+    )
+    g.create_dataset("fixations", data=_compound(fix))
+    g.create_dataset("saccades", data=_compound(sac))
+    blinks = rec.blinks if rec.blinks is not None else np.empty((0, 2))
+    g.create_dataset("blinks", data=np.asarray(blinks, dtype=np.float64).reshape(-1, 2))
+    params = {"source": source, "imported": True, "eye": rec.event_eye}
+    g.attrs["detector"] = source
+    g.attrs["imported"] = True
+    g.attrs["eye"] = rec.event_eye
+    g.attrs["params_json"] = json.dumps(params, sort_keys=True)
+    g.attrs["params_hash"] = "imported"
+    g.attrs["software_version"] = __version__
+    g.attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    g.attrs["n_samples"] = len(rec.time_s)
+    g.attrs["gaze_stream"] = "gaze"
+
+
+def fixations_with_degrees(
+    start_s: np.ndarray,
+    end_s: np.ndarray,
+    x_px: np.ndarray,
+    y_px: np.ndarray,
+    screen: ScreenGeometry | None = None,
+    dispersion_deg: np.ndarray | None = None,
+) -> Fixations:
+    """A Fixations table; degrees are filled from ``screen`` (NaN without one)."""
+    from gazemap.geometry import px_to_deg
+
+    x_px, y_px = np.asarray(x_px, float), np.asarray(y_px, float)
+    if screen is not None:
+        x_deg, y_deg = px_to_deg(x_px, y_px, screen)
+    else:
+        x_deg = y_deg = np.full(len(x_px), np.nan)
+    disp = (
+        np.full(len(x_px), np.nan) if dispersion_deg is None else np.asarray(dispersion_deg, float)
+    )
+    return Fixations(start_s, end_s, x_px, y_px, x_deg, y_deg, disp)
+
+
+def import_errors(path: Path, what: str) -> contextlib.AbstractContextManager[None]:
+    """Turn any non-gazemap parsing failure into an ImportFormatError naming the file.
+
+    Importers check their input line by line and raise ImportFormatError with the line; this
+    guard only catches what a check missed, so the user still gets one line, not a traceback.
+    """
+
+    @contextlib.contextmanager
+    def guard() -> Iterator[None]:
+        try:
+            yield
+        except GazemapError:
+            raise
+        except (ValueError, IndexError, KeyError, OverflowError, TypeError, UnicodeError) as exc:
+            raise ImportFormatError(
+                f"{path}: not a valid {what} file ({type(exc).__name__}: {exc}). Re-export it from the "
+                "source tool; if it opens there, report this file to gazemap."
+            ) from exc
+
+    return guard()
+
+
+def default_out_paths(out: Path, n: int) -> list[Path]:
+    """``out`` for one recording; ``out`` with ``_rec<k>`` before the suffix for several."""
+    if n == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}_rec{k + 1}{out.suffix}") for k in range(n)]

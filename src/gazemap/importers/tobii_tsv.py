@@ -1,0 +1,433 @@
+"""Tobii Pro Lab and Tobii Studio TSV data exports → gazemap sessions.
+
+Both tools export one tab-separated row per sample (and one per event) with a header row.
+Column names differ between the two (Pro Lab: ``Recording timestamp``, ``Gaze point X``,
+``Validity left`` = ``Valid``/``Invalid``; Studio: ``RecordingTimestamp``,
+``GazePointX (ADCSpx)``, ``ValidityLeft`` = 0…4 where 2 and more mean invalid); units in
+brackets or parentheses after a name are read and removed. Decimal commas (exports made on a
+European locale) are accepted.
+
+Gaze points are screen px (origin top-left), pupils mm. Timestamps are µs in Pro Lab and
+ms in Studio unless the header names the unit (``Recording timestamp [ms]``) or
+``time_unit`` is given. Rows of other sensors (mouse, keyboard) are skipped; ``Event`` /
+``StudioEvent`` rows become markers (``event`` or ``event: value``). The export's own eye
+movement classification (``Eye movement type`` = Fixation/Saccade with its index and
+``Gaze event duration``) goes to ``/derived/tobii_tsv``. Several recordings in one export
+(``Recording name``) become one recording each.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gazemap.errors import ImportFormatError
+from gazemap.importers._common import (
+    ImportedRecording,
+    fixations_with_degrees,
+    import_errors,
+    read_text,
+)
+from gazemap.types import Fixations, Markers, Saccades, ScreenGeometry, Validity
+
+FORMAT = "tobii_tsv"
+
+#: canonical column → accepted header names (units stripped, compared case-insensitively)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "time": ("recording timestamp", "recordingtimestamp"),
+    "sensor": ("sensor",),
+    "participant": ("participant name", "participantname"),
+    "recording": ("recording name", "recordingname"),
+    "res_w": ("recording resolution width",),
+    "res_h": ("recording resolution height",),
+    "res": ("recordingresolution",),
+    "event": ("event", "studioevent"),
+    "event_value": ("event value", "studioeventdata"),
+    "x": ("gaze point x", "gazepointx"),
+    "y": ("gaze point y", "gazepointy"),
+    "lx": ("gaze point left x", "gazepointleftx"),
+    "ly": ("gaze point left y", "gazepointlefty"),
+    "rx": ("gaze point right x", "gazepointrightx"),
+    "ry": ("gaze point right y", "gazepointrighty"),
+    "lp": ("pupil diameter left", "pupilleft"),
+    "rp": ("pupil diameter right", "pupilright"),
+    "lv": ("validity left", "validityleft"),
+    "rv": ("validity right", "validityright"),
+    "emtype": ("eye movement type", "gazeeventtype"),
+    "emdur": ("gaze event duration", "gazeeventduration"),
+    "emidx": ("eye movement type index", "fixationindex"),
+    "fx": ("fixation point x", "fixationpointx"),
+    "fy": ("fixation point y", "fixationpointy"),
+    "version": ("studioversionrec", "recording software version"),
+}
+_UNIT = re.compile(r"\s*[\[(]([^\])]*)[\])]\s*$")
+_NUMERIC = ("time", "x", "y", "lx", "ly", "rx", "ry", "lp", "rp", "emdur", "fx", "fy")
+_TIME_UNITS = {
+    "us": 1e-6,
+    "μs": 1e-6,
+    "µs": 1e-6,
+    "microseconds": 1e-6,
+    "ms": 1e-3,
+    "milliseconds": 1e-3,
+    "s": 1.0,
+}
+
+
+def _header(line: str, path: Path) -> tuple[dict[str, int], dict[str, str], str]:
+    names = line.rstrip("\r\n").split("\t")
+    index: dict[str, int] = {}
+    units: dict[str, str] = {}
+    lowered = {}
+    for i, raw in enumerate(names):
+        m = _UNIT.search(raw)
+        base = raw[: m.start()] if m else raw
+        lowered[base.strip().lower()] = (i, m.group(1).strip() if m else "")
+    for key, options in COLUMNS.items():
+        for o in options:
+            if o in lowered:
+                index[key], units[key] = lowered[o]
+                break
+    if "time" not in index:
+        raise ImportFormatError(
+            f"{path}:1: no 'Recording timestamp' (Pro Lab) or 'RecordingTimestamp' (Studio) column in the "
+            "header; expected a Tobii TSV data export with a header row. Re-export with the timestamp column."
+        )
+    if not any(k in index for k in ("x", "lx", "rx")):
+        raise ImportFormatError(
+            f"{path}:1: no gaze point column ('Gaze point X' / 'GazePointX (ADCSpx)'); expected a Tobii "
+            "TSV data export that includes gaze points. Re-export with the gaze data columns."
+        )
+    dialect = (
+        "studio"
+        if names[index["time"]].strip().lower().startswith("recordingtimestamp")
+        else "prolab"
+    )
+    return index, units, dialect
+
+
+def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> np.ndarray:
+    arr = np.array(values, dtype=object)
+    empty = arr == ""
+    arr[empty] = "nan"
+    try:
+        out = arr.astype(str)
+        if any("," in v for v in values[:1000]) or np.char.find(out, ",").max(initial=-1) >= 0:
+            out = np.char.replace(out, ",", ".")
+        res = out.astype(np.float64)
+    except ValueError:
+        res = None
+    if res is not None and not np.isinf(res).any():
+        bad_nan = np.isnan(res) & ~empty
+        if not bad_nan.any():
+            return res
+        i = int(np.argmax(bad_nan))
+        raise ImportFormatError(
+            f"{path}:{linenos[i]}: {column} is {values[i]!r}; expected a number or an empty cell."
+        )
+    for i, v in enumerate(values):
+        if v == "":
+            continue
+        try:
+            x = float(v.replace(",", "."))
+        except ValueError:
+            raise ImportFormatError(
+                f"{path}:{linenos[i]}: {column} is {v!r}; expected a number or an empty cell."
+            ) from None
+        if not math.isfinite(x):
+            raise ImportFormatError(
+                f"{path}:{linenos[i]}: {column} is {v!r}; expected a finite number."
+            )
+    raise ImportFormatError(f"{path}: column {column} could not be read.")  # pragma: no cover
+
+
+def read_tsv(
+    path: str | Path, recording: int | None = None, time_unit: str | None = None
+) -> list[ImportedRecording]:
+    """Parse a Tobii Pro Lab / Studio TSV export; one ImportedRecording per recording name.
+
+    Parameters
+    ----------
+    path : the .tsv file.
+    recording : 1-based index of the only recording to return (None = all).
+    time_unit : ``"us"``, ``"ms"`` or ``"s"``; default from the header, else µs (Pro Lab) / ms (Studio).
+    """
+    p = Path(path)
+    with import_errors(p, "Tobii TSV"):
+        return _read(p, recording, time_unit)
+
+
+def _read(p: Path, recording: int | None, time_unit: str | None) -> list[ImportedRecording]:
+    text = read_text(p, "Tobii TSV")
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ImportFormatError(
+            f"{p}:1: empty file; expected a Tobii TSV export with a header row."
+        )
+    index, units, dialect = _header(lines[0], p)
+    ncol = lines[0].count("\t") + 1
+    keys = list(index)
+    cols: dict[str, list[str]] = {k: [] for k in keys}
+    linenos: list[int] = []
+    chunk = 100_000
+    for start in range(1, len(lines), chunk):
+        rows = [ln.split("\t") for ln in lines[start : start + chunk]]
+        keep = []
+        for j, r in enumerate(rows):
+            if len(r) != ncol:
+                if len(r) == 1 and not r[0].strip():
+                    continue
+                raise ImportFormatError(
+                    f"{p}:{start + j + 1}: row has {len(r)} tab-separated fields, the header has {ncol}; "
+                    "expected one field per header column (file truncated or edited?)."
+                )
+            keep.append(j)
+        if len(keep) != len(rows):
+            rows = [rows[j] for j in keep]
+        if not rows:
+            continue
+        linenos.extend(start + j + 1 for j in keep)
+        columns = list(zip(*rows, strict=True))
+        for k in keys:
+            cols[k].extend(columns[index[k]])
+    if not linenos:
+        raise ImportFormatError(f"{p}: no data rows after the header; expected samples.")
+    ln = np.asarray(linenos)
+    unit = (time_unit or units.get("time", "")).strip().lower()
+    if unit and unit not in _TIME_UNITS:
+        raise ImportFormatError(
+            f"{p}:1: unknown timestamp unit {unit!r}; expected one of us, ms, s (use --time-unit)."
+        )
+    scale = _TIME_UNITS[unit] if unit else (1e-3 if dialect == "studio" else 1e-6)
+    t = _floats(cols["time"], ln, p, "Recording timestamp")
+    if np.isnan(t).any():
+        i = int(np.argmax(np.isnan(t)))
+        raise ImportFormatError(
+            f"{p}:{ln[i]}: the recording timestamp is empty; expected a number on every row."
+        )
+    t = t * scale
+    sensor = np.array(cols["sensor"], dtype=object) if "sensor" in cols else None
+    names = (
+        np.array(cols["recording"], dtype=object)
+        if "recording" in cols
+        else np.full(len(t), "", dtype=object)
+    )
+    order: list[str] = list(dict.fromkeys(names.tolist()))
+    if recording is not None:
+        if not 1 <= recording <= len(order):
+            raise ImportFormatError(
+                f"{p}: --recording {recording} does not exist; the export has {len(order)} recording(s)."
+            )
+        order = [order[recording - 1]]
+    num = {k: _floats(cols[k], ln, p, k) for k in _NUMERIC if k in cols and k != "time"}
+    out = []
+    for ri, name in enumerate(order):
+        sel = names == name
+        rec = _recording(p, dialect, sel, t, num, cols, sensor, ln)
+        rec.recording = str(name or (recording if recording is not None else ri + 1))
+        out.append(rec)
+    return out
+
+
+def _validity(values: list[str] | None, sel: np.ndarray, dialect: str) -> np.ndarray | None:
+    if values is None:
+        return None
+    v = np.array(values, dtype=object)[sel]
+    if dialect == "studio":
+        codes = np.array([int(x) if x.strip().isdigit() else 4 for x in v])
+        return codes >= 2
+    return np.array([x.strip().lower() != "valid" for x in v])
+
+
+def _recording(
+    p: Path,
+    dialect: str,
+    sel: np.ndarray,
+    t_all: np.ndarray,
+    num: dict[str, np.ndarray],
+    cols: dict[str, list[str]],
+    sensor: np.ndarray | None,
+    ln: np.ndarray,
+) -> ImportedRecording:
+    rows = np.flatnonzero(sel)
+    ev = (
+        np.array(cols["event"], dtype=object)[rows]
+        if "event" in cols
+        else np.full(len(rows), "", dtype=object)
+    )
+    evv = (
+        np.array(cols["event_value"], dtype=object)[rows]
+        if "event_value" in cols
+        else np.full(len(rows), "", dtype=object)
+    )
+    is_event = ev != ""
+    markers_t = t_all[rows][is_event]
+    markers_v = [
+        f"{e}: {v}" if v else str(e) for e, v in zip(ev[is_event], evv[is_event], strict=True)
+    ]
+    is_gaze = ~is_event
+    if sensor is not None:
+        s = sensor[rows]
+        is_gaze &= (s == "") | (s == "Eye Tracker")
+    g = rows[is_gaze]
+    if len(g) > 1 and np.any(np.diff(t_all[g]) < 0):
+        i = int(np.argmax(np.diff(t_all[g]) < 0)) + 1
+        raise ImportFormatError(
+            f"{p}:{ln[g[i]]}: timestamp goes backwards; expected rows in time order."
+        )
+    t = t_all[g]
+    n = len(g)
+    nan = np.full(n, np.nan)
+
+    def col(k: str) -> np.ndarray:
+        return num[k][g] if k in num else nan.copy()
+
+    lx, ly, rx, ry = col("lx"), col("ly"), col("rx"), col("ry")
+    lp, rp = col("lp"), col("rp")
+    lbad = _validity(cols.get("lv"), g, dialect)
+    rbad = _validity(cols.get("rv"), g, dialect)
+    if lbad is None:
+        lbad = ~(np.isfinite(lx) & np.isfinite(ly))
+    if rbad is None:
+        rbad = ~(np.isfinite(rx) & np.isfinite(ry))
+    lbad = lbad | ~(np.isfinite(lx) & np.isfinite(ly)) if "lx" in num else lbad
+    rbad = rbad | ~(np.isfinite(rx) & np.isfinite(ry)) if "rx" in num else rbad
+    for a in (lx, ly, lp):
+        a[lbad] = np.nan
+    for a in (rx, ry, rp):
+        a[rbad] = np.nan
+    if "x" in num:
+        x, y = col("x"), col("y")
+    else:
+        with np.errstate(invalid="ignore"):
+            x = np.where(np.isnan(lx), rx, np.where(np.isnan(rx), lx, (lx + rx) / 2))
+            y = np.where(np.isnan(ly), ry, np.where(np.isnan(ry), ly, (ly + ry) / 2))
+    validity = np.where(lbad, int(Validity.LEFT_INVALID), 0) | np.where(
+        rbad, int(Validity.RIGHT_INVALID), 0
+    )
+    screen_px = _screen(cols, g)
+    if screen_px:
+        w, h = screen_px
+        with np.errstate(invalid="ignore"):
+            off = (x < 0) | (x > w) | (y < 0) | (y > h)
+        validity |= np.where(off, int(Validity.OFF_SCREEN), 0)
+    gaze = {
+        "x_px": x,
+        "y_px": y,
+        "left_x_px": lx,
+        "left_y_px": ly,
+        "right_x_px": rx,
+        "right_y_px": ry,
+        "left_pupil_mm": lp,
+        "right_pupil_mm": rp,
+        "validity": validity.astype(np.float64),
+    }
+    fixations, saccades = _events(cols, num, g, t, x, y, screen_px)
+    participant = str(cols["participant"][g[0]]) if "participant" in cols and n else ""
+    rate = 0.0
+    if n > 1:
+        d = np.diff(t)
+        med = float(np.median(d[d > 0])) if np.any(d > 0) else 0.0
+        rate = float(round(1.0 / med)) if med > 0 else 0.0
+    version = str(cols["version"][g[0]]) if "version" in cols and n else ""
+    return ImportedRecording(
+        time_s=t,
+        gaze=gaze,
+        markers=Markers(markers_t, np.array(markers_v, dtype=object)),
+        screen_px=screen_px,
+        nominal_srate=rate,
+        fixations=fixations,
+        saccades=saccades,
+        participant=participant,
+        source_attrs={
+            "tool": "Tobii Studio" if dialect == "studio" else "Tobii Pro Lab",
+            "tool_version": version,
+        },
+    )
+
+
+def _screen(cols: dict[str, list[str]], g: np.ndarray) -> tuple[int, int] | None:
+    if not len(g):
+        return None
+    try:
+        if "res_w" in cols and "res_h" in cols:
+            w, h = int(float(cols["res_w"][g[0]])), int(float(cols["res_h"][g[0]]))
+        elif "res" in cols:
+            a, b = re.split(r"\s*[xX×]\s*", cols["res"][g[0]].strip())
+            w, h = int(a), int(b)
+        else:
+            return None
+    except ValueError:
+        return None
+    return (w, h) if 0 < w < 100000 and 0 < h < 100000 else None
+
+
+def _events(
+    cols: dict[str, list[str]],
+    num: dict[str, np.ndarray],
+    g: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    screen_px: tuple[int, int] | None,
+) -> tuple[Fixations | None, Saccades | None]:
+    if "emtype" not in cols or not len(g):
+        return None, None
+    kind = np.array(cols["emtype"], dtype=object)[g]
+    idx = (
+        np.array(cols["emidx"], dtype=object)[g]
+        if "emidx" in cols
+        else np.full(len(g), "", dtype=object)
+    )
+    dur_s = num["emdur"][g] / 1000.0 if "emdur" in num else np.full(len(g), np.nan)
+    key = np.array([f"{k}#{i}" for k, i in zip(kind, idx, strict=True)], dtype=object)
+    change = np.ones(len(g), dtype=bool)
+    change[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], len(g)) - 1
+    fx_rows = [(a, b) for a, b in zip(starts, ends, strict=True) if kind[a] == "Fixation"]
+    sc_rows = [(a, b) for a, b in zip(starts, ends, strict=True) if kind[a] == "Saccade"]
+
+    def end_time(a: Any, b: Any) -> float:
+        d = dur_s[a]
+        return float(t[a] + d) if np.isfinite(d) and d >= 0 else float(t[b])
+
+    fpx = num.get("fx")
+    fpy = num.get("fy")
+    fxs = np.array([t[a] for a, _ in fx_rows])
+    fxe = np.array([end_time(a, b) for a, b in fx_rows])
+    if fpx is not None and fpy is not None:
+        cx = np.array([fpx[g][a] for a, _ in fx_rows])
+        cy = np.array([fpy[g][a] for a, _ in fx_rows])
+    else:
+        cx = np.array(
+            [
+                np.nanmean(x[a : b + 1]) if np.isfinite(x[a : b + 1]).any() else np.nan
+                for a, b in fx_rows
+            ]
+        )
+        cy = np.array(
+            [
+                np.nanmean(y[a : b + 1]) if np.isfinite(y[a : b + 1]).any() else np.nan
+                for a, b in fx_rows
+            ]
+        )
+    screen = ScreenGeometry(*(screen_px or (1920, 1080)), 531.0, 299.0, 650.0)
+    fixations = fixations_with_degrees(fxs, np.maximum(fxe, fxs), cx, cy, screen)
+    ss = np.array([t[a] for a, _ in sc_rows])
+    se = np.array([end_time(a, b) for a, b in sc_rows])
+    nanv = np.full(len(sc_rows), np.nan)
+    saccades = Saccades(
+        ss,
+        np.maximum(se, ss),
+        np.array([x[a] for a, _ in sc_rows]),
+        np.array([y[a] for a, _ in sc_rows]),
+        np.array([x[b] for _, b in sc_rows]),
+        np.array([y[b] for _, b in sc_rows]),
+        nanv,
+        nanv.copy(),
+    )
+    return fixations, saccades
