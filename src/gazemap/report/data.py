@@ -1,0 +1,169 @@
+"""Read the analysis output folder (docs/outputs.md) into plain Python values for the report.
+
+Nothing is recomputed here: CSV cells become numbers (empty cell = None), JSON files are
+parsed and their required keys checked. Every problem raises an :class:`InputError` naming
+the file and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gazemap.errors import InputError
+
+METRICS_COLUMNS = (
+    "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name",
+    "aoi_role", "ttff_s", "first_fixation_duration_s", "fixations_before_first", "dwell_s",
+    "fixation_count", "visit_count", "revisits", "fixated", "detector",
+)  # fmt: skip
+TOUCHPOINTS_COLUMNS = (
+    "participant", "session_id", "stage_id", "touchpoint_id", "start_s", "end_s",
+    "time_on_touchpoint_s", "fixation_count", "mean_fixation_duration_ms",
+    "scanpath_length_deg", "data_loss", "precision_rms_deg", "quality_ok", "clicks", "detector",
+)  # fmt: skip
+FIXATIONS_COLUMNS = (
+    "participant", "session_id", "touchpoint_id", "screen_id", "index", "start_s", "t_rel_s",
+    "duration_s", "x_px", "y_px", "page_x_px", "page_y_px", "aoi_ids",
+)  # fmt: skip
+
+#: columns kept as text; every other column is a number (empty = None) or a bool
+_TEXT = {
+    "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id",
+    "aoi_name", "aoi_role", "detector", "aoi_ids",
+}  # fmt: skip
+_BOOL = {"fixated", "quality_ok"}
+
+_HOW_TO_FIX = "Run `gazemap analyze STUDY_DIR --out DIR` to (re)create the analysis folder."
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOutputs:
+    """The contents of an analysis folder, rows as dicts with typed values."""
+
+    out_dir: Path
+    metrics: list[dict[str, Any]]
+    touchpoints: list[dict[str, Any]]
+    fixations: list[dict[str, Any]]
+    evidence: dict[str, Any]
+    journey: dict[str, Any]
+    sessions: list[dict[str, Any]]
+
+    def findings(self) -> list[dict[str, Any]]:
+        """Every evidence record of evidence.json, in file order."""
+        return [
+            f
+            for st in self.evidence.get("stages", [])
+            for tp in st.get("touchpoints", [])
+            for f in tp.get("findings", [])
+        ]
+
+    def findings_of(self, touchpoint_id: str) -> list[dict[str, Any]]:
+        return [f for f in self.findings() if f.get("touchpoint_id") == touchpoint_id]
+
+    def journey_touchpoint(self, touchpoint_id: str) -> dict[str, Any] | None:
+        for st in self.journey.get("stages", []):
+            for tp in st.get("touchpoints", []):
+                if tp.get("id") == touchpoint_id:
+                    return dict(tp)
+        return None
+
+
+def _cell(path: Path, line: int, column: str, text: str) -> Any:
+    if column in _TEXT:
+        return text
+    if text == "":
+        return None
+    if column in _BOOL:
+        low = text.strip().lower()
+        if low in ("true", "1", "yes"):
+            return True
+        if low in ("false", "0", "no"):
+            return False
+        raise InputError(
+            f"{path.name} line {line}: column {column} must be true/false, got {text!r}. "
+            + _HOW_TO_FIX
+        )
+    try:
+        v = float(text)
+    except ValueError:
+        raise InputError(
+            f"{path.name} line {line}: column {column} must be a number or empty, got {text!r}. "
+            + _HOW_TO_FIX
+        ) from None
+    if column in ("index", "clicks", "fixation_count", "visit_count", "revisits") and (
+        math.isfinite(v) and v == int(v)
+    ):
+        return int(v)
+    return v if math.isfinite(v) else None
+
+
+def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows of a CSV output file with typed values; checks the header has ``required``."""
+    if not path.is_file():
+        raise InputError(f"{path} is missing. " + _HOW_TO_FIX)
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise InputError(
+                f"{path} lacks the column(s) {', '.join(missing)} (docs/outputs.md). " + _HOW_TO_FIX
+            )
+        rows = []
+        for line, raw in enumerate(reader, start=2):
+            rows.append({k: _cell(path, line, k, v or "") for k, v in raw.items() if k})
+    return rows
+
+
+def read_json(path: Path, required: tuple[str, ...], kind: type = dict) -> Any:
+    """A JSON output file; checks its top-level type and keys."""
+    if not path.is_file():
+        raise InputError(f"{path} is missing. " + _HOW_TO_FIX)
+    try:
+        doc: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not valid JSON ({exc}). " + _HOW_TO_FIX) from None
+    if not isinstance(doc, kind):
+        raise InputError(
+            f"{path} must hold a JSON {'object' if kind is dict else 'array'}, got "
+            f"{type(doc).__name__}. " + _HOW_TO_FIX
+        )
+    if isinstance(doc, dict):
+        missing = [k for k in required if k not in doc]
+        if missing:
+            raise InputError(f"{path} lacks the key(s) {', '.join(missing)}. " + _HOW_TO_FIX)
+    return doc
+
+
+def load_outputs(out_dir: Path) -> AnalysisOutputs:
+    """Read every file of docs/outputs.md from ``out_dir``."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise InputError(f"analysis folder {out_dir} does not exist. " + _HOW_TO_FIX)
+    evidence = read_json(
+        out_dir / "evidence.json", ("protocol", "detector", "participants", "stages")
+    )
+    for st in evidence["stages"]:
+        for tp in st.get("touchpoints", []):
+            for f in tp.get("findings", []):
+                for key in ("id", "touchpoint_id", "rule_id", "severity"):
+                    if key not in f:
+                        raise InputError(
+                            f"{out_dir / 'evidence.json'}: a finding of touchpoint "
+                            f"{tp.get('id')!r} lacks {key!r}. " + _HOW_TO_FIX
+                        )
+    sessions = read_json(out_dir / "sessions.json", (), kind=list)
+    return AnalysisOutputs(
+        out_dir=out_dir,
+        metrics=read_csv(out_dir / "metrics.csv", METRICS_COLUMNS),
+        touchpoints=read_csv(out_dir / "touchpoints.csv", TOUCHPOINTS_COLUMNS),
+        fixations=read_csv(out_dir / "fixations.csv", FIXATIONS_COLUMNS),
+        evidence=evidence,
+        journey=read_json(out_dir / "journey.json", ("stages",)),
+        sessions=sessions,
+    )

@@ -1,0 +1,315 @@
+"""Build the HTML report: index.html (journey map), one page per touchpoint, overview.html.
+
+Templates are Jinja2 with autoescaping on for every file, so text from protocols, markers and
+file names is always shown as text. Pages are self-contained: CSS is inline, there is no
+JavaScript, no web font and no network address; images are PNG files next to the pages,
+loaded lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from gazemap import __version__
+from gazemap.errors import InputError
+from gazemap.geometry import px_per_deg as _px_per_deg
+from gazemap.protocol import ID_PATTERN, Protocol
+from gazemap.render import COLORMAPS
+from gazemap.report.data import AnalysisOutputs, load_outputs
+from gazemap.report.images import render_touchpoint
+from gazemap.types import ScreenGeometry
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+#: assumed when the analysis outputs do not say which screen was used: a 24-inch 16:9
+#: monitor (531 x 299 mm) at 65 cm, the most common lab set-up
+DEFAULT_SCREEN_MM = (531.0, 299.0, 650.0)
+
+
+def fmt_num(v: Any, digits: int = 3) -> str:
+    """How every number is printed in the report: ``digits`` significant digits, '—' for none.
+
+    Integers print in full; booleans as yes/no. Tests use this to match cells to the files.
+    """
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "—"
+        if v == int(v) and abs(v) < 1e6:
+            return str(int(v))
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def fmt_share(v: Any) -> str:
+    """A share 0-1 as a percentage."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    return f"{100 * float(v):.0f} %"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gazemap.report", "templates"),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = fmt_num
+    env.filters["share"] = fmt_share
+    return env
+
+
+def _screen_geometry(outputs: AnalysisOutputs, protocol: Protocol) -> tuple[ScreenGeometry, bool]:
+    """The recording screen from the outputs if they name it, else the documented default.
+
+    Returns (geometry, assumed).
+    """
+    candidates: list[Any] = [outputs.evidence.get("screen")]
+    candidates += [s.get("screen") for s in outputs.sessions if isinstance(s, dict)]
+    for c in candidates:
+        if isinstance(c, Mapping):
+            try:
+                return (
+                    ScreenGeometry(
+                        int(c["width_px"]),
+                        int(c["height_px"]),
+                        float(c["width_mm"]),
+                        float(c["height_mm"]),
+                        float(c["distance_mm"]),
+                    ),
+                    False,
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+    w = protocol.screen_width_px or 1920
+    h = protocol.screen_height_px or 1080
+    wmm, hmm, dmm = DEFAULT_SCREEN_MM
+    # keep the pixel pitch square on a 531 mm wide panel
+    return ScreenGeometry(w, h, wmm, wmm * h / w, dmm), True
+
+
+def _check_match(outputs: AnalysisOutputs, protocol: Protocol) -> None:
+    pid = (outputs.evidence.get("protocol") or {}).get("id")
+    if pid is not None and pid != protocol.id:
+        raise InputError(
+            f"{outputs.out_dir / 'evidence.json'} was made with protocol {pid!r}, but protocol "
+            f"{protocol.id!r} was given. Pass the protocol the analysis used (--protocol FILE)."
+        )
+    known = {tp.id for tp in protocol.touchpoints}
+    for name, rows in (("touchpoints.csv", outputs.touchpoints), ("metrics.csv", outputs.metrics)):
+        unknown = sorted({r["touchpoint_id"] for r in rows} - known)
+        if unknown:
+            raise InputError(
+                f"{outputs.out_dir / name} names touchpoint(s) {', '.join(unknown)} that protocol "
+                f"{protocol.id!r} does not have. Pass the protocol the analysis used."
+            )
+    for tp in protocol.touchpoints:
+        for ident in (tp.id, *(s.id for s in tp.screens)):
+            if not ID_PATTERN.match(ident):
+                raise InputError(
+                    f"protocol {protocol.id!r}: id {ident!r} cannot name a report folder; ids "
+                    "must match [A-Za-z0-9][A-Za-z0-9_.-]*."
+                )
+
+
+def _median(vals: Sequence[float | None]) -> float | None:
+    v = [float(x) for x in vals if x is not None]
+    return statistics.median(v) if v else None
+
+
+def _sorted_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(
+        findings,
+        key=lambda f: (
+            SEVERITY_ORDER.get(str(f.get("severity")), 3),
+            -(f.get("n_participants") or 0),
+        ),
+    )
+
+
+def _aoi_table(
+    metrics: Sequence[dict[str, Any]], tp_id: str, screen_id: str, order: Sequence[str]
+) -> list[dict]:
+    """Per AOI across participants: summaries of metrics.csv columns (nothing new computed)."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in metrics:
+        if r["touchpoint_id"] == tp_id and r["screen_id"] == screen_id:
+            groups[r["aoi_id"]].append(r)
+    rows = []
+    for aoi_id, rr in groups.items():
+        fixated = [r for r in rr if r["fixated"]]
+        rows.append(
+            {
+                "aoi_id": aoi_id,
+                "aoi_name": rr[0]["aoi_name"],
+                "aoi_role": rr[0]["aoi_role"],
+                "n": len(rr),
+                "n_fixated": len(fixated),
+                "ttff_s": _median([r["ttff_s"] for r in fixated]),
+                "dwell_s": _median([r["dwell_s"] for r in rr]),
+                "fixation_count": _median([r["fixation_count"] for r in rr]),
+                "revisits": _median([r["revisits"] for r in rr]),
+                "fixations_before_first": _median([r["fixations_before_first"] for r in fixated]),
+            }
+        )
+    # the protocol's AOI order, unknown ids after it, outside-of-AOIs last
+    pos = {a: i for i, a in enumerate(order)}
+    rows.sort(
+        key=lambda r: (r["aoi_id"] == "__outside__", pos.get(r["aoi_id"], len(pos)), r["aoi_id"])
+    )
+    return rows
+
+
+def write_report(
+    out_dir: Path,
+    protocol: Protocol,
+    *,
+    sigma_deg: float = 1.0,
+    colormap: str = "viridis",
+    gaze_plots: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the HTML report of an analysis folder and return the path of its index.html.
+
+    Parameters
+    ----------
+    out_dir : folder written by ``gazemap analyze`` (docs/outputs.md).
+    protocol : the study protocol the analysis used (screenshots, AOIs, journey).
+    sigma_deg : heatmap kernel standard deviation in degrees of visual angle.
+    colormap : heatmap colormap, one of ``gazemap.render.COLORMAPS``.
+    gaze_plots : also draw one gaze plot per participant and screen.
+    progress : called with a short text before each touchpoint (for a progress bar).
+
+    Raises
+    ------
+    InputError
+        An output file is missing or malformed, or the protocol is not the analysis's.
+    """
+    out_dir = Path(out_dir)
+    if colormap not in COLORMAPS:
+        raise InputError(f"colormap must be one of {', '.join(COLORMAPS)}, got {colormap!r}.")
+    outputs = load_outputs(out_dir)
+    _check_match(outputs, protocol)
+    geometry, assumed = _screen_geometry(outputs, protocol)
+    ppd = _px_per_deg(geometry)
+    participants = [str(p) for p in outputs.evidence.get("participants") or []]
+    for r in outputs.touchpoints:
+        if r["participant"] not in participants:
+            participants.append(r["participant"])
+    env = _env()
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    common = {
+        "protocol": protocol,
+        "study": outputs.evidence.get("study"),
+        "generated": generated,
+        "version": __version__,
+    }
+
+    tp_rows_by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in outputs.touchpoints:
+        tp_rows_by_id[r["touchpoint_id"]].append(r)
+
+    columns: list[dict[str, Any]] = []
+    for stage in protocol.stages:
+        for tp in stage.touchpoints:
+            if progress:
+                progress(tp.id)
+            images = render_touchpoint(
+                out_dir, protocol, tp, outputs.fixations, participants,
+                px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
+            )  # fmt: skip
+            findings = _sorted_findings(outputs.findings_of(tp.id))
+            summary = outputs.journey_touchpoint(tp.id) or {}
+            rows = sorted(tp_rows_by_id.get(tp.id, []), key=lambda r: r["participant"])
+            col = {
+                "tp": tp,
+                "stage": stage,
+                "href": f"touchpoints/{tp.id}/index.html",
+                "summary": summary,
+                "rows": rows,
+                "findings": findings,
+                "images": images,
+                "n_quality_problems": sum(1 for r in rows if r["quality_ok"] is False),
+            }
+            columns.append(col)
+            _write(
+                env,
+                "touchpoint.html",
+                out_dir / "touchpoints" / tp.id / "index.html",
+                root="../../",
+                col=col,
+                screens=[
+                    {
+                        "images": im,
+                        "aois": _aoi_table(
+                            outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
+                        ),
+                    }
+                    for im in images
+                ],
+                metrics=sorted(
+                    (r for r in outputs.metrics if r["touchpoint_id"] == tp.id),
+                    key=lambda r: (r["screen_id"], r["aoi_id"], r["participant"]),
+                ),
+                sigma_deg=sigma_deg,
+                ppd=ppd,
+                **common,
+            )
+    stages = [
+        {"stage": st, "columns": [c for c in columns if c["stage"].id == st.id]}
+        for st in protocol.stages
+    ]
+    _write(
+        env,
+        "overview.html",
+        out_dir / "overview.html",
+        root="",
+        outputs=outputs,
+        detector=outputs.evidence.get("detector") or {},
+        participants=participants,
+        geometry=geometry,
+        assumed=assumed,
+        ppd=ppd,
+        sigma_deg=sigma_deg,
+        colormap=colormap,
+        **common,
+    )
+    index = out_dir / "index.html"
+    _write(
+        env,
+        "index.html",
+        index,
+        root="",
+        stages=stages,
+        columns=columns,
+        participants=participants,
+        sessions=outputs.sessions,
+        n_findings=len(outputs.findings()),
+        detector=outputs.evidence.get("detector") or {},
+        **common,
+    )
+    return index
+
+
+def _write(env: jinja2.Environment, template: str, path: Path, **ctx: Any) -> None:
+    html = env.get_template(template).render(**ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+
+
+__all__ = ["write_report", "fmt_num", "fmt_share", "load_outputs"]

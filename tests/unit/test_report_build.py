@@ -1,0 +1,253 @@
+"""write_report on a hand-built analysis folder: files, escaping, traceability, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import cv2
+import pytest
+from unit.test_report_fixture import PAGE_H, PAGE_W, XSS, build_analysis
+
+from gazemap.errors import InputError
+from gazemap.report import fmt_num, load_outputs, write_report
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, Path]:
+    out, protocol = build_analysis(tmp_path_factory.mktemp("rep"))
+    index = write_report(out, protocol)
+    return out, protocol, index
+
+
+def _pages(out: Path) -> list[Path]:
+    return [
+        out / "index.html",
+        out / "overview.html",
+        *sorted(out.glob("touchpoints/*/index.html")),
+    ]
+
+
+def test_writes_index_overview_and_a_page_per_touchpoint(built) -> None:
+    out, protocol, index = built
+    assert index == out / "index.html"
+    for tp in protocol.touchpoints:
+        assert (out / "touchpoints" / tp.id / "index.html").is_file()
+        for sc in tp.screens:
+            img = cv2.imread(str(out / "touchpoints" / tp.id / f"{sc.id}_heatmap.png"))
+            assert img.shape[:2] == (PAGE_H, PAGE_W)  # sized to the screenshot
+            assert (out / "touchpoints" / tp.id / f"{sc.id}_fog.png").is_file()
+            assert (out / "touchpoints" / tp.id / f"{sc.id}_heatmap_thumb.png").is_file()
+    assert (out / "touchpoints/home/home_gazeplot_P02.png").is_file()
+
+
+def test_journey_map_lists_every_stage_and_touchpoint(built) -> None:
+    out, protocol, _ = built
+    html = (out / "index.html").read_text()
+    for st in protocol.stages:
+        assert f'data-stage-id="{st.id}"' in html
+    for tp in protocol.touchpoints:
+        assert f'href="touchpoints/{tp.id}/index.html"' in html
+    # the heatmap path evidence.json/journey.json name exists for every touchpoint
+    doc = json.loads((out / "journey.json").read_text())
+    for st in doc["stages"]:
+        for tp in st["touchpoints"]:
+            assert (out / tp["heatmap"]).is_file()
+
+
+def test_text_from_protocol_and_markers_is_escaped(built) -> None:
+    out, _, _ = built
+    for page in _pages(out):
+        html = page.read_text()
+        assert XSS not in html, page
+        assert "<b>test</b>" not in html
+        assert "<script" not in html.lower()  # the report has no script at all
+    home = (out / "touchpoints/home/index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in home
+
+
+def test_self_contained_no_network_no_inline_images(built) -> None:
+    out, _, _ = built
+    for page in _pages(out):
+        html = page.read_text()
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), page
+        assert "data:image" not in html
+        assert "<link" not in html  # CSS is inline
+        assert "default-src 'none'" in html  # CSP: nothing from anywhere else
+        for tag in re.findall(r"<img [^>]*>", html):
+            assert 'loading="lazy"' in tag
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            assert (page.parent / src).resolve().is_file(), src
+        assert page.stat().st_size < 200_000
+
+
+def test_evidence_rows_trace_to_evidence_json(built) -> None:
+    out, _, _ = built
+    outputs = load_outputs(out)
+    for tp_id in ("home", "search", "checkout"):
+        html = (out / "touchpoints" / tp_id / "index.html").read_text()
+        rows = re.findall(
+            r'<tr data-finding-id="([^"]+)" data-rule-id="([^"]+)">(.*?)</tr>', html, re.S
+        )
+        expected = outputs.findings_of(tp_id)
+        assert {r[0] for r in rows} == {f["id"] for f in expected}
+        for fid, rule, body in rows:
+            f = next(f for f in expected if f["id"] == fid)
+            assert rule == f["rule_id"]
+            assert f'cell-value">{fmt_num(f["value"])}<' in body
+            assert f'cell-threshold">{fmt_num(f["threshold"])}<' in body
+            assert f"sev-{f['severity']}" in body
+    assert "unreliable" in (out / "touchpoints/checkout/index.html").read_text()
+
+
+def test_aoi_table_medians_come_from_metrics_csv(built) -> None:
+    out, _, _ = built
+    rows = [r for r in load_outputs(out).metrics if r["touchpoint_id"] == "checkout"]
+    pay = [r for r in rows if r["aoi_id"] == "pay"]
+    import statistics
+
+    dwell = statistics.median(r["dwell_s"] for r in pay)
+    html = (out / "touchpoints/checkout/index.html").read_text()
+    row = re.search(r'<tr data-aoi-id="pay">(.*?)</tr>', html, re.S).group(1)
+    n_fix = sum(1 for r in pay if r["fixated"])
+    assert f"{n_fix}/{len(pay)}" in row
+    assert f'<td class="n">{fmt_num(dwell)}</td>' in row
+
+
+def test_overview_shows_detector_parameters_and_sessions(built) -> None:
+    out, _, _ = built
+    html = (out / "overview.html").read_text()
+    assert "velocity_threshold_deg_s" in html and "&lt;none&gt;" in html
+    assert "P04.h5 is damaged" in html
+    assert 'id="screen-assumed"' in html  # the fixture records no screen geometry
+
+
+def test_fmt_num() -> None:
+    assert fmt_num(None) == "—"
+    assert fmt_num(3) == "3"
+    assert fmt_num(2.0) == "2"
+    assert fmt_num(0.61234) == "0.612"
+    assert fmt_num(True) == "yes"
+    assert fmt_num(float("nan")) == "—"
+
+
+# -------------------------------------------------------------------------------- errors
+
+
+@pytest.fixture
+def fresh(tmp_path: Path):
+    return build_analysis(tmp_path)
+
+
+def test_missing_output_file(fresh) -> None:
+    out, protocol = fresh
+    (out / "metrics.csv").unlink()
+    with pytest.raises(InputError, match=r"metrics.csv is missing.*gazemap analyze"):
+        write_report(out, protocol)
+
+
+def test_missing_folder(tmp_path: Path, fresh) -> None:
+    _, protocol = fresh
+    with pytest.raises(InputError, match="analysis folder .* does not exist"):
+        write_report(tmp_path / "nope", protocol)
+
+
+def test_missing_column(fresh) -> None:
+    out, protocol = fresh
+    text = (out / "touchpoints.csv").read_text().replace("data_loss", "loss", 1)
+    (out / "touchpoints.csv").write_text(text)
+    with pytest.raises(InputError, match="touchpoints.csv lacks the column.*data_loss"):
+        write_report(out, protocol)
+
+
+def test_bad_number_cell(fresh) -> None:
+    out, protocol = fresh
+    lines = (out / "fixations.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[7] = "abc"  # duration_s
+    lines[1] = ",".join(cells)
+    (out / "fixations.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        InputError, match="fixations.csv line 2: column duration_s must be a number"
+    ):
+        write_report(out, protocol)
+
+
+def test_bad_bool_cell(fresh) -> None:
+    out, protocol = fresh
+    text = (out / "touchpoints.csv").read_text().replace(",true,", ",maybe,", 1)
+    (out / "touchpoints.csv").write_text(text)
+    with pytest.raises(InputError, match="column quality_ok must be true/false"):
+        write_report(out, protocol)
+
+
+def test_bad_json(fresh) -> None:
+    out, protocol = fresh
+    (out / "journey.json").write_text("{not json")
+    with pytest.raises(InputError, match="journey.json is not valid JSON"):
+        write_report(out, protocol)
+
+
+def test_json_of_wrong_shape(fresh) -> None:
+    out, protocol = fresh
+    (out / "sessions.json").write_text("{}")
+    with pytest.raises(InputError, match="sessions.json must hold a JSON array"):
+        write_report(out, protocol)
+    (out / "sessions.json").write_text("[]")
+    (out / "evidence.json").write_text('{"stages": []}')
+    with pytest.raises(InputError, match="evidence.json lacks the key"):
+        write_report(out, protocol)
+
+
+def test_finding_without_severity(fresh) -> None:
+    out, protocol = fresh
+    doc = json.loads((out / "evidence.json").read_text())
+    del doc["stages"][0]["touchpoints"][0]["findings"][0]["severity"]
+    (out / "evidence.json").write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="lacks 'severity'"):
+        write_report(out, protocol)
+
+
+def test_other_protocol_is_refused(fresh) -> None:
+    out, protocol = fresh
+    doc = json.loads((out / "evidence.json").read_text())
+    doc["protocol"]["id"] = "bank-loan"
+    (out / "evidence.json").write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="made with protocol 'bank-loan'.*--protocol"):
+        write_report(out, protocol)
+
+
+def test_unknown_touchpoint_is_refused(fresh) -> None:
+    out, protocol = fresh
+    text = (out / "touchpoints.csv").read_text().replace(",checkout,", ",ghost,")
+    (out / "touchpoints.csv").write_text(text)
+    with pytest.raises(InputError, match="names touchpoint\\(s\\) ghost"):
+        write_report(out, protocol)
+
+
+def test_bad_colormap(fresh) -> None:
+    out, protocol = fresh
+    with pytest.raises(InputError, match="colormap must be one of"):
+        write_report(out, protocol, colormap="jet")
+
+
+def test_missing_screenshot_gives_blank_page_and_warning(fresh) -> None:
+    out, protocol = fresh
+    protocol.screenshot_path(protocol.screens["cart"]).unlink()
+    write_report(out, protocol, gaze_plots=False)
+    html = (out / "touchpoints/checkout/index.html").read_text()
+    assert "does not exist" in html and "blank page stands in" in html
+    assert not list((out / "touchpoints/checkout").glob("*gazeplot*"))
+
+
+def test_screen_geometry_from_outputs_sets_kernel(fresh) -> None:
+    out, protocol = fresh
+    doc = json.loads((out / "evidence.json").read_text())
+    doc["screen"] = {"width_px": 1440, "height_px": 900, "width_mm": 300.0,
+                     "height_mm": 187.5, "distance_mm": 600.0}  # fmt: skip
+    (out / "evidence.json").write_text(json.dumps(doc))
+    write_report(out, protocol, gaze_plots=False)
+    html = (out / "overview.html").read_text()
+    assert 'id="screen-assumed"' not in html
+    assert "50.3 px/deg" in html  # tan(1 deg) * 600 mm * 1440 px / 300 mm
