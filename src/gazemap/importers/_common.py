@@ -119,9 +119,22 @@ def read_text(path: Path, what: str) -> str:
     data = path.read_bytes()
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise ImportFormatError(f"{path}: not a valid UTF-16 {what} file ({exc}).") from exc
+        if "\x00" in text:
+            line = text[: text.index("\x00")].count("\n") + 1
+            raise ImportFormatError(
+                f"{path}:{line}: NUL character in a {what} file; the file is damaged."
+            )
+        return text
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{path}:{line}: NUL byte in a {what} file, which is text; the file is binary or damaged. "
+            "Re-export it from the source tool."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -279,7 +292,12 @@ def write_session(
                     source_id=f"{source}:{source_path.name}:{rec.recording}:markers",
                 ),
             )
-            w.append("markers", rec.markers.time_s, list(rec.markers.value))
+            # HDF5 strings cannot hold NUL characters
+            w.append(
+                "markers",
+                rec.markers.time_s,
+                [str(v).replace("\x00", "\ufffd") for v in rec.markers.value],
+            )
             if rec.markers_clock_offsets is not None and len(rec.markers_clock_offsets):
                 w.add_clock_offsets("markers", rec.markers_clock_offsets)
             for s in rec.extra_streams:
