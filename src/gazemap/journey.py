@@ -395,6 +395,7 @@ def session_tables(
     detector: str,
     quality: Mapping[str, TouchpointQuality] | None = None,
     max_scroll_px: float = MAX_SCROLL_PX,
+    min_overlap_s: float = 0.06,
 ) -> SessionTables:
     """Metrics rows of one session (docs/outputs.md), per participant x touchpoint x AOI.
 
@@ -408,12 +409,16 @@ def session_tables(
     participant, session_id, detector : copied into every row.
     quality : data quality per touchpoint id; missing -> NaN and quality_ok False.
     max_scroll_px : see :func:`map_to_page`.
+    min_overlap_s : see Notes.
 
     Notes
     -----
-    A fixation belongs to a touchpoint visit (and to the screen shown then) when its midpoint
-    lies in [start, end) of the visit; its start and end are clipped to the visit, so dwell
-    never exceeds the time on the touchpoint.
+    A fixation belongs to a touchpoint visit when at least ``min_overlap_s`` of it (default
+    60 ms, the shortest fixation the I-VT filter keeps) or at least half of it lies in
+    [start, end) of the visit; its start and end are then clipped to the visit, so dwell never
+    exceeds the time on the touchpoint. (A fixation still running when the participant clicks
+    and the touchpoint ends counts, for its part before the end.) It belongs to the screen
+    shown at the midpoint of its clipped part.
     """
     th = protocol.thresholds
     quality = quality or {}
@@ -423,13 +428,17 @@ def session_tables(
     f_end = np.asarray(fixations.end_s)[order]
     f_x = np.asarray(fixations.x_px)[order]
     f_y = np.asarray(fixations.y_px)[order]
-    mid = (f_start + f_end) / 2.0
+    f_dur = f_end - f_start
     for visit in segmentation.visits:
         tp = protocol.touchpoint(visit.touchpoint_id)
         stage = protocol.stage_of(tp.id)
-        sel = np.flatnonzero((mid >= visit.start_s) & (mid < visit.end_s))
+        overlap = np.minimum(f_end, visit.end_s) - np.maximum(f_start, visit.start_s)
+        sel = np.flatnonzero(
+            (overlap > 0) & ((overlap >= min_overlap_s) | (overlap >= 0.5 * f_dur))
+        )
         s = np.clip(f_start[sel], visit.start_s, visit.end_s)
         e = np.clip(f_end[sel], visit.start_s, visit.end_s)
+        mid_sel = (s + e) / 2.0
         x, y = f_x[sel], f_y[sel]
         n = len(sel)
         # screen of each fixation
@@ -439,7 +448,7 @@ def session_tables(
         for sv in visit.screens:
             if sv.screen_id is None:
                 continue
-            m = (mid[sel] >= sv.start_s) & (mid[sel] < sv.end_s)
+            m = (mid_sel >= sv.start_s) & (mid_sel < sv.end_s)
             screen_idx[m] = sc_pos[sv.screen_id]
         page_x = np.full(n, np.nan)
         page_y = np.full(n, np.nan)

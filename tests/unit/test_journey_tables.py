@@ -149,19 +149,15 @@ MARKERS = Markers(
 SCROLL = scroll_of([(9.0, 0, 0), (12.0, 0, 500), (12.1, 0, 1000), (15.0, 0, 0), (20.0, 0, 0)])
 FIX = fixations(
     [
-        (
-            9.9,
-            10.2,
-            500,
-            300,
-        ),  # starts before the touchpoint: midpoint 10.05 inside -> clipped to 10.0
+        # starts before the touchpoint: 200 ms inside -> clipped to 10.0
+        (9.9, 10.2, 500, 300),
         (10.3, 10.6, 480, 40),  # header + search (fixed)
         (10.7, 10.9, 500, 700),  # page y 700: content
         (11.0, 11.2, 20, 750),  # page (20, 750): outside every AOI
         (11.95, 12.2, 500, 400),  # during scroll: not mapped
         (12.3, 12.6, 500, 150),  # page y 1150: content
         (12.7, 13.0, 480, 40),  # header + search again (fixed, after scroll)
-        (13.9, 14.2, 10, 10),  # midpoint 14.05 after the end: not in the touchpoint
+        (13.97, 14.2, 10, 10),  # 30 ms of 230 in the touchpoint: not counted
         (15.2, 15.6, 500, 500),  # cart: pay
         (15.7, 16.0, 900, 100),  # cart: outside
         (16.6, 17.1, 250, 150),  # form: card
@@ -373,3 +369,34 @@ def test_properties_dwell_ttff_and_aoi_order(data, perm_seed) -> None:  # type: 
     assert [sorted(r["aoi_ids"]) for r in t.fixations] == [
         sorted(r["aoi_ids"]) for r in t2.fixations
     ]
+
+
+def test_fixation_running_past_the_end_counts_for_its_part_inside() -> None:
+    p = protocol()
+    visit = TouchpointVisit("home", 10.0, 14.0, (ScreenVisit("home", 10.0, 14.0),))
+    # 100 ms of 400 inside (>= 60 ms): counted, clipped; 40 ms of 70 inside (> half): counted
+    fix = fixations([(13.5, 13.54, 480, 40), (13.9, 14.3, 480, 40)])
+    fix2 = fixations([(13.96, 14.03, 480, 40)])
+    t = session_tables(
+        fix,
+        Segmentation((visit,), ()),
+        None,
+        SCREEN,
+        p,
+        participant="P",
+        session_id="s",
+        detector="d",
+    )
+    search = rows_by(t.metrics, aoi_id="search")
+    assert search["fixation_count"] == 2 and search["dwell_s"] == pytest.approx(0.04 + 0.1)
+    t2 = session_tables(
+        fix2,
+        Segmentation((visit,), ()),
+        None,
+        SCREEN,
+        p,
+        participant="P",
+        session_id="s",
+        detector="d",
+    )
+    assert rows_by(t2.metrics, aoi_id="search")["dwell_s"] == pytest.approx(0.04)

@@ -1,0 +1,226 @@
+"""Batch analysis of a study of simulated sessions written as real HDF5 files.
+
+Also the helpers other tests of this area import (``from unit.test_batch_study import ...``):
+:func:`write_sim_session` writes a gazemap.simulation session to a real session file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gazemap.aoi import OUTSIDE_ID
+from gazemap.batch import (
+    analyze_session,
+    analyze_study,
+    combine,
+    find_protocol,
+    find_sessions,
+    run_sessions,
+)
+from gazemap.errors import InputError
+from gazemap.protocol import Protocol, load_protocol
+from gazemap.simulation import SimulatedSession, simulate_session
+from gazemap.store import SessionWriter
+from gazemap.store.schema import StreamInfo
+from gazemap.types import GAZE_CHANNEL_LABELS, SCROLL_CHANNEL_LABELS, ScreenGeometry
+
+REPO = Path(__file__).resolve().parents[2]
+PROTOCOL_FILE = REPO / "protocols" / "online-store.yaml"
+SCREEN = ScreenGeometry(1440, 900, 477.0, 298.0, 650.0)
+
+
+def write_sim_session(
+    path: Path,
+    protocol: Protocol,
+    participant: str,
+    seed: int,
+    *,
+    rate_hz: float = 250.0,
+    **kw: float,
+) -> SimulatedSession:
+    """Simulate a participant doing the protocol's tasks and write a real session file."""
+    sim = simulate_session(
+        protocol, participant=participant, seed=seed, screen=SCREEN, rate_hz=rate_hz, **kw
+    )
+    with SessionWriter(
+        path,
+        participant=participant,
+        protocol=protocol.id,
+        session_id=f"{participant}-{seed}",
+        screen=SCREEN,
+    ) as w:
+        w.add_stream("gaze", StreamInfo("gaze", "Gaze", GAZE_CHANNEL_LABELS, nominal_srate=rate_hz))
+        cols = [getattr(sim.gaze, c) for c in GAZE_CHANNEL_LABELS]
+        data = np.column_stack(
+            [
+                np.full(len(sim.gaze), np.nan) if c is None else np.asarray(c, dtype=float)
+                for c in cols
+            ]
+        )
+        w.append("gaze", sim.gaze.time_s, data)
+        w.add_stream(
+            "markers", StreamInfo("markers", "Markers", ("value",), channel_format="string")
+        )
+        w.append("markers", sim.markers.time_s, list(sim.markers.value))
+        w.add_stream(
+            "scroll",
+            StreamInfo("scroll", "Scroll", SCROLL_CHANNEL_LABELS, channel_format="float64"),
+        )
+        s = sim.scroll
+        w.append(
+            "scroll",
+            s.time_s,
+            np.column_stack([s.scroll_x_px, s.scroll_y_px, s.viewport_x_px, s.viewport_y_px]),
+        )
+    return sim
+
+
+def write_study(
+    folder: Path, n: int, protocol: Protocol, *, broken: bool = False, **kw: float
+) -> dict[str, SimulatedSession]:
+    """n simulated sessions P01..Pn (+ a broken file when asked) and a study.yaml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sims = {}
+    for i in range(1, n + 1):
+        p = f"P{i:02d}"
+        sims[p] = write_sim_session(folder / f"{p}.h5", protocol, p, seed=i, **kw)
+    if broken:
+        (folder / "P99.h5").write_bytes(b"not an hdf5 file")
+    (folder / "study.yaml").write_text(f"protocol: {PROTOCOL_FILE}\n", encoding="utf-8")
+    return sims
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    return load_protocol(PROTOCOL_FILE)
+
+
+@pytest.fixture(scope="module")
+def study(
+    tmp_path_factory: pytest.TempPathFactory, protocol: Protocol
+) -> tuple[Path, dict[str, SimulatedSession]]:
+    d = tmp_path_factory.mktemp("study")
+    sims = write_study(
+        d, 3, protocol, broken=True, accuracy_offset_deg=0.0, precision_deg=0.05, data_loss_rate=0.0
+    )
+    return d, sims
+
+
+def test_ground_truth_dwell_goes_to_the_aois_looked_at(study, protocol) -> None:  # type: ignore[no-untyped-def]
+    d, sims = study
+    for p, sim in sims.items():
+        res = analyze_session(d / f"{p}.h5", protocol)
+        assert res.ok, res.error
+        assert res.tables is not None
+        ours: dict[tuple[str, str], float] = defaultdict(float)
+        for r in res.tables.metrics:
+            if r["aoi_id"] != OUTSIDE_ID:
+                ours[(r["touchpoint_id"], r["aoi_id"])] += r["dwell_s"]
+        truth: dict[tuple[str, str], float] = defaultdict(float)
+        f = sim.truth_fixations
+        for i in range(len(f)):
+            if sim.truth_aoi[i] and not sim.truth_scrolling[i] and sim.truth_touchpoint[i]:
+                truth[(sim.truth_touchpoint[i], sim.truth_aoi[i])] += float(
+                    f.end_s[i] - f.start_s[i]
+                )
+        assert truth, "the simulation looked at no AOI"
+        looked = [k for k, v in truth.items() if v >= 0.3]
+        # every AOI the participant was told to look at (for >= 0.3 s) gets dwell
+        for k in looked:
+            assert ours[k] > 0.0, (p, k, truth[k])
+        # and the dwell is about right overall: within 25 % in total over those AOIs
+        t_sum = sum(truth[k] for k in looked)
+        o_sum = sum(min(ours[k], 2 * truth[k]) for k in looked)
+        assert abs(o_sum - t_sum) / t_sum < 0.25, (p, o_sum, t_sum)
+        # AOIs never looked at get (almost) nothing
+        never = [k for k in ours if k not in truth]
+        assert sum(ours[k] for k in never) < 0.1 * t_sum
+        assert res.marker_problems == [] or all("no visit" not in m for m in res.marker_problems)
+        assert res.data_loss is not None and res.data_loss < 0.2
+        assert res.detector == "ivt" and res.params
+
+
+def test_failed_session_is_reported_and_skipped(study, protocol) -> None:  # type: ignore[no-untyped-def]
+    d, _ = study
+    res = analyze_session(d / "P99.h5", protocol)
+    assert not res.ok and "not a readable HDF5 file" in (res.error or "")
+    assert res.summary()["ok"] is False and res.tables is None
+
+
+def test_pool_equals_serial_and_dask(study, protocol) -> None:  # type: ignore[no-untyped-def]
+    d, _ = study
+    paths = find_sessions(d)
+    assert [p.name for p in paths] == ["P01.h5", "P02.h5", "P03.h5", "P99.h5"]
+    serial = run_sessions(paths, protocol, jobs=1, progress=False)
+    pool = run_sessions(paths, protocol, jobs=2, progress=False)
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        dask = run_sessions(paths, protocol, scheduler=cluster.scheduler_address, progress=False)
+    assert [r.ok for r in serial] == [True, True, True, False]
+    for a, b, c in zip(serial, pool, dask, strict=True):
+        assert a.summary() == b.summary() == c.summary()
+        if a.tables is not None:
+            assert a.tables == b.tables == c.tables
+    s1 = combine(serial, protocol, study=str(d))
+    s3 = combine(dask, protocol, study=str(d))
+    assert s1.evidence == s3.evidence and s1.journey == s3.journey and s1.metrics == s3.metrics
+
+
+def test_analyze_study_reads_study_yaml(study) -> None:  # type: ignore[no-untyped-def]
+    d, _ = study
+    r = analyze_study(d, progress=False)
+    assert r.protocol.id == "online-store"
+    assert r.evidence_doc["participants"] == ["P01", "P02", "P03"]
+    assert len(r.sessions) == 4 and sum(s.ok for s in r.sessions) == 3
+    assert r.detector == "ivt" and r.evidence_doc["detector"]["name"] == "ivt"
+    tps = {tp["id"]: tp for st in r.journey["stages"] for tp in st["touchpoints"]}
+    assert tps["home"]["n_participants"] == 3
+    assert tps["home"]["time_on_touchpoint_s"]["n"] == 3
+    assert {a["aoi_id"] for a in tps["home"]["aois"]} >= {"search-box", OUTSIDE_ID}
+
+
+def test_study_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        find_sessions(tmp_path / "nope")
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(InputError, match="not a directory"):
+        find_sessions(f)
+    with pytest.raises(InputError, match="no session files"):
+        find_sessions(tmp_path)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.h5").write_bytes(b"")
+    with pytest.raises(InputError, match="no session files"):
+        find_sessions(tmp_path)
+    with pytest.raises(InputError, match="no protocol found"):
+        find_protocol(tmp_path, None)
+    with pytest.raises(InputError, match="does not exist. Check --protocol"):
+        find_protocol(tmp_path, tmp_path / "p.yaml")
+    (tmp_path / "study.yaml").write_text("name: x\n")
+    with pytest.raises(InputError, match="needs a 'protocol: "):
+        find_protocol(tmp_path, None)
+    (tmp_path / "study.yaml").write_text("protocol: [unclosed\n")
+    with pytest.raises(InputError, match="not valid YAML"):
+        find_protocol(tmp_path, None)
+    (tmp_path / "study.yaml").write_text("protocol: missing.yaml\n")
+    with pytest.raises(InputError, match="missing.yaml"):
+        find_protocol(tmp_path, None)
+    (tmp_path / "p.yaml").write_text("x: 1\n")
+    (tmp_path / "study.yaml").write_text("protocol: p.yaml\n")
+    assert find_protocol(tmp_path, None) == tmp_path / "p.yaml"
+    with pytest.raises(InputError, match="--jobs must be >= 1"):
+        run_sessions([], load_protocol(PROTOCOL_FILE), jobs=0)
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
+        run_sessions(
+            [tmp_path / "a.h5"],
+            load_protocol(PROTOCOL_FILE),
+            scheduler="tcp://127.0.0.1:1",
+            progress=False,
+        )
