@@ -173,7 +173,11 @@ def run_sessions(
     """
     if jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {jobs}.")
-    kw = {"detector": detector, "params": dict(params or {}), "max_scroll_px": max_scroll_px}
+    kw: dict[str, Any] = {
+        "detector": detector,
+        "params": dict(params or {}),
+        "max_scroll_px": max_scroll_px,
+    }
     spaths = [str(p) for p in paths]
     results: list[SessionResult | None] = [None] * len(spaths)
     bar = _progress(len(spaths), progress)
