@@ -1,0 +1,211 @@
+"""The report as a person sees it: Debian's Chromium, headless, opening index.html from disk.
+
+Playwright drives /usr/bin/chromium through ``executable_path`` (no browser download). Every
+page is checked for console errors and failed requests; screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from unit.test_report_fixture import XSS, build_analysis
+
+from gazemap.report import fmt_num, write_report
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "report"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
+        "the browser tests never download a browser build",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Path]:
+    out, protocol = build_analysis(tmp_path_factory.mktemp("browser"))
+    return out, protocol, write_report(out, protocol)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors, page errors, failed requests and dialogs."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: (
+                self.problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def on_dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", on_dialog)
+
+    def open(self, path: Path) -> Any:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def load_all_images(self) -> None:
+        """Scroll through the page so lazy images load, then wait until all are complete."""
+        self.page.evaluate(
+            "async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {"
+            " window.scrollTo(0, y); await new Promise(r => requestAnimationFrame(r)); } }"
+        )
+        self.page.wait_for_function(
+            "Array.from(document.images).every(i => i.complete)", timeout=15_000
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    w = Watched(browser)
+    yield w
+    w.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_journey_view_lists_every_stage_and_touchpoint(report, watched: Watched) -> None:
+    out, protocol, index = report
+    page = watched.open(index)
+    watched.load_all_images()
+    _shot(page, "index.png")
+    stages = page.locator("#journey-map thead th.stage")
+    assert stages.count() == len(protocol.stages)
+    for i, st in enumerate(protocol.stages):
+        th = stages.nth(i)
+        assert th.get_attribute("data-stage-id") == st.id
+        assert st.name in th.inner_text()
+        assert int(th.get_attribute("colspan")) == len(st.touchpoints)
+    names = page.locator("#journey-map td.tpname a")
+    assert names.all_inner_texts() == [tp.name for tp in protocol.touchpoints]
+    # every heatmap thumbnail of the map loaded
+    thumbs = page.locator("#journey-map img.thumb")
+    assert thumbs.count() == len(protocol.touchpoints)
+    for i in range(thumbs.count()):
+        assert thumbs.nth(i).evaluate("i => i.naturalWidth") > 0
+    # severity of each finding shown in the map matches evidence.json
+    doc = json.loads((out / "evidence.json").read_text())
+    for st in doc["stages"]:
+        for tp in st["touchpoints"]:
+            for f in tp["findings"]:
+                li = page.locator(f'#journey-map li[data-finding-id="{f["id"]}"]')
+                assert li.locator(".sev").inner_text().lower() == f["severity"]
+    assert watched.problems == []
+    assert all(u.startswith("file://") for u in watched.requests), watched.requests
+
+
+def test_follow_touchpoint_link_heatmap_loads_and_evidence_matches(
+    report, watched: Watched
+) -> None:
+    out, protocol, index = report
+    page = watched.open(index)
+    page.locator("#journey-map td.tpname a", has_text="Home page").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/touchpoints/home/index.html")
+    assert page.locator("#tp-title").inner_text() == "Home page"
+    watched.load_all_images()
+    _shot(page, "touchpoint_home.png")
+    heat = page.locator("img.heatmap").first
+    assert heat.evaluate("i => i.naturalWidth") == protocol.screens["home"].page_width_px
+    assert page.locator("img.gazeplot").count() == 3
+    for i in range(page.locator("img").count()):
+        assert page.locator("img").nth(i).evaluate("i => i.naturalWidth") > 0
+
+    findings = [
+        f
+        for st in json.loads((out / "evidence.json").read_text())["stages"]
+        for tp in st["touchpoints"]
+        if tp["id"] == "home"
+        for f in tp["findings"]
+    ]
+    rows = page.locator("#evidence-table tbody tr")
+    assert rows.count() == len(findings)
+    by_id = {f["id"]: f for f in findings}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        f = by_id[row.get_attribute("data-finding-id")]
+        assert row.get_attribute("data-rule-id") == f["rule_id"]
+        assert row.locator(".cell-value").inner_text() == fmt_num(f["value"])
+        assert row.locator(".cell-threshold").inner_text() == fmt_num(f["threshold"])
+        assert row.locator(".sev").inner_text().lower() == f["severity"]
+        assert f"{f['n_participants']}/{f['n_total']}" in row.locator(".cell-n").inner_text()
+        assert f["source"] in row.inner_text()
+    assert watched.problems == []
+
+
+def test_xss_in_aoi_name_shows_as_text(report, watched: Watched) -> None:
+    out, _, _ = report
+    page = watched.open(out / "touchpoints" / "home" / "index.html")
+    # the AOI named <script>alert(1)</script> is a text cell, not an element, and never runs
+    assert page.locator("table.aoi-table").get_by_text(XSS, exact=True).count() == 1
+    assert page.locator("#evidence-table").get_by_text(XSS, exact=True).count() == 1
+    assert page.locator("script").count() == 0
+    assert watched.dialogs == []
+    page = watched.open(out / "index.html")
+    assert page.get_by_text("touchpoint/x/end " + XSS).count() == 1  # marker problem text
+    assert page.locator("h1").inner_text() == "Mini store <b>test</b>"
+    assert page.locator("script, b:text('test')").count() == 0
+    assert watched.dialogs == [] and watched.problems == []
+
+
+def test_overview_and_every_page_without_console_errors(report, watched: Watched) -> None:
+    out, protocol, index = report
+    page = watched.open(index)
+    page.locator("#nav-overview").click()
+    page.wait_for_load_state("load")
+    _shot(page, "overview.png")
+    assert page.locator("#participants-list").inner_text() == "P01, P02, P03"
+    assert page.locator("#sessions-table tbody tr").count() == 4
+    assert "velocity_threshold_deg_s" in page.locator("#detector-params").inner_text()
+    for tp in protocol.touchpoints:
+        watched.open(out / "touchpoints" / tp.id / "index.html")
+        watched.load_all_images()
+        assert page.locator("#nav-journey").get_attribute("href") == "../../index.html"
+    assert watched.problems == []
