@@ -321,6 +321,10 @@ def page_html(screen: dict) -> str:
         x, y, bw, bh, extra = _box(aoi)
         pos = "fixed" if aoi.get("fixed") else "absolute"
         style = f"position:{pos};left:{x:g}px;top:{y:g}px;width:{bw:g}px;height:{bh:g}px;{extra}"
+        if 'style="' in attrs:  # one style attribute: the element's own look + its box
+            head, _, rest = attrs.partition('style="')
+            own, _, tail = rest.partition('"')
+            attrs, style = head + tail, own.rstrip(";") + ";" + style
         el = f'<{tag} id="{aoi["id"]}" {attrs} style="{style}" data-aoi-name="{html.escape(aoi["name"])}">'
         parts.append(el if tag in VOID else f"{el}{inner}</{tag}>")
     forms = ""
