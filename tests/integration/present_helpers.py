@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pylsl
 import yaml
-
 from conftest import REPO, gazemap_cmd
 
 CHROMIUM = Path("/usr/bin/chromium")

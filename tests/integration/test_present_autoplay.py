@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from integration.present_helpers import CHROMIUM, ONLINE_STORE, Run, run_present
 
 from gazemap.presenter.browser import png_size
 from gazemap.presenter.matching import journey_plan, target_aoi
 from gazemap.protocol import load_protocol
-from integration.present_helpers import CHROMIUM, ONLINE_STORE, Run, run_present
 
 pytestmark = [
     pytest.mark.integration,
