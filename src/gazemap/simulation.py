@@ -271,8 +271,8 @@ class _Plan:
         x, y = deg_to_px(np.array([self.pos_deg[0]]), np.array([self.pos_deg[1]]), self.screen)
         return float(x[0]), float(y[0])
 
-    def mark(self, value: str) -> None:
-        t = self.t
+    def mark(self, value: str, t: float | None = None) -> None:
+        t = self.t if t is None else t
         if self.markers and t <= self.markers[-1][0]:
             t = self.markers[-1][0] + 1e-6  # keep markers strictly ordered
         self.markers.append((t, value))
@@ -410,7 +410,8 @@ def _weights(
         if a.role == "target":
             base = 2.0 if found else 0.0
         elif a.role == "cta":
-            base = 1.2 if found else 0.2
+            # buttons are salient: often glanced at early, then again once the target is found
+            base = 1.0 if found else 0.3 + 1.0 * np.exp(-t_rel / 5.0)
         elif a.role == "navigation":
             base = 0.2 + 2.0 * np.exp(-t_rel / 3.0)
         elif a.role == "distractor":
@@ -545,14 +546,17 @@ def _do_screen(
         look(target, int(rng.integers(2, 5)))
     end_at = t_start + max(budget_s, plan.t - t_start + 1.0)
     while plan.t < end_at - 1.5:
-        pool = [a for a in aois if a is not click] or aois
+        pool = aois
         w = _weights(page, pool, plan.t - t_start, found, traits, plan.eye_px())
         probs = np.append(w, 0.25 * max(w.sum(), 1.0))
         k = int(rng.choice(len(probs), p=probs / probs.sum()))
         look(pool[k] if k < len(pool) else None, 1)
     if click is not None:
         look(click, int(rng.integers(1, 3)))
-        plan.mark(f"click/{click.id}")
+        # the click happens while the eye rests on the element
+        last_fix = plan.f_event[-1]
+        t_click = max(plan.start[last_fix] + 0.02, plan.t - rng.uniform(0.05, 0.15))
+        plan.mark(f"click/{click.id}", t_click)
 
 
 def _plan_protocol(plan: _Plan, protocol: Protocol, end_s: float | None) -> None:
@@ -564,13 +568,14 @@ def _plan_protocol(plan: _Plan, protocol: Protocol, end_s: float | None) -> None
             return
         plan.mark(f"touchpoint/{tp.id}/start")
         plan.mark(f"task/{n}/start")
-        budget = rng.uniform(15.0, 40.0) * traits.speed / max(len(tp.screens), 1)
+        budget = rng.uniform(12.0, 30.0) * traits.speed / max(len(tp.screens), 1)
         for i, sc in enumerate(tp.screens):
             if i:
                 plan.wait(rng.uniform(0.3, 0.8))
             _do_screen(plan, tp, sc, i == len(tp.screens) - 1, budget)
-        plan.mark(f"task/{n}/end")
-        plan.mark(f"touchpoint/{tp.id}/end")
+        # the page unloads just after the eye leaves the clicked element (during the saccade)
+        plan.mark(f"task/{n}/end", plan.t + 0.012)
+        plan.mark(f"touchpoint/{tp.id}/end", plan.t + 0.012)
         plan.wait(rng.uniform(0.3, 0.9))  # page load / switching to the e-mail client
 
 
@@ -772,7 +777,7 @@ def simulate_session(
     Parameters
     ----------
     protocol : with a protocol the participant "does the tasks": every touchpoint in order
-        (markers, AOIs chosen by role, scrolling, a click on the target/CTA), 12-32 s per
+        (markers, AOIs chosen by role, scrolling, a click on the target/CTA), 12-30 s per
         touchpoint scaled by the participant's speed. None: free viewing of the screen.
     participant : participant id; it and ``seed`` set the participant's traits (speed,
         distractibility, fixation durations, blink rate, pupil size).
