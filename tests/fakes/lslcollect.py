@@ -36,13 +36,19 @@ class Collector:
         self.info = inlet.info(timeout=5)
         self._ready.set()
         while not self._stop.is_set():
-            chunk, ts = inlet.pull_chunk(timeout=0.05)
+            try:
+                chunk, ts = inlet.pull_chunk(timeout=0.05)
+            except pylsl.util.LostError:  # the driver under test ended and closed its outlet
+                break
             if ts:
                 now = pylsl.local_clock()
                 self.samples.extend(chunk)
                 self.times.extend(ts)
                 self.received_at.extend([now] * len(ts))
-        inlet.close_stream()
+        try:
+            inlet.close_stream()
+        except pylsl.util.LostError:
+            pass
 
     def wait_ready(self, timeout_s: float = 10.0) -> bool:
         return self._ready.wait(timeout_s) and self.info is not None

@@ -13,6 +13,7 @@ from types import ModuleType
 DRIVERS: dict[str, str] = {
     "simulated": "gazemap.drivers.simulated",
     "gazepoint": "gazemap.drivers.gazepoint",
+    "pupil_core": "gazemap.drivers.pupil_core",
 }
 
 
