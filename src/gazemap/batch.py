@@ -59,6 +59,7 @@ class SessionResult:
     tables: SessionTables | None = None
     detector: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    screen: dict[str, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -72,6 +73,7 @@ class SessionResult:
             "precision_rms_deg": self.precision_rms_deg,
             "duration_s": self.duration_s,
             "marker_problems": list(self.marker_problems),
+            "screen": dict(self.screen) if self.screen else None,
         }
 
 
@@ -113,6 +115,13 @@ def analyze_session(
             markers = s.markers()
             scroll = s.scroll()
             screen = s.screen
+        res.screen = {
+            "width_px": screen.width_px,
+            "height_px": screen.height_px,
+            "width_mm": screen.width_mm,
+            "height_mm": screen.height_mm,
+            "distance_mm": screen.distance_mm,
+        }
         seg = segment_touchpoints(markers, protocol)
         res.marker_problems = list(seg.problems)
         labels = det.labels if len(det.labels) == len(gaze) else None

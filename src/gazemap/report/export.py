@@ -64,7 +64,15 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, An
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow([_cell(r.get(c)) for c in columns])
+            w.writerow([_cell(_NUMERIC_BOOL.get(c, _same)(r.get(c))) for c in columns])
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+#: boolean columns written as 1/0 (readers parse every non-text column as a number)
+_NUMERIC_BOOL = {"mapped": lambda v: None if v is None else int(bool(v))}
 
 
 def _clean(obj: Any) -> Any:
