@@ -277,7 +277,14 @@ class GazepointSession:
         self.calibration = c.request("GET", "CALIB_RESULT_SUMMARY")
 
     def start(self) -> None:
-        if self.client.request("SET", "ENABLE_SEND_DATA", STATE="1") is None:
+        try:
+            ack = self.client.request("SET", "ENABLE_SEND_DATA", STATE="1")
+        except ConnectionError as exc:
+            self.client.close()
+            raise DeviceError(
+                f"{self.client.where}: connection lost while starting the data ({exc})."
+            ) from exc
+        if ack is None:
             raise DeviceError(f"{self.client.where} refused ENABLE_SEND_DATA (NACK).")
 
     def device_time_s(self, rec: dict[str, str]) -> float:
@@ -309,6 +316,12 @@ def connect(host: str, port: int) -> GazepointSession:
     session = GazepointSession(client)
     try:
         session.setup()
+    except ConnectionError as exc:
+        client.close()
+        raise DeviceError(
+            f"{client.where} closed the connection during set-up ({exc}). Check that Gazepoint Control "
+            "is running and no other program is re-configuring it."
+        ) from exc
     except BaseException:
         client.close()
         raise
@@ -343,7 +356,6 @@ def stream(
             publisher.gap_start(t_lost)
             session.client.close()
             session = _reconnect(host, port, reconnect_timeout_s, stop, publisher)
-            session.start()
             clock = ClockMapper()
             last_cnt = None
             publisher.gap_end(local_clock())
@@ -379,7 +391,9 @@ def _reconnect(
     last: Exception | None = None
     while True:
         try:
-            return connect(host, port)
+            session = connect(host, port)
+            session.start()
+            return session
         except DeviceError as exc:
             last = exc
         if time.monotonic() >= deadline or stop.done(publisher.n_samples):

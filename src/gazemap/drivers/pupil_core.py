@@ -47,7 +47,7 @@ class PupilRemote:
         import zmq
 
         self.zmq = zmq
-        self.ctx = zmq.Context.instance()
+        self.ctx: Any = zmq.Context.instance()
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self.where = f"Pupil Remote at tcp://{host}:{port}"
         self.sock: Any = None
