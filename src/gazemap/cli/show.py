@@ -1,9 +1,242 @@
-"""CLI commands of this group (placeholder until its issue lands its commands)."""
+"""``gazemap heatmap`` (one picture) and ``gazemap report`` (rebuild the HTML report).
+
+Both read an analysis folder written by ``gazemap analyze`` (docs/outputs.md); nothing is
+re-detected. ``gazemap heatmap`` uses the page coordinates of fixations.csv, so its picture
+matches the report's numbers exactly.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from gazemap.errors import InputError
+
+KINDS = ("heatmap", "fog", "gazeplot")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001 - filled in by its issue
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    from gazemap.render import COLORMAPS
+
+    p = sub.add_parser(
+        "heatmap",
+        help="draw one heatmap, opacity map or gaze plot of a touchpoint screen as a PNG",
+        description="Draw the gaze of one touchpoint screen over its screenshot, from the "
+        "fixations.csv of an analysis folder (run `gazemap analyze STUDY_DIR --out report` "
+        "first). The protocol is --protocol, else the 'protocol:' entry of "
+        "STUDY_DIR/study.yaml, else the one named in the analysis's evidence.json.",
+    )
+    p.add_argument("study", metavar="STUDY_DIR", help="study folder (session files, study.yaml)")
+    p.add_argument("--touchpoint", required=True, metavar="ID", help="touchpoint id")
+    p.add_argument(
+        "--screen", default=None, metavar="ID", help="screen id (default: the touchpoint's first)"
+    )
+    p.add_argument(
+        "--participants", nargs="+", default=None, metavar="P", help="only these participants"
+    )
+    p.add_argument("--out", default=None, metavar="FILE.png", help="output PNG")
+    p.add_argument("--protocol", default=None, metavar="FILE", help="study protocol YAML")
+    p.add_argument(
+        "--analysis",
+        default="report",
+        metavar="DIR",
+        help="analysis folder with fixations.csv (default: report, as in the README)",
+    )
+    p.add_argument("--kind", choices=KINDS, default="heatmap", help="picture (default: heatmap)")
+    p.add_argument("--sigma-deg", type=float, default=1.0, help="kernel sigma, degrees (1)")
+    p.add_argument(
+        "--weighting", choices=("duration", "count"), default="duration", help="(duration)"
+    )
+    p.add_argument(
+        "--normalization",
+        choices=("absolute", "relative"),
+        default="absolute",
+        help="absolute: summed seconds; relative: every participant counts equally",
+    )
+    p.add_argument("--colormap", choices=COLORMAPS, default="viridis", help="(viridis)")
+    p.add_argument("--no-aois", action="store_true", help="do not outline the AOIs")
+    p.set_defaults(func=_heatmap)
+
+    r = sub.add_parser(
+        "report",
+        help="(re)build the HTML report of an analysis folder",
+        description="Write index.html (journey map), overview.html and a page per touchpoint "
+        "with heatmaps and gaze plots into ANALYSIS_DIR, from the files `gazemap analyze` "
+        "wrote there. The protocol is --protocol, else the one named in evidence.json.",
+    )
+    r.add_argument("analysis", metavar="ANALYSIS_DIR", help="folder written by gazemap analyze")
+    r.add_argument("--protocol", default=None, metavar="FILE", help="study protocol YAML")
+    r.add_argument("--sigma-deg", type=float, default=1.0, help="heatmap kernel sigma (1 deg)")
+    r.add_argument("--colormap", choices=COLORMAPS, default="viridis", help="(viridis)")
+    r.add_argument("--no-gaze-plots", action="store_true", help="skip the per-participant plots")
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.set_defaults(func=_report)
+
+
+def _protocol_from_evidence(analysis: Path, explicit: str | None) -> Path:
+    from gazemap.report.data import read_json
+
+    if explicit is not None:
+        p = Path(explicit)
+        if not p.is_file():
+            raise InputError(f"protocol file {p} does not exist. Check --protocol.")
+        return p
+    doc = read_json(analysis / "evidence.json", ("protocol",))
+    named = (doc.get("protocol") or {}).get("path")
+    if not named:
+        raise InputError(
+            f"{analysis / 'evidence.json'} does not name its protocol file; pass --protocol FILE."
+        )
+    p = Path(named)
+    if not p.is_file():
+        raise InputError(
+            f"the protocol named in {analysis / 'evidence.json'} ({p}) does not exist from here; "
+            "run from the folder gazemap analyze ran in, or pass --protocol FILE."
+        )
+    return p
+
+
+def _report(args: argparse.Namespace) -> int:
+    from gazemap.protocol import load_protocol
+    from gazemap.report import write_report
+
+    analysis = Path(args.analysis)
+    if not analysis.is_dir():
+        raise InputError(
+            f"analysis folder {analysis} does not exist. Run `gazemap analyze STUDY_DIR --out "
+            f"{analysis}` first."
+        )
+    protocol = load_protocol(_protocol_from_evidence(analysis, args.protocol))
+    show = None if args.quiet else (lambda tp: print(f"drawing {tp} ...", flush=True))
+    index = write_report(
+        analysis,
+        protocol,
+        sigma_deg=args.sigma_deg,
+        colormap=args.colormap,
+        gaze_plots=not args.no_gaze_plots,
+        progress=show,
+    )
+    print(index)
+    return 0
+
+
+def _heatmap(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gazemap import render
+    from gazemap.geometry import px_per_deg
+    from gazemap.heatmap import fixation_heatmap
+    from gazemap.protocol import load_protocol
+    from gazemap.report.data import FIXATIONS_COLUMNS, read_csv, read_json, screen_geometry
+
+    analysis = Path(args.analysis)
+    fix_path = analysis / "fixations.csv"
+    if not fix_path.is_file():
+        raise InputError(
+            f"{fix_path} does not exist. Run `gazemap analyze {args.study} --out {analysis}` "
+            "first, or pass --analysis DIR."
+        )
+    if args.protocol is not None:
+        proto_path = _protocol_from_evidence(analysis, args.protocol)
+    else:
+        from gazemap.batch import find_protocol
+
+        try:
+            proto_path = find_protocol(args.study, None)
+        except InputError:
+            proto_path = _protocol_from_evidence(analysis, None)
+    protocol = load_protocol(proto_path)
+    try:
+        tp = protocol.touchpoint(args.touchpoint)
+    except KeyError:
+        raise InputError(
+            f"--touchpoint {args.touchpoint!r} is not in protocol {protocol.id!r}; its "
+            f"touchpoints are {', '.join(t.id for t in protocol.touchpoints)}."
+        ) from None
+    if not tp.screens:
+        raise InputError(f"touchpoint {tp.id!r} has no screens in the protocol; nothing to draw.")
+    screen = tp.screens[0]
+    if args.screen is not None:
+        match = [s for s in tp.screens if s.id == args.screen]
+        if not match:
+            raise InputError(
+                f"--screen {args.screen!r} is not a screen of touchpoint {tp.id!r}; its screens "
+                f"are {', '.join(s.id for s in tp.screens)}."
+            )
+        screen = match[0]
+    rows = [
+        r
+        for r in read_csv(fix_path, FIXATIONS_COLUMNS)
+        if r["touchpoint_id"] == tp.id and r["screen_id"] == screen.id
+    ]
+    present = sorted({r["participant"] for r in rows})
+    if args.participants:
+        unknown = [p for p in args.participants if p not in present]
+        if unknown:
+            raise InputError(
+                f"--participants {' '.join(unknown)}: no fixations on {tp.id}/{screen.id}; "
+                f"participants with fixations there: {', '.join(present) or 'none'}."
+            )
+        rows = [r for r in rows if r["participant"] in args.participants]
+    if args.sigma_deg <= 0:
+        raise InputError(f"--sigma-deg must be > 0, got {args.sigma_deg}.")
+    sessions_path = analysis / "sessions.json"
+    sessions = read_json(sessions_path, (), kind=list) if sessions_path.is_file() else []
+    evidence_path = analysis / "evidence.json"
+    evidence = read_json(evidence_path, ()) if evidence_path.is_file() else {}
+    geometry, _ = screen_geometry(evidence, sessions, protocol)
+
+    def col(key: str) -> np.ndarray:
+        return np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
+
+    base = render.load_screenshot(
+        protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
+    )
+    if not args.no_aois:
+        base = render.draw_aois(
+            base, screen.aois, page_width_px=screen.page_width_px,
+            page_height_px=screen.page_height_px,
+        )  # fmt: skip
+    title = f"{tp.name} — {screen.name}"
+    if args.kind == "gazeplot":
+        img = base
+        order = sorted({r["participant"] for r in rows})
+        everyone = [str(p) for p in evidence.get("participants") or present]
+        for p in order:
+            sel = [i for i, r in enumerate(rows) if r["participant"] == p]
+            idx = everyone.index(p) if p in everyone else len(everyone)
+            img = render.gaze_plot(
+                img, col("page_x_px")[sel], col("page_y_px")[sel], col("duration_s")[sel],
+                page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
+                colour=render.participant_colour(idx),
+                label=p if len(order) == 1 else None,
+            )  # fmt: skip
+        if len(order) > 1:  # a colour key: one box per participant
+            x = 8
+            fs = float(np.clip(img.shape[1] / 95.0, 10.0, 18.0))
+            for p in order:
+                idx = everyone.index(p) if p in everyone else len(everyone)
+                colour = tuple(int(c * 0.8) for c in render.participant_colour(idx))
+                w, _ = render.draw_text(img, p, x, 8, fs, rgb=(255, 255, 255), box_rgb=colour)
+                x += w + 4
+    else:
+        hm = fixation_heatmap(
+            col("page_x_px"),
+            col("page_y_px"),
+            np.nan_to_num(col("duration_s")),
+            np.array([r["participant"] for r in rows], dtype=object),
+            page_width_px=screen.page_width_px,
+            page_height_px=screen.page_height_px,
+            px_per_deg=px_per_deg(geometry),
+            sigma_deg=args.sigma_deg,
+            weighting=args.weighting,
+            normalization=args.normalization,
+        )
+        if args.kind == "fog":
+            img = render.fog_overlay(base, hm, title=title)
+        else:
+            img = render.heatmap_overlay(base, hm, colormap=args.colormap, title=title)
+    out = Path(args.out) if args.out else Path(f"{args.kind}_{tp.id}_{screen.id}.png")
+    render.write_png(out, img)
+    print(out)
+    return 0

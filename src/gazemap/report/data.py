@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gazemap.errors import InputError
+from gazemap.protocol import Protocol
+from gazemap.types import ScreenGeometry
 
 METRICS_COLUMNS = (
     "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name",
@@ -37,6 +39,10 @@ _TEXT = {
     "aoi_name", "aoi_role", "detector", "aoi_ids",
 }  # fmt: skip
 _BOOL = {"fixated", "quality_ok"}
+
+#: assumed when the analysis outputs do not say which screen was used: a 24-inch 16:9
+#: monitor (531 mm wide) at 65 cm, a common lab set-up
+DEFAULT_SCREEN_MM = (531.0, 650.0)
 
 _HOW_TO_FIX = "Run `gazemap analyze STUDY_DIR --out DIR` to (re)create the analysis folder."
 
@@ -167,3 +173,37 @@ def load_outputs(out_dir: Path) -> AnalysisOutputs:
         journey=read_json(out_dir / "journey.json", ("stages",)),
         sessions=sessions,
     )
+
+
+def screen_geometry(
+    evidence: dict[str, Any], sessions: list[Any], protocol: Protocol
+) -> tuple[ScreenGeometry, bool]:
+    """The recording screen named by evidence.json or sessions.json, else a documented default.
+
+    Looks for a ``screen`` object ``{width_px, height_px, width_mm, height_mm, distance_mm}``
+    in evidence.json, then in each sessions.json entry. The default is the protocol's screen
+    size in px on a 531 mm wide panel with square pixels at 650 mm.
+
+    Returns
+    -------
+    (geometry, assumed) : assumed is True when the default was used.
+    """
+    candidates: list[Any] = [evidence.get("screen")]
+    candidates += [s.get("screen") for s in sessions if isinstance(s, dict)]
+    for c in candidates:
+        if isinstance(c, dict):
+            try:
+                geo = ScreenGeometry(
+                    int(c["width_px"]),
+                    int(c["height_px"]),
+                    float(c["width_mm"]),
+                    float(c["height_mm"]),
+                    float(c["distance_mm"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+            return geo, False
+    w = protocol.screen_width_px or 1920
+    h = protocol.screen_height_px or 1080
+    wmm, dmm = DEFAULT_SCREEN_MM
+    return ScreenGeometry(w, h, wmm, wmm * h / w, dmm), True

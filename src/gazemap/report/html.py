@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,15 +23,10 @@ from gazemap.errors import InputError
 from gazemap.geometry import px_per_deg as _px_per_deg
 from gazemap.protocol import ID_PATTERN, Protocol
 from gazemap.render import COLORMAPS
-from gazemap.report.data import AnalysisOutputs, load_outputs
+from gazemap.report.data import AnalysisOutputs, load_outputs, screen_geometry
 from gazemap.report.images import render_touchpoint
-from gazemap.types import ScreenGeometry
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-
-#: assumed when the analysis outputs do not say which screen was used: a 24-inch 16:9
-#: monitor (531 x 299 mm) at 65 cm, the most common lab set-up
-DEFAULT_SCREEN_MM = (531.0, 299.0, 650.0)
 
 
 def fmt_num(v: Any, digits: int = 3) -> str:
@@ -72,35 +67,6 @@ def _env() -> jinja2.Environment:
     env.filters["num"] = fmt_num
     env.filters["share"] = fmt_share
     return env
-
-
-def _screen_geometry(outputs: AnalysisOutputs, protocol: Protocol) -> tuple[ScreenGeometry, bool]:
-    """The recording screen from the outputs if they name it, else the documented default.
-
-    Returns (geometry, assumed).
-    """
-    candidates: list[Any] = [outputs.evidence.get("screen")]
-    candidates += [s.get("screen") for s in outputs.sessions if isinstance(s, dict)]
-    for c in candidates:
-        if isinstance(c, Mapping):
-            try:
-                return (
-                    ScreenGeometry(
-                        int(c["width_px"]),
-                        int(c["height_px"]),
-                        float(c["width_mm"]),
-                        float(c["height_mm"]),
-                        float(c["distance_mm"]),
-                    ),
-                    False,
-                )
-            except (KeyError, TypeError, ValueError):
-                continue
-    w = protocol.screen_width_px or 1920
-    h = protocol.screen_height_px or 1080
-    wmm, hmm, dmm = DEFAULT_SCREEN_MM
-    # keep the pixel pitch square on a 531 mm wide panel
-    return ScreenGeometry(w, h, wmm, wmm * h / w, dmm), True
 
 
 def _check_match(outputs: AnalysisOutputs, protocol: Protocol) -> None:
@@ -205,7 +171,7 @@ def write_report(
         raise InputError(f"colormap must be one of {', '.join(COLORMAPS)}, got {colormap!r}.")
     outputs = load_outputs(out_dir)
     _check_match(outputs, protocol)
-    geometry, assumed = _screen_geometry(outputs, protocol)
+    geometry, assumed = screen_geometry(outputs.evidence, outputs.sessions, protocol)
     ppd = _px_per_deg(geometry)
     participants = [str(p) for p in outputs.evidence.get("participants") or []]
     for r in outputs.touchpoints:
