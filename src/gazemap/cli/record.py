@@ -1,9 +1,291 @@
-"""CLI commands of this group (placeholder until its issue lands its commands)."""
+"""Recording commands: stream, record, recover, mark, devices, info.
+
+Thin: each parses its arguments and calls gazemap.acquisition / gazemap.store / a driver.
+Drivers are imported only when ``gazemap stream <driver>`` runs, so a missing vendor SDK
+never breaks the other commands.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import socket
+import time
+from pathlib import Path
+
+from gazemap.drivers import DRIVERS
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001 - filled in by its issue
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    # -- stream ------------------------------------------------------------------------
+    p = sub.add_parser(
+        "stream",
+        help="publish a tracker (or the simulator) as LSL streams",
+        description="Publish a tracker as canonical LSL streams (Gaze, and Markers/Scroll "
+        "where it has them). `gazemap stream DRIVER --help` lists the driver's options.",
+    )
+    p.add_argument("driver", choices=sorted(DRIVERS), help="driver: " + ", ".join(sorted(DRIVERS)))
+    p.add_argument("driver_args", nargs=argparse.REMAINDER, help="the driver's options")
+    p.set_defaults(func=_stream)
+
+    # -- record ------------------------------------------------------------------------
+    p = sub.add_parser(
+        "record",
+        help="record LSL streams (Gaze, Markers, Scroll) into an HDF5 session file",
+        description="Find the LSL streams of type Gaze, Markers and Scroll (or those named "
+        "with --stream) and record them into one crash-safe HDF5 session file until "
+        "--duration-s or Ctrl-C. Progress goes to stderr once a second.",
+    )
+    p.add_argument("--out", required=True, help="session file to write (FILE.h5)")
+    p.add_argument("--duration-s", type=float, default=None, help="stop after this long")
+    p.add_argument("--participant", default="", help="participant id stored in the file")
+    p.add_argument("--protocol", default="", help="study protocol id stored in the file")
+    p.add_argument(
+        "--wait-s",
+        type=float,
+        default=10.0,
+        help="how long to look for streams before giving up (default 10)",
+    )
+    p.add_argument(
+        "--stream",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="record streams whose name or source_id matches NAME (glob patterns allowed; "
+        "repeat for several) instead of all Gaze/Markers/Scroll streams",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument(
+        "--screen-width-px", type=int, default=None, help="default: from the Gaze stream, else 1920"
+    )
+    p.add_argument(
+        "--screen-height-px",
+        type=int,
+        default=None,
+        help="default: from the Gaze stream, else 1080",
+    )
+    p.add_argument(
+        "--screen-width-mm",
+        type=float,
+        default=None,
+        help="default: from the Gaze stream, else 531",
+    )
+    p.add_argument(
+        "--screen-height-mm",
+        type=float,
+        default=None,
+        help="default: from the Gaze stream, else 299",
+    )
+    p.add_argument(
+        "--distance-mm",
+        type=float,
+        default=None,
+        help="eye-screen distance; default: from the Gaze stream, else 650",
+    )
+    p.add_argument("--stats-json", default=None, help="write the recording statistics (JSON) here")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_record)
+
+    # -- recover -----------------------------------------------------------------------
+    p = sub.add_parser(
+        "recover",
+        help="rebuild a session file after a crash from its journal",
+        description="Rebuild FILE.h5 from FILE.h5.journal, left by a recorder that was "
+        "killed or hit a full disk. Restores everything up to the last complete record.",
+    )
+    p.add_argument("file", help="the session file the recorder was writing")
+    p.add_argument(
+        "--out", default=None, help="write the recovered file here instead (keeps the journal)"
+    )
+    p.set_defaults(func=_recover)
+
+    # -- mark --------------------------------------------------------------------------
+    p = sub.add_parser(
+        "mark",
+        help="send one marker (e.g. touchpoint/checkout/start) to the running recorder",
+        description="Send TEXT on a Markers LSL stream, time-stamped now, and wait until a "
+        "recorder has picked the stream up so that the marker is not lost.",
+    )
+    p.add_argument(
+        "text",
+        help="marker value: touchpoint/<id>/start, touchpoint/<id>/end, screen/<id> or free text",
+    )
+    p.add_argument(
+        "--source-id",
+        default=None,
+        help="LSL source id of the marker stream (default gazemap-mark-<host>: all marks "
+        "of this machine land in one stream of the recording)",
+    )
+    p.add_argument("--name", default="gazemap-mark", help="LSL stream name (default gazemap-mark)")
+    p.add_argument(
+        "--wait-s", type=float, default=3.0, help="how long to wait for a recorder (default 3)"
+    )
+    p.set_defaults(func=_mark)
+
+    # -- devices -----------------------------------------------------------------------
+    p = sub.add_parser("devices", help="list the LSL streams visible now and the drivers")
+    p.add_argument(
+        "--wait-s", type=float, default=1.0, help="how long to look for streams (default 1)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_devices)
+
+    # -- info --------------------------------------------------------------------------
+    p = sub.add_parser(
+        "info", help="summarise a session file: streams, samples, rates, gaps, data loss"
+    )
+    p.add_argument("file", help="session file (.h5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_info)
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from gazemap.drivers import load_driver
+
+    module = load_driver(args.driver)
+    dp = argparse.ArgumentParser(
+        prog=f"gazemap stream {args.driver}", description=module.DESCRIPTION
+    )
+    module.add_arguments(dp)
+    dargs = dp.parse_args(args.driver_args)
+    return int(module.run(dargs) or 0)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from gazemap.acquisition.recorder import RecorderConfig, record_session
+    from gazemap.errors import InputError
+
+    if args.duration_s is not None and not args.duration_s > 0:
+        raise InputError(f"--duration-s must be > 0, got {args.duration_s}.")
+    if not args.wait_s >= 0:
+        raise InputError(f"--wait-s must be >= 0, got {args.wait_s}.")
+    cfg = RecorderConfig(
+        out=Path(args.out),
+        duration_s=args.duration_s,
+        participant=args.participant,
+        protocol=args.protocol,
+        wait_s=args.wait_s,
+        streams=tuple(args.stream),
+        force=args.force,
+        screen_width_px=args.screen_width_px,
+        screen_height_px=args.screen_height_px,
+        screen_width_mm=args.screen_width_mm,
+        screen_height_mm=args.screen_height_mm,
+        distance_mm=args.distance_mm,
+        progress=not args.quiet,
+        stats_json=Path(args.stats_json) if args.stats_json else None,
+    )
+    _check_output(cfg.out, args.force)
+    record_session(cfg)
+    return 0
+
+
+def _check_output(out: Path, force: bool) -> None:
+    """Refuse bad --out paths before waiting for streams."""
+    from gazemap.errors import InputError
+    from gazemap.store.journal import journal_path
+
+    if out.exists() and not force:
+        raise InputError(
+            f"{out} already exists; refusing to overwrite it. Choose another --out or pass --force."
+        )
+    if not out.parent.exists():
+        raise InputError(
+            f"cannot write {out}: folder {out.parent} does not exist. Create it first."
+        )
+    if journal_path(out).exists() and not out.exists() and not force:
+        raise InputError(
+            f"{journal_path(out)} exists: an earlier recording of {out} was interrupted. Run "
+            f"`gazemap recover {out}` first, or pass --force to discard it."
+        )
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from gazemap.store.recover import recover_session
+
+    report = recover_session(args.file, out=args.out)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _mark(args: argparse.Namespace) -> int:
+    from gazemap.acquisition import lsl
+    from gazemap.errors import DeviceError, InputError
+
+    if not args.text.strip():
+        raise InputError("the marker text is empty; give e.g. touchpoint/checkout/start.")
+    t = lsl.local_clock()  # the moment the moderator marked, not when a recorder connected
+    source_id = args.source_id or f"gazemap-mark-{socket.gethostname()}"
+    outlet = lsl.make_marker_outlet(args.name, source_id)
+    if not outlet.wait_for_consumers(args.wait_s):
+        raise DeviceError(
+            f"no recorder picked up the marker stream within {args.wait_s:g} s, so "
+            f"{args.text!r} was not recorded. Is `gazemap record` running? (raise --wait-s)"
+        )
+    outlet.push_sample([args.text], t)
+    # LSL has no acknowledgement and liblsl sends from its own thread: keep the outlet
+    # (and its send queue) alive a moment so the sample reaches the recorder's socket
+    time.sleep(0.3)
+    print(f"marked {args.text!r} at LSL time {t:.4f} (stream {args.name!r}, source_id {source_id})")
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    import importlib
+
+    import pylsl
+
+    from gazemap.acquisition import lsl
+
+    lsl.configure_liblsl()
+    infos = pylsl.resolve_streams(wait_time=args.wait_s)
+    streams = [
+        {
+            "name": i.name(),
+            "type": i.type(),
+            "source_id": i.source_id(),
+            "channels": i.channel_count(),
+            "nominal_srate_hz": i.nominal_srate(),
+            "hostname": i.hostname(),
+        }
+        for i in sorted(infos, key=lambda i: (i.type(), i.name(), i.source_id()))
+    ]
+    drivers = []
+    for name, module_name in sorted(DRIVERS.items()):
+        try:
+            desc = str(importlib.import_module(module_name).DESCRIPTION)
+        except Exception as exc:  # noqa: BLE001 - a broken driver must not hide the others
+            desc = f"(unavailable: {exc})"
+        drivers.append({"name": name, "description": desc})
+    if args.json:
+        print(json.dumps({"streams": streams, "drivers": drivers}, indent=2))
+        return 0
+    print(f"LSL streams visible now ({len(streams)}):")
+    for s in streams:
+        rate = f"{s['nominal_srate_hz']:g} Hz" if s["nominal_srate_hz"] > 0 else "irregular"
+        print(
+            f"  {s['type']:<10} {s['name']!r:<28} source_id={s['source_id'] or '-'}  "
+            f"{s['channels']} ch, {rate}, host {s['hostname']}"
+        )
+    if not streams:
+        print("  none (start a driver: `gazemap stream simulated`)")
+    print("drivers (`gazemap stream NAME`):")
+    for d in drivers:
+        print(f"  {d['name']:<12} {d['description']}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from gazemap.store import open_session
+    from gazemap.store.info import format_summary, summarize
+
+    with open_session(args.file) as s:
+        info = summarize(s)
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(format_summary(info))
+    return 0
+
+
+__all__ = ["register"]

@@ -1,0 +1,360 @@
+"""Simulated tracker: publishes a simulated participant as live LSL streams.
+
+``gazemap stream simulated`` runs gazemap.simulation.simulate_session and publishes its
+samples in real time on three outlets, exactly as a tracker driver and a stimulus program
+would: a canonical ``Gaze`` stream (gazemap.acquisition.lsl.make_gaze_outlet, with channel
+labels, units, eyes and the screen in its description), a ``Markers`` stream
+(``touchpoint/<id>/start`` ...) and a ``Scroll`` stream. Samples are pushed in chunks as
+the wall clock advances; their LSL timestamps are the stream start plus the simulated
+sample time, so the recorded timestamps are those of the simulation.
+
+By default the driver waits until a recorder is connected before the simulated session
+starts (``--no-wait`` starts at once), so that its first markers are not lost. With
+``--protocol`` the participant does the journey's tasks and the driver ends after it (or
+after ``--duration-s``); without a protocol it free-views until ``--duration-s`` or Ctrl-C.
+``--truth PATH`` writes the ground truth (per-sample labels, true fixations and saccades,
+markers) on the LSL clock to an HDF5 file (format in docs/recording.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gazemap.errors import InputError
+from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry
+
+DESCRIPTION = "simulated tracker: realistic gaze, markers and scroll (no hardware needed)"
+
+#: a 24" 1080p monitor at 65 cm, as the recorder's default
+DEFAULT_SCREEN = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
+#: length of each free-viewing segment when running until Ctrl-C, s
+SEGMENT_S = 60.0
+#: how often samples are pushed, s
+PUSH_INTERVAL_S = 0.005
+#: time the outlets stay open after the last sample so recorders receive it, s
+LINGER_S = 1.0
+
+TRUTH_FORMAT = "gazemap-truth"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``gazemap stream simulated``."""
+    parser.add_argument("--rate-hz", type=float, default=1000.0, help="sample rate (default 1000)")
+    parser.add_argument(
+        "--duration-s",
+        type=float,
+        default=None,
+        help="session length; default: the protocol's journey, or until Ctrl-C without one",
+    )
+    parser.add_argument("--protocol", default=None, help="study protocol YAML: do its tasks")
+    parser.add_argument("--participant", default="P01", help="participant id (default P01)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--truth", default=None, help="write the ground truth to this HDF5 file (.h5)"
+    )
+    parser.add_argument(
+        "--source-id",
+        default=None,
+        help="LSL source id of the Gaze stream (Markers/Scroll get -markers/-scroll); "
+        "default gazemap-sim-<host>-<participant>",
+    )
+    parser.add_argument("--name", default="gazemap-sim", help="stream name prefix")
+    parser.add_argument("--precision-deg", type=float, default=0.3, help="RMS-S2S noise")
+    parser.add_argument("--accuracy-deg", type=float, default=0.5, help="tracker offset")
+    parser.add_argument(
+        "--data-loss", type=float, default=0.02, help="share of time with tracking loss"
+    )
+    parser.add_argument("--screen-width-px", type=int, default=None)
+    parser.add_argument("--screen-height-px", type=int, default=None)
+    parser.add_argument("--screen-width-mm", type=float, default=None)
+    parser.add_argument("--screen-height-mm", type=float, default=None)
+    parser.add_argument("--distance-mm", type=float, default=None, help="eye-screen distance")
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="start at once instead of waiting for a recorder to connect",
+    )
+    parser.add_argument(
+        "--wait-s",
+        type=float,
+        default=None,
+        help="give up waiting for a recorder after this long (default: wait until Ctrl-C)",
+    )
+
+
+def gaze_matrix(gaze: Any) -> np.ndarray:
+    """(n, 9) float32 rows in GAZE_CHANNELS order; absent channels are NaN."""
+    n = len(gaze)
+    out = np.full((n, len(GAZE_CHANNEL_LABELS)), np.nan, dtype=np.float32)
+    for j, label in enumerate(GAZE_CHANNEL_LABELS):
+        col = getattr(gaze, label, None)
+        if col is not None:
+            out[:, j] = col
+    return out
+
+
+def scroll_matrix(scroll: Any) -> np.ndarray:
+    cols = ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px")
+    return np.column_stack([np.asarray(getattr(scroll, c), dtype=np.float32) for c in cols])
+
+
+def _screen(args: argparse.Namespace, protocol: Any) -> ScreenGeometry:
+    base = DEFAULT_SCREEN
+    w_px = args.screen_width_px
+    h_px = args.screen_height_px
+    if protocol is not None:
+        w_px = w_px if w_px is not None else protocol.screen_width_px
+        h_px = h_px if h_px is not None else protocol.screen_height_px
+    return ScreenGeometry(
+        width_px=int(w_px if w_px is not None else base.width_px),
+        height_px=int(h_px if h_px is not None else base.height_px),
+        width_mm=float(args.screen_width_mm if args.screen_width_mm is not None else base.width_mm),
+        height_mm=float(
+            args.screen_height_mm if args.screen_height_mm is not None else base.height_mm
+        ),
+        distance_mm=float(args.distance_mm if args.distance_mm is not None else base.distance_mm),
+    )
+
+
+def write_truth(session: Any, path: str | Path, time_origin_s: float) -> None:
+    """Write a simulated session's ground truth, times on the LSL clock, to HDF5.
+
+    Layout: root attributes ``format="gazemap-truth"``, ``format_version``, participant,
+    seed, rate_hz, protocol, params (JSON), time_origin_s and the screen; groups
+    ``samples`` (time_s, label int8 gazemap.types.Label), ``fixations`` (start_s, end_s,
+    x_px, y_px, x_deg, y_deg, dispersion_deg, aoi, screen, touchpoint, page_x_px,
+    page_y_px, scrolling), ``saccades`` (start_s, end_s, start/end x/y px, amplitude_deg,
+    peak_velocity_deg_s), ``markers`` (time_s, value) and ``scroll`` (time_s + channels).
+    """
+    import h5py
+
+    str_dt = h5py.string_dtype("utf-8")
+    p = Path(path)
+    if not p.parent.exists():
+        raise InputError(f"--truth {p}: folder {p.parent} does not exist. Create it first.")
+    try:
+        f = h5py.File(p, "w")
+    except OSError as exc:
+        raise InputError(f"--truth {p}: cannot create it ({exc}). Check the path.") from exc
+    with f:
+        a = f.attrs
+        a["format"] = TRUTH_FORMAT
+        a["format_version"] = 1
+        a["participant"] = session.participant
+        a["seed"] = int(session.seed)
+        a["rate_hz"] = float(session.rate_hz)
+        a["protocol"] = session.protocol_id
+        a["params"] = json.dumps(session.params)
+        a["time_origin_s"] = float(time_origin_s)
+        for k in ("width_px", "height_px", "width_mm", "height_mm", "distance_mm"):
+            a[f"screen_{k}"] = getattr(session.screen, k)
+        g = f.create_group("samples")
+        g["time_s"] = session.gaze.time_s + time_origin_s
+        g["label"] = np.asarray(session.truth_labels, dtype=np.int8)
+        fx = f.create_group("fixations")
+        fix = session.truth_fixations
+        for name in ("start_s", "end_s"):
+            fx[name] = getattr(fix, name) + time_origin_s
+        for name in ("x_px", "y_px", "x_deg", "y_deg", "dispersion_deg"):
+            fx[name] = getattr(fix, name)
+        for name, arr in (
+            ("aoi", session.truth_aoi),
+            ("screen", session.truth_screen),
+            ("touchpoint", session.truth_touchpoint),
+        ):
+            fx.create_dataset(name, data=[str(x) for x in arr], dtype=str_dt)
+        fx["page_x_px"] = session.truth_page_x_px
+        fx["page_y_px"] = session.truth_page_y_px
+        fx["scrolling"] = np.asarray(session.truth_scrolling, dtype=bool)
+        sc = f.create_group("saccades")
+        sac = session.truth_saccades
+        for name in ("start_s", "end_s"):
+            sc[name] = getattr(sac, name) + time_origin_s
+        for name in (
+            "start_x_px",
+            "start_y_px",
+            "end_x_px",
+            "end_y_px",
+            "amplitude_deg",
+            "peak_velocity_deg_s",
+        ):
+            sc[name] = getattr(sac, name)
+        m = f.create_group("markers")
+        m["time_s"] = session.markers.time_s + time_origin_s
+        m.create_dataset("value", data=[str(v) for v in session.markers.value], dtype=str_dt)
+        s = f.create_group("scroll")
+        s["time_s"] = session.scroll.time_s + time_origin_s
+        for name in ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px"):
+            s[name] = getattr(session.scroll, name)
+
+
+class _Stop:
+    """Set by SIGINT/SIGTERM; the publishing loop checks it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reason = ""
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.reason = signal.Signals(signum).name
+        self.event.set()
+
+
+def _segments(args: argparse.Namespace, protocol: Any, screen: ScreenGeometry) -> Iterator[Any]:
+    """Simulated sessions to publish back to back (one, or endless free viewing)."""
+    from gazemap.simulation import simulate_session
+
+    common = {
+        "participant": args.participant,
+        "screen": screen,
+        "rate_hz": args.rate_hz,
+        "precision_deg": args.precision_deg,
+        "accuracy_offset_deg": args.accuracy_deg,
+        "data_loss_rate": args.data_loss,
+    }
+    finite = args.duration_s is not None or protocol is not None
+    if finite:
+        yield simulate_session(protocol, seed=args.seed, duration_s=args.duration_s, **common)
+        return
+    k = 0
+    start = 0.0
+    while True:
+        seg = simulate_session(
+            None, seed=args.seed + k, duration_s=SEGMENT_S, start_time_s=start, **common
+        )
+        yield seg
+        start = float(seg.gaze.time_s[-1]) + 1.0 / args.rate_hz
+        k += 1
+
+
+def _wait_for_recorder(outlets: list[Any], stop: _Stop, wait_s: float | None, say: Any) -> bool:
+    """Wait until the Gaze outlet has a consumer (then briefly for the others)."""
+    say("waiting for a recorder to connect (start `gazemap record`; --no-wait starts at once)")
+    deadline = None if wait_s is None else time.monotonic() + wait_s
+    while not stop.event.is_set():
+        if outlets[0].wait_for_consumers(0.2):
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+    else:
+        return False
+    # the recorder opens the other inlets right after the first one
+    t_end = time.monotonic() + 3.0
+    for o in outlets[1:]:
+        o.wait_for_consumers(max(0.0, t_end - time.monotonic()))
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    """Publish the simulated session(s); returns 0 when done or stopped with Ctrl-C."""
+    from gazemap.acquisition import lsl
+
+    if args.rate_hz is None or not np.isfinite(args.rate_hz) or args.rate_hz <= 0:
+        raise InputError(f"--rate-hz must be > 0, got {args.rate_hz!r}.")
+    if args.duration_s is not None and (not np.isfinite(args.duration_s) or args.duration_s <= 0):
+        raise InputError(f"--duration-s must be > 0, got {args.duration_s!r}.")
+    protocol = None
+    if args.protocol is not None:
+        from gazemap.protocol import load_protocol
+
+        protocol = load_protocol(args.protocol)
+    if args.truth is not None and args.duration_s is None and protocol is None:
+        raise InputError(
+            "--truth needs a session of finite length: add --duration-s or --protocol."
+        )
+    screen = _screen(args, protocol)
+    source_id = args.source_id or f"gazemap-sim-{socket.gethostname()}-{args.participant}"
+
+    def say(text: str) -> None:
+        print(f"gazemap stream simulated: {text}", file=sys.stderr, flush=True)
+
+    segments = _segments(args, protocol, screen)
+    first = next(segments)  # validate the options before any outlet exists
+    gaze_out = lsl.make_gaze_outlet(
+        f"{args.name} Gaze", source_id, args.rate_hz, screen, model="simulated"
+    )
+    mark_out = lsl.make_marker_outlet(f"{args.name} Markers", f"{source_id}-markers")
+    scroll_out = lsl.make_scroll_outlet(f"{args.name} Scroll", f"{source_id}-scroll")
+    outlets = [gaze_out, mark_out, scroll_out]
+    say(
+        f"publishing Gaze/Markers/Scroll as {args.name!r} (source_id {source_id}), "
+        f"{args.rate_hz:g} Hz, participant {args.participant}"
+        + (f", protocol {protocol.id}" if protocol is not None else "")
+    )
+    stop = _Stop()
+    handlers = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    sent = {"gaze": 0, "markers": 0, "scroll": 0}
+    try:
+        if not args.no_wait and not _wait_for_recorder(outlets, stop, args.wait_s, say):
+            if stop.event.is_set():
+                say(f"stopped ({stop.reason}) before a recorder connected")
+                return 0
+            say(f"no recorder connected within {args.wait_s:g} s; starting anyway")
+        t0 = lsl.local_clock() + 0.05
+        if args.truth is not None:
+            write_truth(first, args.truth, t0)
+            say(f"ground truth written to {args.truth}")
+        say("session started" + (f" at LSL time {t0:.3f}" if args.truth else ""))
+        seg: Any = first
+        while seg is not None and not stop.event.is_set():
+            _publish(seg, t0, outlets, sent, stop)
+            seg = next(segments, None)
+        if not stop.event.is_set():
+            # keep the outlets open a moment so that recorders receive the last chunk
+            stop.event.wait(LINGER_S)
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    why = f"stopped ({stop.reason})" if stop.reason else "done"
+    say(
+        f"{why}: sent {sent['gaze']} gaze samples, {sent['markers']} markers, {sent['scroll']} scroll samples"
+    )
+    return 0
+
+
+def _publish(seg: Any, t0: float, outlets: list[Any], sent: dict[str, int], stop: _Stop) -> None:
+    """Push one simulated session in real time (timestamps t0 + sample time)."""
+    from gazemap.acquisition.lsl import local_clock
+
+    gaze_out, mark_out, scroll_out = outlets
+    g_t = seg.gaze.time_s + t0
+    g_v = gaze_matrix(seg.gaze)
+    m_t = seg.markers.time_s + t0
+    m_v = [str(v) for v in seg.markers.value]
+    s_t = seg.scroll.time_s + t0
+    s_v = scroll_matrix(seg.scroll)
+    ig = im = isc = 0
+    end = float(g_t[-1]) if len(g_t) else t0
+    while not stop.event.is_set():
+        now = local_clock()
+        jg = int(np.searchsorted(g_t, now, side="right"))
+        if jg > ig:
+            gaze_out.push_chunk(g_v[ig:jg], timestamp=g_t[ig:jg].tolist())
+            sent["gaze"] += jg - ig
+            ig = jg
+        jm = int(np.searchsorted(m_t, now, side="right"))
+        for k in range(im, jm):
+            mark_out.push_sample([m_v[k]], float(m_t[k]))
+        sent["markers"] += jm - im
+        im = jm
+        js = int(np.searchsorted(s_t, now, side="right"))
+        if js > isc:
+            scroll_out.push_chunk(s_v[isc:js], timestamp=s_t[isc:js].tolist())
+            sent["scroll"] += js - isc
+            isc = js
+        if ig >= len(g_t) and im >= len(m_t) and isc >= len(s_t):
+            return
+        if now > end + 1.0:
+            return
+        stop.event.wait(PUSH_INTERVAL_S)

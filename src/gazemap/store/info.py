@@ -1,0 +1,147 @@
+"""Summary of a session file (``gazemap info``): streams, samples, rates, gaps, data loss.
+
+``summarize(session)`` is a pure function of an open Session; ``format_summary`` turns its
+result into the text ``gazemap info`` prints.
+
+Definitions (per stream; regular-rate streams only for the counts that need a rate):
+
+- ``duration_s``: last minus first timestamp (``time_s``).
+- ``effective_rate_hz``: (samples - 1) / duration_s.
+- ``expected_samples``: duration_s x nominal rate + 1.
+- ``missing_samples``: expected - received (never < 0): samples the tracker did not deliver
+  or that were lost in gaps.
+- ``invalid_samples`` (gaze streams): samples delivered with NaN ``x_px`` or ``y_px``
+  (blinks, tracking loss).
+- ``data_loss_pct``: 100 x (missing + invalid) / expected.
+- ``gaps``: periods in which the recorder lost the stream (``/streams/<name>/gaps``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gazemap.store import schema
+from gazemap.store.reader import Session
+
+
+def summarize(session: Session) -> dict[str, Any]:
+    """A JSON-able summary of a session (see the module docstring for the definitions)."""
+    attrs = session.attrs
+    out: dict[str, Any] = {
+        "file": str(session.path),
+        "session_id": session.session_id,
+        "participant": session.participant,
+        "protocol": session.protocol,
+        "created_utc": attrs.get("created_utc", ""),
+        "software_version": attrs.get("software_version", ""),
+        "format_version": attrs.get("format_version"),
+        "recovered": "recovered_utc" in attrs,
+        "screen": None,
+        "streams": {},
+    }
+    if "screen" in session.h5:
+        s = session.screen
+        out["screen"] = {k: getattr(s, k) for k in schema.SCREEN_ATTRS}
+    firsts, lasts = [], []
+    for name in session.stream_names:
+        a = session.stream_attrs(name)
+        g = session.h5["streams"][name]
+        n = int(g[schema.TIME].shape[0])
+        srate = float(a.get("nominal_srate", 0.0) or 0.0)  # type: ignore[arg-type]
+        st: dict[str, Any] = {
+            "name": a.get("name", ""),
+            "type": a.get("type", ""),
+            "source_id": a.get("source_id", ""),
+            "hostname": a.get("hostname", ""),
+            "channels": len(a.get("channel_labels", []) or []),  # type: ignore[arg-type]
+            "nominal_srate_hz": srate,
+            "samples": n,
+            "first_s": None,
+            "last_s": None,
+            "duration_s": 0.0,
+            "effective_rate_hz": None,
+        }
+        t = g[schema.TIME][()] if n else np.empty(0)
+        if n:
+            st["first_s"], st["last_s"] = float(t[0]), float(t[-1])
+            st["duration_s"] = float(t[-1] - t[0])
+            firsts.append(t[0])
+            lasts.append(t[-1])
+            if n > 1 and t[-1] > t[0]:
+                st["effective_rate_hz"] = (n - 1) / float(t[-1] - t[0])
+        gaps = session.gaps(name)
+        st["gaps"] = int(len(gaps))
+        st["gap_s"] = float(np.sum(gaps[:, 1] - gaps[:, 0])) if len(gaps) else 0.0
+        offs = g[schema.CLOCK_OFFSETS][()] if schema.CLOCK_OFFSETS in g else np.empty((0, 2))
+        st["clock_offsets"] = int(len(offs))
+        st["clock_offset_ms"] = float(offs[-1, 1] * 1000.0) if len(offs) else None
+        if srate > 0 and n:
+            expected = int(round(st["duration_s"] * srate)) + 1
+            missing = max(0, expected - n)
+            invalid = 0
+            if "x_px" in g and "y_px" in g:
+                x, y = g["x_px"][()], g["y_px"][()]
+                invalid = int(np.count_nonzero(np.isnan(x) | np.isnan(y)))
+            st["expected_samples"] = expected
+            st["missing_samples"] = missing
+            st["invalid_samples"] = invalid
+            st["data_loss_pct"] = 100.0 * (missing + invalid) / expected
+        if schema.MARKER_VALUE in g:
+            st["markers"] = n
+        out["streams"][name] = st
+    if firsts:
+        out["start_s"] = float(min(firsts))
+        out["end_s"] = float(max(lasts))
+        out["duration_s"] = float(max(lasts) - min(firsts))
+    else:
+        out["start_s"] = out["end_s"] = None
+        out["duration_s"] = 0.0
+    out["markers"] = sum(
+        int(st.get("markers", 0)) for st in out["streams"].values() if st["type"] == "Markers"
+    )
+    return out
+
+
+def format_summary(info: dict[str, Any]) -> str:
+    """The text ``gazemap info`` prints for a ``summarize`` result."""
+    lines = [
+        f"{info['file']}",
+        f"  participant {info['participant'] or '-'}, protocol {info['protocol'] or '-'}, "
+        f"session {info['session_id']}, created {info['created_utc']}"
+        + (" (recovered after a crash)" if info["recovered"] else ""),
+        f"  duration {info['duration_s']:.2f} s, {info['markers']} markers",
+    ]
+    scr = info["screen"]
+    if scr:
+        lines.append(
+            f"  screen {scr['width_px']}x{scr['height_px']} px, "
+            f"{scr['width_mm']:g}x{scr['height_mm']:g} mm at {scr['distance_mm']:g} mm"
+        )
+    for name, st in info["streams"].items():
+        rate = (
+            f"{st['effective_rate_hz']:.1f} Hz (nominal {st['nominal_srate_hz']:g})"
+            if st["effective_rate_hz"] is not None and st["nominal_srate_hz"] > 0
+            else "irregular"
+        )
+        line = (
+            f"  {name:<10} {st['type']:<8} {st['samples']:>9} samples  {st['duration_s']:8.2f} s  "
+            f"{rate}"
+        )
+        if "data_loss_pct" in st:
+            line += (
+                f"  loss {st['data_loss_pct']:.2f} % (missing {st['missing_samples']}, "
+                f"invalid {st['invalid_samples']})"
+            )
+        line += f"  gaps {st['gaps']}"
+        if st["gaps"]:
+            line += f" ({st['gap_s']:.2f} s)"
+        line += f"  clock offsets {st['clock_offsets']}"
+        lines.append(line)
+    if not info["streams"]:
+        lines.append("  no streams")
+    return "\n".join(lines)
+
+
+__all__ = ["format_summary", "summarize"]
