@@ -95,16 +95,23 @@ def run_autoplay(
         nxt = plan[i + 1].screen if i + 1 < len(plan) else None
         if not pres.wait_for_screen(sc.id, screen_timeout_s):
             ok = False
+            status = None
             if is_literal_path(sc.url) and sc.url is not None:
-                pres.goto(pres.url_of(sc.url))
+                status = pres.goto(pres.url_of(sc.url))
                 ok = pres.wait_for_screen(sc.id, screen_timeout_s)
+                if ok and status is not None and status >= 400:
+                    pres._problem(
+                        "http",
+                        f"screen '{sc.id}': opening {pres.url_of(sc.url)} gave HTTP {status}; "
+                        f"check the screen's url in {pres._proto_name()} and the site.",
+                    )
             if not ok:
                 here = pres.tracker.current_screen
                 shown = f"screen '{here}'" if here else "a page that matches no screen"
-                sel = f", selector {sc.selector!r}" if sc.selector else ""
+                sel = f", selector '{sc.selector}'" if sc.selector else ""
                 pres._problem(
                     "screen-timeout",
-                    f"screen '{sc.id}' (url {sc.url!r}{sel}) was not shown within "
+                    f"screen '{sc.id}' (url '{sc.url}'{sel}) was not shown within "
                     f"{screen_timeout_s:g} s; the browser is at {pres.page.url} ({shown}). "
                     f"Fix the screen's url/selector in {pres._proto_name()} or the site's links.",
                 )

@@ -518,8 +518,8 @@ class Presenter:
             else path_or_url
         )
 
-    def goto(self, url: str, timeout_s: float = 15.0) -> None:
-        """Open ``url`` in the participant's page.
+    def goto(self, url: str, timeout_s: float = 15.0) -> int | None:
+        """Open ``url`` in the participant's page; returns the HTTP status (None if unknown).
 
         Raises
         ------
@@ -527,7 +527,7 @@ class Presenter:
             The page cannot be loaded (server down, wrong host/port, DNS).
         """
         try:
-            self.page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+            resp = self.page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
         except Exception as exc:  # playwright.Error
             reason = str(exc).splitlines()[0]
             self.push_marker(f"error/unreachable {url} {reason}")
@@ -536,6 +536,7 @@ class Presenter:
                 f"could not open {url}: {reason}. Check --base-url / the protocol's base_url "
                 "and that the site's server is running (omit --base-url to serve --site locally)."
             ) from exc
+        return None if resp is None else int(resp.status)
 
     def wait_for(self, cond: Callable[[], bool], timeout_s: float) -> bool:
         """Pump until ``cond()`` holds or ``timeout_s`` passes; returns cond()."""
