@@ -14,6 +14,7 @@ DRIVERS: dict[str, str] = {
     "simulated": "gazemap.drivers.simulated",
     "gazepoint": "gazemap.drivers.gazepoint",
     "pupil_core": "gazemap.drivers.pupil_core",
+    "tobii": "gazemap.drivers.tobii",
 }
 
 
