@@ -208,8 +208,9 @@ class _Plan:
         aoi: str = "",
         screen: str = "",
         tp: str = "",
-        page: tuple[float, float] = (np.nan, np.nan),
+        page: tuple[float, float] = (np.nan, np.nan),  # page px - screen px during the fixation
         scrolling: bool = False,
+        blink_ok: bool = True,
     ) -> None:
         """Saccade (+PSO) from the current eye position to (x_px, y_px), then fixate ``dur`` s.
 
@@ -247,7 +248,7 @@ class _Plan:
         p_blink = self.traits.blink_per_min / 60.0 * (dur + 0.05) / 0.6
         parts = [dur]
         blink = 0.0
-        if dur > 0.2 and rng.random() < p_blink:
+        if blink_ok and dur > 0.2 and rng.random() < p_blink:
             a = rng.uniform(0.06, dur - 0.08)
             parts = [a, dur - a]
             blink = rng.uniform(0.10, 0.30)
@@ -335,6 +336,10 @@ class _Page:
         top, bottom = self.scroll_y, self.scroll_y + self.vh
         overlap = min(y1, bottom) - max(y0, top)
         return overlap >= min(0.5 * (y1 - y0), 0.5 * self.vh, 60.0)
+
+    def offset(self) -> tuple[float, float]:
+        """page px - screen px now (scroll - viewport origin)."""
+        return -self.vx, self.scroll_y - self.vy
 
     def to_screen(self, aoi_fixed: bool, px: float, py: float) -> tuple[float, float]:
         if aoi_fixed:
@@ -440,7 +445,7 @@ def _do_screen(
     rng, traits = plan.rng, plan.traits
     page = _Page(sc, plan.screen)
     plan.mark(f"screen/{sc.id}")
-    plan.scroll_sample(0.0, 0.0, page.vx, page.vy)
+    plan.scroll_sample(0.0, 0.0, page.vx, page.vy, t=plan.markers[-1][0])
     aois = list(sc.aois)
     targets = [a for a in aois if a.role == "target"]
     ctas = [a for a in aois if a.role == "cta"]
@@ -473,7 +478,6 @@ def _do_screen(
                 if pt is None:
                     continue
                 sx, sy = page.to_screen(aoi.fixed, *pt)
-                px, py = (pt[0], pt[1] + page.scroll_y) if aoi.fixed else pt
                 plan.fixate(
                     sx,
                     sy,
@@ -481,13 +485,18 @@ def _do_screen(
                     aoi=aoi.id,
                     screen=sc.id,
                     tp=tp.id,
-                    page=(px, py),
+                    page=page.offset(),
                 )
             else:
                 px, py = page.free_point(rng, plan.eye_px())
                 sx, sy = page.to_screen(False, px, py)
                 plan.fixate(
-                    sx, sy, plan.fixation_duration(scale), screen=sc.id, tp=tp.id, page=(px, py)
+                    sx,
+                    sy,
+                    plan.fixation_duration(scale),
+                    screen=sc.id,
+                    tp=tp.id,
+                    page=page.offset(),
                 )
 
     def scroll_to(aoi: AOI | None, dy: float | None = None) -> None:
@@ -506,10 +515,9 @@ def _do_screen(
         sy = page.vy + rng.uniform(0.35, 0.65) * page.vh
         dur = rng.uniform(0.3, 0.6)
         n_before = len(plan.f_event)
-        plan.fixate(sx, sy, dur + 0.12, screen=sc.id, tp=tp.id, scrolling=True)
-        # the scroll animation runs in the last part of the fixation (after a blink, if any)
-        fix_start = plan.start[plan.f_event[-1]]
-        a = max(fix_start + 0.05, plan.t - dur - 0.06)
+        # no blink here, so that the animation lies inside this one fixation
+        plan.fixate(sx, sy, dur + 0.12, screen=sc.id, tp=tp.id, scrolling=True, blink_ok=False)
+        a = plan.t - dur - 0.06
         times = np.arange(a, a + dur, 1 / 60.0)
         s = (times - a) / dur
         ease = s * s * (3 - 2 * s)
@@ -857,10 +865,7 @@ def simulate_session(
     cxp, cyp = deg_to_px(cx, cy, screen)
     disp = np.hypot(vx, vy) * (f_end - f_start)
     fixations = Fixations(f_start, f_end, cxp, cyp, cx, cy, disp)
-    page = np.asarray(plan.f_page, dtype=np.float64).reshape(-1, 2)[keep_f]
-    # page coords of the centroid (the planned point + half the drift, in px)
-    dpx = cxp - deg_to_px(x0, y0, screen)[0]
-    dpy = cyp - deg_to_px(x0, y0, screen)[1]
+    page_offset = np.asarray(plan.f_page, dtype=np.float64).reshape(-1, 2)[keep_f]
     se = np.asarray(plan.s_event, dtype=np.int64)
     se = se[st[se] <= t_last]
     sx0, sy0 = np.asarray(plan.x0)[se], np.asarray(plan.y0)[se]
@@ -893,8 +898,8 @@ def simulate_session(
         truth_aoi=np.array(plan.f_aoi, dtype=object)[keep_f],
         truth_screen=np.array(plan.f_screen, dtype=object)[keep_f],
         truth_touchpoint=np.array(plan.f_tp, dtype=object)[keep_f],
-        truth_page_x_px=page[:, 0] + dpx,
-        truth_page_y_px=page[:, 1] + dpy,
+        truth_page_x_px=cxp + page_offset[:, 0],
+        truth_page_y_px=cyp + page_offset[:, 1],
         truth_scrolling=np.array(plan.f_scroll, dtype=bool)[keep_f],
         participant=participant,
         seed=int(seed),
