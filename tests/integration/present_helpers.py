@@ -111,3 +111,63 @@ def screen_doc(doc: dict, sid: str) -> dict:
                 if sc["id"] == sid:
                     return sc
     raise KeyError(sid)
+
+
+def run_present_recorded(
+    args: list[str], source_id: str, out_h5: Path, participant: str, timeout_s: float = 120.0
+) -> Run:
+    """Run ``gazemap present`` while the real ``gazemap record`` records its two streams.
+
+    The recorder is stopped with SIGINT (as a moderator's Ctrl-C) after the presenter ends;
+    the Run is read back from the session file.
+    """
+    import signal
+
+    from gazemap.store.reader import open_session
+
+    pres = subprocess.Popen(
+        [*gazemap_cmd(), "present", *args, "--source-id", source_id, "--wait-recorder-s", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    rec = subprocess.Popen(
+        [
+            *gazemap_cmd(),
+            "record",
+            "--out",
+            str(out_h5),
+            "--stream",
+            f"{source_id}-*",
+            "--participant",
+            participant,
+            "--protocol",
+            "online-store",
+            "--wait-s",
+            "30",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = pres.communicate(timeout=timeout_s)
+        rec.send_signal(signal.SIGINT)
+        rec_out, rec_err = rec.communicate(timeout=60)
+    finally:
+        for p in (pres, rec):
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert rec.returncode == 0, f"gazemap record failed ({rec.returncode}): {rec_err}"
+    with open_session(out_h5) as s:
+        mk = s.markers()
+        sc = s.scroll()
+    markers = [(float(t), str(v)) for t, v in zip(mk.time_s, mk.value, strict=True)]
+    if sc is None:
+        st, sv = np.zeros(0), np.zeros((0, 4))
+    else:
+        st = np.asarray(sc.time_s)
+        sv = np.column_stack([sc.scroll_x_px, sc.scroll_y_px, sc.viewport_x_px, sc.viewport_y_px])
+    return Run(pres.returncode, out, err + rec_err, markers, st, sv)

@@ -1,4 +1,7 @@
-"""``gazemap present --headless --autoplay`` against the demo shop, real Chromium + LSL."""
+"""``gazemap present --headless --autoplay`` on the demo shop while ``gazemap record`` records.
+
+Real headless Chromium, real LSL over loopback, the real recorder and session file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from integration.present_helpers import CHROMIUM, ONLINE_STORE, Run, run_present
+from integration.present_helpers import CHROMIUM, ONLINE_STORE, Run, run_present_recorded
 
 from gazemap.presenter.browser import png_size
 from gazemap.presenter.matching import journey_plan, target_aoi
@@ -25,9 +28,10 @@ pytestmark = [
 def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
     import uuid
 
-    shots = tmp_path_factory.mktemp("present") / "screenshots"
+    tmp = tmp_path_factory.mktemp("present")
+    shots = tmp / "screenshots"
     sid = f"gazemap-test-present-{uuid.uuid4().hex[:10]}"
-    run = run_present(
+    run = run_present_recorded(
         [
             str(ONLINE_STORE),
             "--participant",
@@ -40,6 +44,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
             "20",
         ],
         sid,
+        tmp / "P07.h5",
+        "P07",
     )
     return run, shots
 
