@@ -15,6 +15,7 @@ DRIVERS: dict[str, str] = {
     "gazepoint": "gazemap.drivers.gazepoint",
     "pupil_core": "gazemap.drivers.pupil_core",
     "tobii": "gazemap.drivers.tobii",
+    "eyelink": "gazemap.drivers.eyelink",
 }
 
 
