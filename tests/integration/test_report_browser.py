@@ -209,3 +209,55 @@ def test_overview_and_every_page_without_console_errors(report, watched: Watched
         watched.load_all_images()
         assert page.locator("#nav-journey").get_attribute("href") == "../../index.html"
     assert watched.problems == []
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample"
+SAMPLE_PROTOCOL = SAMPLE.parents[1] / "protocols" / "online-store.yaml"
+
+
+@pytest.mark.skipif(not any(SAMPLE.glob("*.h5")), reason="recordings/sample has no sessions yet")
+def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched: Watched) -> None:
+    import subprocess
+
+    from conftest import gazemap_cmd
+
+    from gazemap.protocol import load_protocol
+
+    out = tmp_path / "report"
+    cmd = [*gazemap_cmd(), "analyze", str(SAMPLE), "--out", str(out), "--quiet"]
+    if not (SAMPLE / "study.yaml").exists():
+        cmd += ["--protocol", str(SAMPLE_PROTOCOL)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    index = Path(r.stdout.strip().splitlines()[-1])
+    assert index == out / "index.html"
+    doc = json.loads((out / "evidence.json").read_text())
+    protocol = load_protocol(doc["protocol"]["path"])
+
+    page = watched.open(index)
+    watched.load_all_images()
+    _shot(page, "sample_index.png")
+    stage_ids = [
+        page.locator("#journey-map thead th.stage").nth(i).get_attribute("data-stage-id")
+        for i in range(page.locator("#journey-map thead th.stage").count())
+    ]
+    assert stage_ids == [st.id for st in protocol.stages]
+    assert page.locator("#journey-map td.tpname a").all_inner_texts() == [
+        tp.name for tp in protocol.touchpoints
+    ]
+    first = protocol.touchpoints[1]
+    page.locator("#journey-map td.tpname a", has_text=first.name).click()
+    page.wait_for_load_state("load")
+    watched.load_all_images()
+    _shot(page, f"sample_touchpoint_{first.id}.png")
+    assert page.locator("img.heatmap").first.evaluate("i => i.naturalWidth") > 0
+    findings = [
+        f for st in doc["stages"] for tp in st["touchpoints"] if tp["id"] == first.id
+        for f in tp["findings"]
+    ]  # fmt: skip
+    rows = page.locator("#evidence-table tbody tr")
+    assert rows.count() == len(findings)
+    assert sorted(rows.nth(i).get_attribute("data-finding-id") for i in range(rows.count())) == (
+        sorted(f["id"] for f in findings)
+    )
+    assert watched.problems == []
