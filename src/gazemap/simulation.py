@@ -621,10 +621,11 @@ def _pink(rng: np.random.Generator, n: int, rate_hz: float) -> np.ndarray:
     """Unit-SD 1/f noise (power ~ 1/f above 0.05 Hz) of n samples."""
     if n < 4:
         return np.zeros(n)
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n, 1.0 / rate_hz)
+    m = 1 << (n - 1).bit_length()  # a power of two: FFTs of prime-ish lengths are slow
+    spec = np.fft.rfft(rng.standard_normal(m))
+    f = np.fft.rfftfreq(m, 1.0 / rate_hz)
     spec /= np.sqrt(np.maximum(f, 0.05))
-    out = np.fft.irfft(spec, n)
+    out = np.fft.irfft(spec, m)[:n]
     return (out - out.mean()) / (out.std() + 1e-12)
 
 
@@ -745,9 +746,11 @@ def _synthesise(
     ramp_s = 0.05
     for bi in b_idx:
         for edge, sign in ((start[bi], -1.0), (end[bi], 1.0)):
-            d = (t - edge) * sign  # >0 outside the blink, distance from it
+            lo, hi = np.searchsorted(t, [edge - ramp_s, edge + ramp_s])
+            d = (t[lo:hi] - edge) * sign  # >0 outside the blink, distance from it
             near = (d > 0) & (d < ramp_s)
-            closing[near] = np.minimum(closing[near], 0.6 + 0.4 * d[near] / ramp_s)
+            seg = closing[lo:hi]
+            seg[near] = np.minimum(seg[near], 0.6 + 0.4 * d[near] / ramp_s)
     lp = base * closing + rng.normal(0, 0.01, n)
     rp = (base + 0.05) * closing + rng.normal(0, 0.01, n)
     lp[left_bad] = np.nan
