@@ -225,12 +225,13 @@ def _density_on_image(heatmap: Heatmap, width_px: int, height_px: int) -> np.nda
     return full
 
 
-def _vmax(dens: np.ndarray, vmax: float | None) -> float:
+def _vmax(heatmap: Heatmap, vmax: float | None) -> float:
+    """Top of the colour scale: ``vmax`` or the map's peak density per deg²."""
     if vmax is not None:
         if not np.isfinite(vmax) or vmax <= 0:
             raise InputError(f"vmax must be > 0, got {vmax!r}.")
         return float(vmax)
-    m = float(dens.max()) if dens.size else 0.0
+    m = float(heatmap.per_deg2().max()) if heatmap.values.size else 0.0
     return m if m > 0 else 1.0
 
 
@@ -276,13 +277,28 @@ def heatmap_overlay(
     lut = colormap_lut(colormap)
     h, w = image_rgb.shape[:2]
     dens = _density_on_image(heatmap, w, h)
-    top = _vmax(dens, vmax)
+    top = _vmax(heatmap, vmax)
     t = np.clip(dens / top, 0.0, 1.0)
     colour = lut[np.round(t * 255).astype(np.intp)].astype(np.float32)
     alpha = (max_alpha * np.clip((t - 0.03) / 0.27, 0.0, 1.0))[..., None]
     out = (image_rgb.astype(np.float32) * (1 - alpha) + colour * alpha).astype(np.uint8)
     if legend:
         _draw_legend(out, lut, top, legend_label(heatmap), heatmap, title)
+    return out
+
+
+def add_heatmap_legend(
+    image_rgb: np.ndarray,
+    heatmap: Heatmap,
+    *,
+    colormap: str = "viridis",
+    vmax: float | None = None,
+    title: str | None = None,
+) -> np.ndarray:
+    """A copy of a ``heatmap_overlay(..., legend=False)`` image with the legend drawn on it."""
+    out = image_rgb.copy()
+    top = _vmax(heatmap, vmax)
+    _draw_legend(out, colormap_lut(colormap), top, legend_label(heatmap), heatmap, title)
     return out
 
 
@@ -361,7 +377,7 @@ def fog_overlay(
     """
     h, w = image_rgb.shape[:2]
     dens = _density_on_image(heatmap, w, h)
-    top = _vmax(dens, vmax)
+    top = _vmax(heatmap, vmax)
     vis = np.sqrt(np.clip(dens / top, 0.0, 1.0))[..., None]
     vis = np.clip(vis * 1.15, 0.0, 1.0)
     fog = np.asarray(fog_rgb, dtype=np.float32)

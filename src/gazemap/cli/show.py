@@ -107,15 +107,27 @@ def _report(args: argparse.Namespace) -> int:
             f"{analysis}` first."
         )
     protocol = load_protocol(_protocol_from_evidence(analysis, args.protocol))
-    show = None if args.quiet else (lambda tp: print(f"drawing {tp} ...", flush=True))
-    index = write_report(
-        analysis,
-        protocol,
-        sigma_deg=args.sigma_deg,
-        colormap=args.colormap,
-        gaze_plots=not args.no_gaze_plots,
-        progress=show,
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(protocol.touchpoints), desc="drawing", unit="touchpoint", disable=args.quiet
     )
+
+    def step(tp_id: str) -> None:
+        bar.set_postfix_str(tp_id)
+        bar.update(1)
+
+    try:
+        index = write_report(
+            analysis,
+            protocol,
+            sigma_deg=args.sigma_deg,
+            colormap=args.colormap,
+            gaze_plots=not args.no_gaze_plots,
+            progress=step,
+        )
+    finally:
+        bar.close()
     print(index)
     return 0
 

@@ -159,7 +159,7 @@ def write_report(
     sigma_deg : heatmap kernel standard deviation in degrees of visual angle.
     colormap : heatmap colormap, one of ``gazemap.render.COLORMAPS``.
     gaze_plots : also draw one gaze plot per participant and screen.
-    progress : called with a short text before each touchpoint (for a progress bar).
+    progress : called with the touchpoint id after each touchpoint is drawn (progress bar).
 
     Raises
     ------
@@ -193,8 +193,6 @@ def write_report(
     columns: list[dict[str, Any]] = []
     for stage in protocol.stages:
         for tp in stage.touchpoints:
-            if progress:
-                progress(tp.id)
             images = render_touchpoint(
                 out_dir, protocol, tp, outputs.fixations, participants,
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
@@ -236,6 +234,8 @@ def write_report(
                 ppd=ppd,
                 **common,
             )
+            if progress:
+                progress(tp.id)
     stages = [
         {"stage": st, "columns": [c for c in columns if c["stage"].id == st.id]}
         for st in protocol.stages

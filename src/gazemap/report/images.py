@@ -108,7 +108,8 @@ def render_touchpoint(
         )  # fmt: skip
         hm = screen_heatmap(rows, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
         title = f"{tp.name} — {screen.name}"
-        heat = render.heatmap_overlay(with_aois, hm, colormap=colormap, title=title)
+        plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
+        heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
         render.write_png(out_dir / hm_path, heat)
         fog = render.fog_overlay(base, hm, title=title)
         render.write_png(out_dir / fog_path, fog)
@@ -117,7 +118,6 @@ def render_touchpoint(
         if dens.sum() > 0:
             centre_row = float((dens * (np.arange(len(dens)) + 0.5)).sum() / dens.sum())
             focus = centre_row * hm.cell_px * heat.shape[0] / screen.page_height_px
-        plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
         render.write_png(
             out_dir / thumb_path, render.thumbnail(plain, THUMB_WIDTH_PX, focus_y=focus)
         )
