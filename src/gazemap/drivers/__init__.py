@@ -16,6 +16,7 @@ DRIVERS: dict[str, str] = {
     "pupil_core": "gazemap.drivers.pupil_core",
     "tobii": "gazemap.drivers.tobii",
     "eyelink": "gazemap.drivers.eyelink",
+    "lsl-relay": "gazemap.drivers.lsl_profile",
 }
 
 
