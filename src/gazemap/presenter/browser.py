@@ -223,6 +223,7 @@ class Presenter:
             "screenSelectors": self.matcher.selectors,
             "settleMs": 250,
             "recheckMs": 100,
+            "paintWaitMs": 500,
             "headless": self.headless,
         }
         self.context.add_init_script(PAGE_SCRIPT.replace("__GM_CONFIG__", json.dumps(cfg)))
@@ -618,7 +619,13 @@ class Presenter:
             pg = ctx.new_page()
             pg.goto(url, wait_until="load", timeout=30_000)
             sel, _ = self.aoi_selectors(screen)
-            cfg = {"screenSelectors": [], "settleMs": 250, "recheckMs": 100, "headless": True}
+            cfg = {
+                "screenSelectors": [],
+                "settleMs": 250,
+                "recheckMs": 100,
+                "paintWaitMs": 500,
+                "headless": True,
+            }
             pg.add_script_tag(content=PAGE_SCRIPT.replace("__GM_CONFIG__", json.dumps(cfg)))
             boxes = pg.evaluate("(a) => window.__gmResolve(a)", sel)
             pw, ph = pg.evaluate("window.__gmDocSize()")

@@ -66,14 +66,35 @@ PAGE_SCRIPT = r"""
     send("__gm_nav", {t: t === undefined ? now() : t, kind, url: location.href, present: p,
                       page_w: sz[0], page_h: sz[1]});
   };
-  const onReady = () => requestAnimationFrame(() => {
-    const t = now();
+  // A new page is stamped with its first contentful paint (when it became visible); a page
+  // that paints no content is stamped at its first animation frame after DOMContentLoaded.
+  let reported = false;
+  const fire = (t) => {
+    if (reported) return;
+    reported = true;
     nav("load", t);
     sample(t, true);
     checkBoxes(true);
-  });
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
-  else onReady();
+  };
+  const fcpTime = () => {
+    const e = performance.getEntriesByName("first-contentful-paint")[0];
+    return e ? performance.timeOrigin + e.startTime : null;
+  };
+  const onReady = () => {
+    const f = fcpTime();
+    if (f !== null) { fire(f); return; }
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if (e.name === "first-contentful-paint") fire(performance.timeOrigin + e.startTime);
+        }
+      }).observe({type: "paint", buffered: true});
+    } catch (e) { /* no paint timing: the frame time below */ }
+    requestAnimationFrame(() => {
+      const tFrame = now();
+      setTimeout(() => fire(fcpTime() ?? tFrame), CFG.paintWaitMs);
+    });
+  };
   for (const m of ["pushState", "replaceState"]) {
     const orig = history[m];
     history[m] = function (...a) { const r = orig.apply(this, a); nav("history"); return r; };
@@ -188,5 +209,9 @@ PAGE_SCRIPT = r"""
     o.append(h, p, b);
     (document.body || document.documentElement).appendChild(o);
   };
+
+  // last, so that everything above exists when the first report goes out
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
+  else onReady();
 })();
 """
