@@ -170,6 +170,8 @@ def run_sessions(
     scheduler: str | None = None,
     progress: bool = True,
     max_scroll_px: float = MAX_SCROLL_PX,
+    write_cache: bool = True,
+    connect_timeout_s: float = 10.0,
 ) -> list[SessionResult]:
     """Run :func:`analyze_session` over ``paths``; results in the order of ``paths``.
 
@@ -179,6 +181,8 @@ def run_sessions(
     scheduler : address of a Dask distributed scheduler (``tcp://host:8786``); the workers
         must have gazemap installed and see the session files at the same paths.
     progress : show a tqdm progress bar on stderr.
+    write_cache : store fresh detections under ``/derived`` in the session files.
+    connect_timeout_s : how long to try to reach the Dask scheduler.
     """
     if jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {jobs}.")
@@ -186,13 +190,14 @@ def run_sessions(
         "detector": detector,
         "params": dict(params or {}),
         "max_scroll_px": max_scroll_px,
+        "write_cache": write_cache,
     }
     spaths = [str(p) for p in paths]
     results: list[SessionResult | None] = [None] * len(spaths)
     bar = _progress(len(spaths), progress)
     try:
         if scheduler:
-            _run_dask(spaths, protocol, kw, scheduler, results, bar.update)
+            _run_dask(spaths, protocol, kw, scheduler, results, bar.update, connect_timeout_s)
         elif jobs == 1 or len(spaths) <= 1:
             for i, p in enumerate(spaths):
                 results[i] = analyze_session(p, protocol, **kw)  # type: ignore[arg-type]
@@ -222,6 +227,7 @@ def _run_dask(
     scheduler: str,
     results: list[SessionResult | None],
     tick: Callable[[int], Any],
+    connect_timeout_s: float,
 ) -> None:
     try:
         from distributed import Client, as_completed
@@ -230,8 +236,8 @@ def _run_dask(
             "--scheduler needs dask.distributed; install it with pip install 'dask[distributed]'."
         ) from exc
     try:
-        client = Client(scheduler, timeout=10)
-    except (OSError, TimeoutError) as exc:
+        client = Client(scheduler, timeout=connect_timeout_s)
+    except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {scheduler!r} ({exc}). Start one with "
             "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler to run locally."
@@ -372,6 +378,7 @@ def analyze_study(
     progress: bool = True,
     exclude: Sequence[Path] = (),
     max_scroll_px: float = MAX_SCROLL_PX,
+    write_cache: bool = True,
 ) -> StudyResult:
     """Analyse every session file of a study folder (see module docstring)."""
     if not isinstance(protocol, Protocol):
@@ -388,5 +395,6 @@ def analyze_study(
         scheduler=scheduler,
         progress=progress,
         max_scroll_px=max_scroll_px,
+        write_cache=write_cache,
     )
     return combine(results, protocol, study=str(study_dir), detector=detector, params=params)

@@ -223,4 +223,5 @@ def test_study_errors(tmp_path: Path) -> None:
             load_protocol(PROTOCOL_FILE),
             scheduler="tcp://127.0.0.1:1",
             progress=False,
+            connect_timeout_s=1,
         )

@@ -55,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fixations during which the page scrolled more than this are not mapped to AOIs "
         "(default 20)",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not store detections under /derived in the session files (read-only studies)",
+    )
     p.add_argument("--no-report", action="store_true", help="write the data files only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_analyze)
@@ -69,6 +74,8 @@ def _analyze(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}.")
+    if args.max_scroll_px is not None and not args.max_scroll_px >= 0:
+        raise InputError(f"--max-scroll-px must be >= 0, got {args.max_scroll_px}.")
     if args.detector is not None or params:
         from gazemap.events import DEFAULT_DETECTOR
         from gazemap.store.derived import full_params
@@ -85,6 +92,7 @@ def _analyze(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         exclude=[out],
         max_scroll_px=MAX_SCROLL_PX if args.max_scroll_px is None else args.max_scroll_px,
+        write_cache=not args.no_cache,
     )
     write_outputs(out, result)
     n_ok = sum(1 for r in result.sessions if r.ok)
@@ -99,7 +107,7 @@ def _analyze(args: argparse.Namespace) -> int:
     )
     shown = out
     writer = getattr(report, "write_report", None)
-    if not args.no_report and writer is not None:
+    if not args.no_report and writer is not None and n_ok:
         writer(out, result.protocol)
         if (out / "index.html").exists():
             shown = out / "index.html"
