@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import socket
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gazemap.errors import InputError
+from gazemap.types import GAZE_CHANNELS, SCROLL_CHANNELS
 
 #: default physical pixel pitch when the screen size in mm is not given (a 20" 16:10 monitor
 #: has 1440 x 900 px of ~0.3 mm)
@@ -241,29 +243,48 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lsl_xml(kind: str, name: str, source_id: str, rate_hz: float, screen: object) -> str:
-    """The LSL stream description a recorder would have stored (empty if pylsl is missing)."""
-    try:
-        from gazemap.acquisition import lsl
+def _lsl_xml(info, screen=None) -> str:  # type: ignore[no-untyped-def]
+    """The LSL stream description (liblsl's XML layout, channel metadata as gazemap's
+    outlets describe them) that a recorder would have stored for this stream."""
+    import xml.etree.ElementTree as ET
 
-        if kind == "gaze":
-            info = lsl.gaze_stream_info(name, source_id, rate_hz, screen)  # type: ignore[arg-type]
-        else:
-            import pylsl
+    from gazemap import __version__
 
-            ctype = pylsl.cf_string if kind == "markers" else pylsl.cf_float32
-            typ = lsl.MARKERS_TYPE if kind == "markers" else lsl.SCROLL_TYPE
-            nch = 1 if kind == "markers" else 4
-            info = pylsl.StreamInfo(name, typ, nch, pylsl.IRREGULAR_RATE, ctype, source_id)
-        return str(info.as_xml())
-    except Exception:  # noqa: BLE001 - the XML is informative only
-        return ""
+    root = ET.Element("info")
+    for tag, value in (
+        ("name", info.name),
+        ("type", info.type),
+        ("channel_count", str(len(info.channel_labels))),
+        ("channel_format", info.channel_format),
+        ("source_id", info.source_id),
+        ("nominal_srate", f"{info.nominal_srate:.15f}"),
+        ("hostname", info.hostname),
+    ):
+        ET.SubElement(root, tag).text = value
+    desc = ET.SubElement(root, "desc")
+    chns = ET.SubElement(desc, "channels")
+    eyes = {c[0]: c[2] for c in GAZE_CHANNELS}
+    for label, unit in zip(info.channel_labels, info.channel_units, strict=True):
+        ch = ET.SubElement(chns, "channel")
+        ET.SubElement(ch, "label").text = label
+        ET.SubElement(ch, "unit").text = unit
+        if info.type == "Gaze":
+            ET.SubElement(ch, "eye").text = eyes.get(label, "")
+            ET.SubElement(ch, "type").text = "Flags" if label == "validity" else "Gaze"
+    acq = ET.SubElement(desc, "acquisition")
+    ET.SubElement(acq, "software").text = f"gazemap {__version__}"
+    ET.SubElement(acq, "manufacturer").text = "gazemap"
+    ET.SubElement(acq, "model").text = "simulated"
+    if screen is not None:
+        sc = ET.SubElement(desc, "screen")
+        for key in ("width_px", "height_px", "width_mm", "height_mm", "distance_mm"):
+            ET.SubElement(sc, key).text = repr(getattr(screen, key))
+    return '<?xml version="1.0"?>\n' + ET.tostring(root, encoding="unicode")
 
 
 def write_session(sim, path: Path, *, force: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Write a SimulatedSession as a gazemap session file (gzip-compressed channels)."""
     from gazemap.store import SessionWriter, StreamInfo
-    from gazemap.types import GAZE_CHANNELS, SCROLL_CHANNELS
 
     host = socket.gethostname()
     src = f"gazemap-sim-{sim.participant}-{sim.seed}"
@@ -278,7 +299,6 @@ def write_session(sim, path: Path, *, force: bool = False) -> None:  # type: ign
             nominal_srate=sim.rate_hz,
             source_id=src,
             hostname=host,
-            xml=_lsl_xml("gaze", "gazemap simulated gaze", src, sim.rate_hz, sim.screen),
             extra={"manufacturer": "gazemap", "model": "simulated"},
         ),
         "markers": StreamInfo(
@@ -290,7 +310,6 @@ def write_session(sim, path: Path, *, force: bool = False) -> None:  # type: ign
             nominal_srate=0.0,
             source_id=src + "-markers",
             hostname=host,
-            xml=_lsl_xml("markers", "gazemap simulated markers", src + "-markers", 0.0, None),
         ),
         "scroll": StreamInfo(
             name="gazemap simulated scroll",
@@ -301,8 +320,11 @@ def write_session(sim, path: Path, *, force: bool = False) -> None:  # type: ign
             nominal_srate=0.0,
             source_id=src + "-scroll",
             hostname=host,
-            xml=_lsl_xml("scroll", "gazemap simulated scroll", src + "-scroll", 0.0, None),
         ),
+    }
+    infos = {
+        k: dataclasses.replace(v, xml=_lsl_xml(v, sim.screen if k == "gaze" else None))
+        for k, v in infos.items()
     }
     with SessionWriter(
         path,
