@@ -92,3 +92,22 @@ def test_report_command_errors(tmp_path: Path, analysis) -> None:
     empty.mkdir()
     r = run("report", str(empty))
     assert r.returncode == 2 and "evidence.json is missing" in r.stderr
+
+
+def test_report_command_protocol_resolution_errors(tmp_path: Path) -> None:
+    import json
+
+    out, proto = build_analysis(tmp_path)
+    r = run("report", str(out), "--protocol", str(tmp_path / "no.yaml"))
+    assert r.returncode == 2 and "protocol file" in r.stderr and "Check --protocol" in r.stderr
+    doc = json.loads((out / "evidence.json").read_text())
+    doc["protocol"]["path"] = str(tmp_path / "moved.yaml")
+    (out / "evidence.json").write_text(json.dumps(doc))
+    r = run("report", str(out))
+    assert r.returncode == 2 and "does not exist from here" in r.stderr
+    doc["protocol"]["path"] = None
+    (out / "evidence.json").write_text(json.dumps(doc))
+    r = run("report", str(out))
+    assert r.returncode == 2 and "does not name its protocol file" in r.stderr
+    r = run("report", str(out), "--protocol", str(proto.path), "--quiet")  # the way out
+    assert r.returncode == 0, r.stderr

@@ -251,3 +251,37 @@ def test_screen_geometry_from_outputs_sets_kernel(fresh) -> None:
     html = (out / "overview.html").read_text()
     assert 'id="screen-assumed"' not in html
     assert "50.3 px/deg" in html  # tan(1 deg) * 600 mm * 1440 px / 300 mm
+
+
+def test_fixations_without_a_screen_are_reported(fresh) -> None:
+    out, protocol = fresh
+    text = (out / "fixations.csv").read_text().splitlines()
+    header = text[0].split(",")
+    i_tp, i_sc = header.index("touchpoint_id"), header.index("screen_id")
+    n = 0
+    for k in range(1, len(text)):
+        cells = text[k].split(",")
+        if cells[i_tp] == "home" and n < 2:
+            cells[i_sc] = ""
+            text[k] = ",".join(cells)
+            n += 1
+    (out / "fixations.csv").write_text("\n".join(text) + "\n")
+    write_report(out, protocol, gaze_plots=False)
+    html = (out / "touchpoints/home/index.html").read_text()
+    assert 'id="unplaced">2 fixations of this touchpoint belong to no screen' in html
+
+
+def test_ids_unfit_for_folder_names_are_refused(fresh) -> None:
+    import dataclasses
+
+    out, protocol = fresh
+    stages = list(protocol.stages)
+    last = stages[-1]
+    tp = last.touchpoints[0]
+    bad_screen = dataclasses.replace(tp.screens[0], id="../evil")
+    stages[-1] = dataclasses.replace(
+        last, touchpoints=(dataclasses.replace(tp, screens=(bad_screen,)),)
+    )
+    bad = dataclasses.replace(protocol, stages=tuple(stages))
+    with pytest.raises(InputError, match="id '../evil' cannot name a report folder"):
+        write_report(out, bad)

@@ -165,9 +165,7 @@ def _heatmap(args: argparse.Namespace) -> int:
             f"--touchpoint {args.touchpoint!r} is not in protocol {protocol.id!r}; its "
             f"touchpoints are {', '.join(t.id for t in protocol.touchpoints)}."
         ) from None
-    if not tp.screens:
-        raise InputError(f"touchpoint {tp.id!r} has no screens in the protocol; nothing to draw.")
-    screen = tp.screens[0]
+    screen = tp.screens[0]  # the protocol validator guarantees at least one
     if args.screen is not None:
         match = [s for s in tp.screens if s.id == args.screen]
         if not match:

@@ -198,6 +198,7 @@ def write_report(
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
             )  # fmt: skip
             findings = _sorted_findings(outputs.findings_of(tp.id))
+            screen_ids = {sc.id for sc in tp.screens}
             summary = outputs.journey_touchpoint(tp.id) or {}
             rows = sorted(tp_rows_by_id.get(tp.id, []), key=lambda r: r["participant"])
             col = {
@@ -209,6 +210,12 @@ def write_report(
                 "findings": findings,
                 "images": images,
                 "n_quality_problems": sum(1 for r in rows if r["quality_ok"] is False),
+                # fixations of the touchpoint on no screen of it (e.g. no screen marker)
+                "n_unplaced": sum(
+                    1
+                    for r in outputs.fixations
+                    if r["touchpoint_id"] == tp.id and r["screen_id"] not in screen_ids
+                ),
             }
             columns.append(col)
             _write(
