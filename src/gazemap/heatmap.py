@@ -283,12 +283,15 @@ def fixation_heatmap(
     if normalization == "relative" and len(present):
         # the blur is linear: scaling the weights is the same as normalising each map
         scaled = np.zeros_like(w)
+        contributing = []
         for p in present:
             sel = on_page & (labels == p)
             total = w[sel].sum()
-            if total > 0:
+            if total > 0:  # a participant with only zero-duration fixations has no map
                 scaled[sel] = w[sel] / total
-        w = scaled / len(present)
+                contributing.append(p)
+        w = scaled / max(1, len(contributing))
+        present = np.array(contributing)
     grid, kept = density_grid(
         x, y, w,
         page_width_px=page_width_px,

@@ -152,6 +152,18 @@ def test_relative_weights_every_participant_equally() -> None:
     assert rel.unit == "share of attention"
 
 
+def test_relative_ignores_participant_without_fixation_time() -> None:
+    x = np.array([100.0, 300.0, 200.0])
+    d = np.array([0.4, 0.2, 0.0])
+    p = np.array(["P1", "P2", "P3"])  # P3 has one zero-duration fixation
+    rel = fixation_heatmap(
+        x, np.full(3, 100.0), d, p, normalization="relative",
+        page_width_px=400, page_height_px=200, px_per_deg=20.0,
+    )  # fmt: skip
+    assert rel.n_participants == 2
+    assert rel.total == pytest.approx(1.0)
+
+
 def test_per_deg2_units() -> None:
     hm = fixation_heatmap(
         np.array([50.0]), np.array([50.0]), np.array([2.0]),
