@@ -100,14 +100,16 @@ def analyze_session(
     write_cache : store a fresh detection under ``/derived`` in the file.
     max_scroll_px : fixations during which the page moved more than this are not mapped.
     """
+    from gazemap.events import DEFAULT_DETECTOR, detect
     from gazemap.quality import assess
     from gazemap.store import open_session
-    from gazemap.store.derived import detect_session
+    from gazemap.store.derived import read_detection, write_detection
 
     res = SessionResult(file=str(path))
+    name = detector or DEFAULT_DETECTOR
     try:
-        det = detect_session(path, detector, dict(params or {}), write=write_cache)
-        res.detector, res.params = det.detector, dict(det.params)
+        # one read of the file: the stored detection is re-used when its parameters match
+        # (gazemap.store.derived), else events are detected here and stored (write_cache)
         with open_session(path) as s:
             res.participant = s.participant or Path(path).stem
             res.session_id = s.session_id or Path(path).stem
@@ -115,6 +117,12 @@ def analyze_session(
             markers = s.markers()
             scroll = s.scroll()
             screen = s.screen
+            det = read_detection(s, name, dict(params or {}))
+        if det is None:
+            det = detect(gaze, screen, name, **dict(params or {}))
+            if write_cache:
+                write_detection(Path(path), det)
+        res.detector, res.params = det.detector, dict(det.params)
         res.screen = {
             "width_px": screen.width_px,
             "height_px": screen.height_px,

@@ -225,3 +225,29 @@ def test_study_errors(tmp_path: Path) -> None:
             progress=False,
             connect_timeout_s=1,
         )
+
+
+def test_detection_is_cached_in_the_file_and_params_are_kept(tmp_path: Path, protocol) -> None:  # type: ignore[no-untyped-def]
+    import h5py
+
+    f = tmp_path / "P01.h5"
+    write_sim_session(f, protocol, "P01", 5, rate_hz=200.0)
+    r0 = analyze_session(f, protocol, write_cache=False)
+    with h5py.File(f, "r") as h:
+        assert "derived" not in h or "ivt" not in h["derived"]
+    r1 = analyze_session(f, protocol)
+    with h5py.File(f, "r") as h:
+        assert "ivt" in h["derived"]
+    r2 = analyze_session(f, protocol)  # re-uses /derived/ivt
+    assert r0.tables == r1.tables == r2.tables and r1.ok
+    r3 = analyze_session(f, protocol, "ivt", {"velocity_threshold_deg_s": "45"}, write_cache=False)
+    assert r3.ok and r3.params["velocity_threshold_deg_s"] == 45.0
+    assert r1.params["velocity_threshold_deg_s"] == 30.0
+    bad = analyze_session(f, protocol, "nosuch")
+    assert not bad.ok and "unknown detector 'nosuch'" in (bad.error or "")
+    # a file that cannot take the cache (open elsewhere) is reported and skipped, not fatal
+    with h5py.File(f, "r"):
+        ro = analyze_session(f, protocol, "ivt", {"velocity_threshold_deg_s": "50"})
+    assert not ro.ok and "already open" in (ro.error or "")
+    ok = analyze_session(f, protocol, "ivt", {"velocity_threshold_deg_s": "50"}, write_cache=False)
+    assert ok.ok
