@@ -162,6 +162,13 @@ def main() -> None:
             ),
         }
     )
+    # the baselines approximate ellipses by 64-gons; on rects and polygons all must agree
+    ell = {j for j, a in enumerate(aois) if a.shape == "ellipse"}
+
+    def exact(s: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        return {h for h in s if h[1] not in ell}
+
+    result["mismatches_rect_polygon_vs_matplotlib"] = len(exact(ours_b) ^ exact(mpl_hits))  # type: ignore[arg-type]
     print(json.dumps(result, indent=2))
 
 
