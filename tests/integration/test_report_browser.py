@@ -217,15 +217,26 @@ SAMPLE_PROTOCOL = SAMPLE.parents[1] / "protocols" / "online-store.yaml"
 
 @pytest.mark.skipif(not any(SAMPLE.glob("*.h5")), reason="recordings/sample has no sessions yet")
 def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched: Watched) -> None:
+    import shutil
     import subprocess
 
     from conftest import gazemap_cmd
 
     from gazemap.protocol import load_protocol
 
+    # analyze caches detections inside the session files: work on a copy, not the repo's
+    study = tmp_path / "sample"
+    study.mkdir()
+    for f in SAMPLE.glob("*.h5"):
+        shutil.copy2(f, study / f.name)
     out = tmp_path / "report"
-    cmd = [*gazemap_cmd(), "analyze", str(SAMPLE), "--out", str(out), "--quiet"]
-    if not (SAMPLE / "study.yaml").exists():
+    cmd = [*gazemap_cmd(), "analyze", str(study), "--out", str(out), "--quiet"]
+    if (SAMPLE / "study.yaml").exists():
+        import yaml
+
+        named = yaml.safe_load((SAMPLE / "study.yaml").read_text())["protocol"]
+        cmd += ["--protocol", str((SAMPLE / named).resolve())]
+    else:
         cmd += ["--protocol", str(SAMPLE_PROTOCOL)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
