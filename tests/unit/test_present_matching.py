@@ -255,3 +255,41 @@ def test_click_marker_and_target() -> None:
     assert target_aoi(_screen("x", "/", aois=(a, c, t))) is t
     assert target_aoi(_screen("x", "/", aois=(a, c))) is c
     assert target_aoi(_screen("x", "/", aois=(a,))) is None
+
+
+def test_aoi_boxes_from_markers_and_apply() -> None:
+    import json
+
+    from gazemap.presenter.matching import aoi_boxes_from_markers, apply_aoi_boxes
+
+    buy = AOI("buy", "Buy", "cta", "ellipse", (50, 50, 10, 10), selector="#buy")
+    gone = AOI("gone", "Gone", "content", "rect", (1, 2, 3, 4), selector="#gone")
+    plain = AOI("plain", "Plain", "content", "polygon", (0, 0, 10, 0, 0, 10))
+    proto = _protocol(_tp("t", "", _screen("s", "/s.html", aois=(buy, gone, plain))))
+
+    def rec(y: float) -> str:
+        box = {"x_px": 10, "y_px": y, "width_px": 30, "height_px": 20, "fixed": True}
+        aois = {"buy": box, "gone": None, "plain": {**box, "fixed": False}}
+        return "aoi-boxes " + json.dumps(
+            {"screen": "s", "url": "u", "page_width_px": 1, "page_height_px": 2, "aois": aois}
+        )
+
+    values = [
+        "screen/s",
+        rec(100),
+        "aoi-boxes {not json",
+        'aoi-boxes {"screen": 3}',
+        rec(200),
+        "click/buy 1 2",
+    ]
+    boxes = aoi_boxes_from_markers(values)
+    assert list(boxes) == ["s"] and boxes["s"]["aois"]["buy"]["y_px"] == 200  # the last record wins
+    out = apply_aoi_boxes(proto, boxes)
+    a = {x.id: x for x in out.screens["s"].aois}
+    assert (
+        a["buy"].shape == "rect" and a["buy"].coords == (10.0, 200.0, 30.0, 20.0) and a["buy"].fixed
+    )
+    assert a["gone"] == gone  # resolved to nothing: the protocol's coords stand
+    assert a["plain"] == plain  # no explicit selector: the author's shape stays
+    assert proto.screens["s"].aois[0] == buy  # the input is not changed
+    assert apply_aoi_boxes(proto, {}) == proto

@@ -587,7 +587,14 @@ class Presenter:
         if path.is_file() and key in manifest["screens"]:
             return  # once per study
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = self._capture(screen, url, path)
+        try:
+            entry = self._capture(screen, url, path)
+        except Exception as exc:  # noqa: BLE001 - a failed capture must not end the session
+            self.captured.discard(screen.id)
+            self.log(
+                f"warning: screenshot of screen '{screen.id}' failed ({str(exc).splitlines()[0]}); retried on its next visit"
+            )
+            return
         manifest["screens"][key] = entry
         mp = self.manifest_path()
         assert mp is not None

@@ -24,15 +24,19 @@ Marker values (docs/presenter.md)
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gazemap.errors import ProtocolError
 from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
 
 REGEX_PREFIX = "re:"
+#: marker carrying the AOI boxes resolved from the live page (JSON after the space)
+AOI_BOXES_PREFIX = "aoi-boxes "
 
 
 def compile_url_pattern(pattern: str, where: str = "url") -> Callable[[str], bool]:
@@ -384,3 +388,72 @@ def hit_aoi(
         if best is None or area < best[0]:
             best = (area, a.id)
     return None if best is None else best[1]
+
+
+def aoi_boxes_from_markers(values: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The last ``aoi-boxes <json>`` record per screen from a session's marker values.
+
+    Returns
+    -------
+    dict screen id → the record (``url``, ``page_width_px``, ``page_height_px``, ``aois``:
+    AOI id → ``{x_px, y_px, width_px, height_px, fixed}`` or None). Malformed records are
+    skipped.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for v in values:
+        if not v.startswith(AOI_BOXES_PREFIX):
+            continue
+        try:
+            rec = json.loads(v[len(AOI_BOXES_PREFIX) :])
+        except json.JSONDecodeError:
+            continue
+        if (
+            isinstance(rec, dict)
+            and isinstance(rec.get("screen"), str)
+            and isinstance(rec.get("aois"), dict)
+        ):
+            out[rec["screen"]] = rec
+    return out
+
+
+def apply_aoi_boxes(protocol: Protocol, boxes: Mapping[str, Mapping[str, Any]]) -> Protocol:
+    """The protocol with every selector AOI's coords replaced by its resolved live box.
+
+    Only AOIs with an explicit ``selector`` change (they become rects with the resolved
+    ``fixed`` flag, as protocol.AOI documents); AOIs found by id keep the author's shape and
+    coords, and a selector that resolved to nothing (None) keeps its coords.
+    """
+
+    def new_screen(sc: Screen) -> Screen:
+        rec = boxes.get(sc.id)
+        if not rec:
+            return sc
+        aois = []
+        for a in sc.aois:
+            b = rec.get("aois", {}).get(a.id)
+            if a.selector and b:
+                a = replace(
+                    a,
+                    shape="rect",
+                    coords=(
+                        float(b["x_px"]),
+                        float(b["y_px"]),
+                        float(b["width_px"]),
+                        float(b["height_px"]),
+                    ),
+                    fixed=bool(b.get("fixed", False)),
+                )
+            aois.append(a)
+        return replace(sc, aois=tuple(aois))
+
+    stages = tuple(
+        replace(
+            st,
+            touchpoints=tuple(
+                replace(tp, screens=tuple(new_screen(sc) for sc in tp.screens))
+                for tp in st.touchpoints
+            ),
+        )
+        for st in protocol.stages
+    )
+    return replace(protocol, stages=stages)
