@@ -244,18 +244,30 @@ class _Plan:
         speed = rng.lognormal(np.log(0.3), 0.5)  # drift, deg/s
         ang = rng.uniform(0, 2 * np.pi)
         vx, vy = speed * np.cos(ang), speed * np.sin(ang)
-        # blinks fall into fixations of > 0.2 s (~60 % of fixation time is in them)
-        p_blink = self.traits.blink_per_min / 60.0 * (dur + 0.05) / 0.6
+        # a blink ends this fixation; the eye fixates the same spot again after it (so
+        # fixation durations keep their distribution)
+        # per fixation + its saccade; x1.3 for the time not spent in such pairs (blinks, the
+        # fixation after a blink, scrolling) so that the session's rate is blink_per_min
+        p_blink = self.traits.blink_per_min / 60.0 * (dur + 0.06) * 1.3
         parts = [dur]
         blink = 0.0
-        if blink_ok and dur > 0.2 and rng.random() < p_blink:
-            a = rng.uniform(0.06, dur - 0.08)
-            parts = [a, dur - a]
+        if blink_ok and rng.random() < p_blink:
+            parts = [dur, self.fixation_duration()]
             blink = rng.uniform(0.10, 0.30)
         x, y = xd, yd
         for i, part in enumerate(parts):
             if i == 1:
-                self._event(_BLINK, blink, x, y)
+                # the closing lid drags the pupil-centre estimate down before the signal is lost
+                # (and it comes back from below): x1/y1 hold the artefact's lengths, s
+                self._event(
+                    _BLINK,
+                    blink,
+                    x,
+                    y,
+                    rng.uniform(0.010, 0.025),
+                    rng.uniform(0.015, 0.035),
+                    amp=rng.uniform(0.5, 2.0),
+                )
             ev = self._event(_FIX, part, x, y, vx, vy)
             self.f_event.append(ev)
             self.f_aoi.append(aoi)
@@ -698,6 +710,11 @@ def _synthesise(
     )
     ex[pso] += x1[idx][pso] * osc
     ey[pso] += y1[idx][pso] * osc
+    bl = k == _BLINK
+    pre, post = x1[idx][bl], y1[idx][bl]
+    tb, db = tau[bl], dur[bl]
+    art = np.where(tb < pre, tb / pre, np.where(tb > db - post, (db - tb) / post, 0.0))
+    ey[bl] += amp[idx][bl] * np.clip(art, 0.0, 1.0)
     labels = k.astype(np.int8)
 
     # noise: common pink (fixational eye movements) + white per eye (tracker), scaled so the
@@ -718,7 +735,8 @@ def _synthesise(
     ry = ey + pky + off_y - eye_dy + rng.normal(0, white_eye, n)
 
     # validity: blinks, tracking loss (both eyes or one)
-    blink = k == _BLINK
+    blink = np.zeros(n, dtype=bool)  # the part of a blink without signal
+    blink[bl] = (tb >= pre) & (tb <= db - post)
     both, one = _loss_mask(rng, n, rate_hz, data_loss_rate)
     left_bad = blink | both | (one == 1)
     right_bad = blink | both | (one == 2)
@@ -745,7 +763,7 @@ def _synthesise(
     b_idx = np.flatnonzero(kind == _BLINK)
     ramp_s = 0.05
     for bi in b_idx:
-        for edge, sign in ((start[bi], -1.0), (end[bi], 1.0)):
+        for edge, sign in ((start[bi] + x1[bi], -1.0), (end[bi] - y1[bi], 1.0)):
             lo, hi = np.searchsorted(t, [edge - ramp_s, edge + ramp_s])
             d = (t[lo:hi] - edge) * sign  # >0 outside the blink, distance from it
             near = (d > 0) & (d < ramp_s)

@@ -66,7 +66,7 @@ def test_fixation_durations_are_lognormal_around_250_ms(
     journey: SimulatedSession, free: SimulatedSession
 ) -> None:
     for sim in (journey, free):
-        d_ms = sim.truth_fixations.duration_s * 1000
+        d_ms = sim.truth_fixations.duration_s[:-1] * 1000  # the last one is cut by the session end
         assert 215 <= np.median(d_ms) <= 290
         # right-skewed like real fixation durations; no impossibly short ones
         assert np.mean(d_ms) > np.median(d_ms)
@@ -184,8 +184,14 @@ def test_blinks(free: SimulatedSession) -> None:
     assert 9 <= per_min <= 22
     dur_ms = (ends - starts) / free.rate_hz * 1000
     assert dur_ms.min() >= 98 and dur_ms.max() <= 302
-    assert np.all(np.isnan(g.x_px[blink])) and np.all(np.isnan(g.left_pupil_mm[blink]))
-    assert np.all(g.validity[blink] & Validity.BLINK)
+    lost = (g.validity & Validity.BLINK).astype(bool)
+    assert not np.any(lost & ~blink)
+    assert np.all(np.isnan(g.x_px[lost])) and np.all(np.isnan(g.left_pupil_mm[lost]))
+    # the signal is lost for most of a blink; at its edges the lid drags the gaze down
+    assert 0.7 < lost.sum() / blink.sum() < 0.95
+    y_before = g.y_px[starts - 1]
+    y_edge = g.y_px[starts + int(0.008 * free.rate_hz)]
+    assert np.nanmedian(y_edge - y_before) > 5
     # the pupil closes around a blink: smaller just before it than 0.2 s before
     before = starts[starts > free.rate_hz] - 2
     earlier = before - int(0.2 * free.rate_hz)
@@ -317,7 +323,7 @@ def test_long_pages_scroll_within_their_bounds(journey: SimulatedSession, store:
 def test_gaze_stays_on_screen(journey: SimulatedSession) -> None:
     g = journey.gaze
     off = (g.validity & Validity.OFF_SCREEN).astype(bool)
-    assert np.mean(off) < 0.01
+    assert np.mean(off) < 0.03  # only near the edges (sticky header) with the tracker offset
     ok = np.isfinite(g.x_px) & ~off
     assert g.x_px[ok].min() >= 0 and g.x_px[ok].max() < SCREEN.width_px
 
