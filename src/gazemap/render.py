@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -138,28 +139,26 @@ def participant_colour(index: int) -> tuple[int, int, int]:
 # --------------------------------------------------------------------------------- text
 
 
-@lru_cache(maxsize=1)
-def _font_path() -> str:
-    from matplotlib import font_manager
-
-    return str(font_manager.findfont("DejaVu Sans"))
-
-
-def _text_mask(text: str, size_px: float, bold: bool = False) -> np.ndarray:
-    """Anti-aliased alpha mask (h, w) uint8 of one line of text, ``size_px`` em height."""
+@lru_cache(maxsize=2)
+def _font(bold: bool) -> Any:
+    """A FreeType font object of DejaVu Sans (Matplotlib's bundled font), reused."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    path = (
-        font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
-        if bold
-        else _font_path()
-    )
-    font = FT2Font(path)
+    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return FT2Font(font_manager.findfont(props))
+
+
+@lru_cache(maxsize=512)
+def _text_mask(text: str, size_px: float, bold: bool = False) -> np.ndarray:
+    """Anti-aliased alpha mask (h, w) uint8 of one line of text, ``size_px`` em height."""
+    font = _font(bold)
     font.set_size(size_px * 72.0 / 100.0, 100)
     font.set_text(text)
     font.draw_glyphs_to_bitmap(antialiased=True)
-    return np.asarray(font.get_image(), dtype=np.uint8)
+    mask = np.asarray(font.get_image(), dtype=np.uint8).copy()
+    mask.flags.writeable = False  # shared by the cache
+    return mask
 
 
 def _blend_mask(img: np.ndarray, mask: np.ndarray, x: int, y: int, rgb: Sequence[int]) -> None:
