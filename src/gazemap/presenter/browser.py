@@ -370,7 +370,7 @@ class Presenter:
         )
         markers = self.tracker.enter(screen.id if screen else None, url, new_page=new_page)
         if markers and prev_screen is not None and prev_screen != self.tracker.current_screen:
-            self._check_missing_selectors(prev_screen)
+            self._check_missing_selectors(prev_screen, ts)
         for m in markers:
             self.push_marker(m, ts)
         if screen is None:
@@ -457,7 +457,7 @@ class Presenter:
                     f"'{self.aoi_selectors(screen)[0][aid]}'. Fix its 'selector' in {self._proto_name()}.",
                 )
 
-    def _check_missing_selectors(self, sid: str) -> None:
+    def _check_missing_selectors(self, sid: str, ts: float | None = None) -> None:
         screen = self._screens.get(sid)
         rec = self.live_boxes.get(sid)
         if screen is None or rec is None:
@@ -473,6 +473,7 @@ class Presenter:
                     f"AOI '{aid}' of screen '{sid}': selector '{sel[aid]}' matched no element at "
                     f"{rec['url']}; the protocol's coords were used instead. Fix the AOI's "
                     f"'selector' in {self._proto_name()} or check the page.",
+                    ts,
                 )
 
     def _handle_click(self, p: dict[str, Any]) -> None:
@@ -503,10 +504,10 @@ class Presenter:
         except Exception:  # noqa: BLE001 - page left; shown again on the next page
             self._overlay_for = None
 
-    def _problem(self, kind: str, message: str) -> None:
+    def _problem(self, kind: str, message: str, ts: float | None = None) -> None:
         self.problems.append(Problem(kind, message))
         self.log(f"warning: {message}")
-        self.push_marker(f"error/{kind} {message}")
+        self.push_marker(f"error/{kind} {message}", ts)
 
     def _proto_name(self) -> str:
         return str(self.protocol.path) if self.protocol.path else "the protocol"
