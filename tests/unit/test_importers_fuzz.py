@@ -19,6 +19,8 @@ REF = Path(__file__).resolve().parents[1] / "reference" / "importers"
 FILES = {
     "eyelink_asc": REF / "eyelink_binocular_2rec.asc",
     "tobii_tsv": REF / "tobii_prolab_2rec.tsv",
+    "xdf": REF / "labrecorder_gaze_markers_eeg.xdf",
+    "lund": REF / "lund_small.csv",
 }
 FILES_EXTRA = {
     "tobii_tsv": REF / "tobii_studio.tsv",
@@ -99,3 +101,31 @@ def test_importer_random_bytes(fmt: str, blob: bytes) -> None:
 
 def test_every_available_importer_is_fuzzed() -> None:
     assert set(FILES) <= set(available())
+
+
+PUPIL = REF / "pupil_export"
+PUPIL_FILES = sorted(p.relative_to(PUPIL) for p in PUPIL.rglob("*.csv"))
+
+
+@given(
+    kind=KINDS,
+    seed=st.integers(0, 2**16),
+    where=st.floats(0.0, 1.0),
+    which=st.integers(0, len(PUPIL_FILES) - 1),
+)
+@settings(max_examples=60, deadline=None)
+def test_pupil_export_fuzz(kind: str, seed: int, where: float, which: int) -> None:
+    import shutil
+
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d) / "export"
+        shutil.copytree(PUPIL, folder)
+        target = folder / PUPIL_FILES[which]
+        target.write_bytes(mutate(target.read_bytes(), kind, seed, where))
+        out = Path(d) / "out.h5"
+        try:
+            written = import_file("pupil_csv", folder, out)
+        except GazemapError:
+            assert not out.exists() and not any(p.suffix == ".partial" for p in Path(d).iterdir())
+            return
+        assert written == [out] and out.exists()

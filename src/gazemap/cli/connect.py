@@ -73,6 +73,8 @@ def _import(args: argparse.Namespace) -> int:
         options["event_eye"] = args.eye
     if args.format == "pupil_csv" and args.surface:
         options["surface"] = args.surface
+    if args.format == "pupil_csv" and (args.screen_width_px or args.screen_height_px):
+        options["screen_px"] = (args.screen_width_px or 1920, args.screen_height_px or 1080)
     if args.format == "xdf" and args.profile:
         options["profile"] = args.profile
     if args.format == "tobii_tsv" and args.time_unit:

@@ -81,7 +81,7 @@ def import_file(
     recordings = read(fmt, src, **options)
     if not recordings:
         raise InputError(f"{src}: no recording found to import.")
-    targets = default_out_paths(out_p, len(recordings))
+    targets = default_out_paths(out_p, len(recordings), [str(r.recording) for r in recordings])
     for t in targets:
         check_output(t, force)
     digest = sha256_of(src) if src.is_file() else _dir_digest(src)

@@ -23,6 +23,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -86,6 +87,11 @@ class ImportedRecording:
     gaze_clock_offsets: np.ndarray | None = None
     markers_clock_offsets: np.ndarray | None = None
     event_eye: str = ""
+    #: (width_mm, height_mm, distance_mm) when the source file says (options still win)
+    screen_mm: tuple[float, float, float] | None = None
+    #: per-sample label sets (types.Label values) of the source, e.g. hand coders: each
+    #: becomes /derived/<source>_<key> with events made from runs of equal labels
+    label_sets: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def sha256_of(path: Path) -> str:
@@ -190,8 +196,17 @@ def screen_geometry(
         "height_mm": "screen_height_mm",
         "distance_mm": "distance_mm",
     }
-    mm = {k: options.get(opt_key[k]) or v for k, v in DEFAULT_SCREEN_MM.items()}
-    origin = "options" if any(options.get(v) for v in opt_key.values()) else "default"
+    from_file: dict[str, float] = (
+        dict(zip(("width_mm", "height_mm", "distance_mm"), rec.screen_mm, strict=True))
+        if rec.screen_mm
+        else {}
+    )
+    mm = {k: options.get(opt_key[k]) or from_file.get(k) or v for k, v in DEFAULT_SCREEN_MM.items()}
+    origin = (
+        "options"
+        if any(options.get(v) for v in opt_key.values())
+        else ("file" if from_file else "default")
+    )
     return (
         ScreenGeometry(
             int(w), int(h), float(mm["width_mm"]), float(mm["height_mm"]), float(mm["distance_mm"])
@@ -319,11 +334,19 @@ def write_session(
                     w.add_clock_offsets(s.group, s.clock_offsets)
             if rec.fixations is not None or rec.saccades is not None or rec.blinks is not None:
                 _write_derived(w.h5, source, rec, screen)
+            for key, label_set in rec.label_sets.items():
+                _write_label_set(w.h5, f"{source}_{key}", rec, label_set, screen)
         return out
     return out  # pragma: no cover - unreachable, keeps mypy's flow analysis happy
 
 
-def _write_derived(f: object, source: str, rec: ImportedRecording, screen: ScreenGeometry) -> None:
+def _write_derived(
+    f: object,
+    source: str,
+    rec: ImportedRecording,
+    screen: ScreenGeometry,
+    labels: np.ndarray | None = None,
+) -> None:
     g = f.require_group("derived").create_group(source)  # type: ignore[attr-defined]
     fix = rec.fixations if rec.fixations is not None else Fixations.empty()
     # degrees from the session's final screen (options may differ from what the parser assumed)
@@ -333,7 +356,9 @@ def _write_derived(f: object, source: str, rec: ImportedRecording, screen: Scree
     sac = rec.saccades if rec.saccades is not None else Saccades.empty()
     g.create_dataset(
         "labels",
-        data=labels_from_events(rec.time_s, rec.fixations, rec.saccades, rec.blinks),
+        data=labels
+        if labels is not None
+        else labels_from_events(rec.time_s, rec.fixations, rec.saccades, rec.blinks),
         compression="gzip",
         shuffle=True,
     )
@@ -351,6 +376,64 @@ def _write_derived(f: object, source: str, rec: ImportedRecording, screen: Scree
     g.attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     g.attrs["n_samples"] = len(rec.time_s)
     g.attrs["gaze_stream"] = "gaze"
+
+
+def events_from_labels(
+    time_s: np.ndarray,
+    x_px: np.ndarray,
+    y_px: np.ndarray,
+    labels: np.ndarray,
+    screen: ScreenGeometry,
+) -> tuple[Fixations, Saccades]:
+    """Fixations and saccades from runs of FIXATION / SACCADE labels (per-sample coding).
+
+    An event spans its first to its last sample; fixation centroids are the mean valid gaze,
+    saccade amplitude is the angle between its first and last sample's gaze.
+    """
+    from gazemap.geometry import angle_between_deg
+
+    labels = np.asarray(labels)
+    n = len(labels)
+    change = np.ones(n, dtype=bool)
+    if n:
+        change[1:] = labels[1:] != labels[:-1]
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], n) - 1
+    fx = [(a, b) for a, b in zip(starts, ends, strict=True) if labels[a] == Label.FIXATION]
+    sc = [(a, b) for a, b in zip(starts, ends, strict=True) if labels[a] == Label.SACCADE]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cx = np.array([np.nanmean(x_px[a : b + 1]) for a, b in fx])
+        cy = np.array([np.nanmean(y_px[a : b + 1]) for a, b in fx])
+    fix = fixations_with_degrees(
+        np.array([time_s[a] for a, _ in fx]), np.array([time_s[b] for _, b in fx]), cx, cy, screen
+    )
+    sx0 = np.array([x_px[a] for a, _ in sc], dtype=float)
+    sy0 = np.array([y_px[a] for a, _ in sc], dtype=float)
+    sx1 = np.array([x_px[b] for _, b in sc], dtype=float)
+    sy1 = np.array([y_px[b] for _, b in sc], dtype=float)
+    amp = angle_between_deg(sx0, sy0, sx1, sy1, screen) if len(sc) else np.empty(0)
+    sac = Saccades(
+        np.array([time_s[a] for a, _ in sc]),
+        np.array([time_s[b] for _, b in sc]),
+        sx0,
+        sy0,
+        sx1,
+        sy1,
+        np.asarray(amp, dtype=float),
+        np.full(len(sc), np.nan),
+    )
+    return fix, sac
+
+
+def _write_label_set(
+    f: object, name: str, rec: ImportedRecording, labels: np.ndarray, screen: ScreenGeometry
+) -> None:
+    fix, sac = events_from_labels(rec.time_s, rec.gaze["x_px"], rec.gaze["y_px"], labels, screen)
+    sub = ImportedRecording(
+        time_s=rec.time_s, gaze=rec.gaze, markers=rec.markers, fixations=fix, saccades=sac
+    )
+    _write_derived(f, name, sub, screen, labels=np.asarray(labels, dtype=np.int8))
 
 
 def fixations_with_degrees(
@@ -397,8 +480,14 @@ def import_errors(path: Path, what: str) -> contextlib.AbstractContextManager[No
     return guard()
 
 
-def default_out_paths(out: Path, n: int) -> list[Path]:
-    """``out`` for one recording; ``out`` with ``_rec<k>`` before the suffix for several."""
+def default_out_paths(out: Path, n: int, names: list[str] | None = None) -> list[Path]:
+    """``out`` for one recording; for several, ``<stem>_<recording name><suffix>`` when the
+    names are distinct and not plain numbers, else ``<stem>_rec<k><suffix>``."""
     if n == 1:
         return [out]
+    import re
+
+    clean = [re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_") for s in (names or [])]
+    if len(clean) == n and len(set(clean)) == n and all(c and not c.isdigit() for c in clean):
+        return [out.with_name(f"{out.stem}_{c}{out.suffix}") for c in clean]
     return [out.with_name(f"{out.stem}_rec{k + 1}{out.suffix}") for k in range(n)]

@@ -1,0 +1,251 @@
+"""Pupil Player export folders (``exports/000/``) → gazemap sessions.
+
+Reads the CSV files Pupil Player writes (Pupil Labs' documented export format):
+
+- ``surfaces/gaze_positions_on_surface_<name>.csv`` (``gaze_timestamp``, ``x_norm``,
+  ``y_norm``, ``on_surf``, ``confidence``): the gaze on the surface that is the screen, origin
+  bottom-left → screen px (``x × width``, ``(1 − y) × height``). Pupil Core gaze in scene-camera
+  coordinates cannot be put on the screen without a surface, so a surface export is required.
+- ``pupil_positions.csv``: ``diameter_3d`` (mm) per eye (``eye_id`` 0 = right, 1 = left) of the
+  3d detector, matched to each gaze sample by nearest timestamp (within 10 ms).
+- ``surfaces/fixations_on_surface_<name>.csv``: Pupil's own fixations → /derived/pupil_csv.
+- ``annotations.csv``: annotations → markers. ``export_info.csv``: Player version → provenance.
+
+Times are Pupil time (s). Gaze below confidence 0.6 is invalid; off the surface is OFF_SCREEN.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from gazemap.errors import ImportFormatError
+from gazemap.importers._common import (
+    ImportedRecording,
+    fixations_with_degrees,
+    import_errors,
+    read_text,
+)
+from gazemap.types import Markers, ScreenGeometry, Validity
+
+FORMAT = "pupil_csv"
+MIN_CONFIDENCE = 0.6
+GAZE_PREFIX = "gaze_positions_on_surface_"
+FIX_PREFIX = "fixations_on_surface_"
+
+
+def _table(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[list[str]]]:
+    text = read_text(path, "Pupil Player CSV")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ImportFormatError(f"{path}:1: empty file; expected a header row.")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFormatError(
+            f"{path}:1: missing column(s) {missing}; expected a Pupil Player export with {list(required)}."
+        )
+    body = rows[1:]
+    for k, r in enumerate(body):
+        if len(r) != len(header) and any(c.strip() for c in r):
+            raise ImportFormatError(
+                f"{path}:{k + 2}: row has {len(r)} fields, the header has {len(header)}."
+            )
+    return header, [r for r in body if len(r) == len(header)]
+
+
+def _col(
+    path: Path, header: list[str], rows: list[list[str]], name: str, allow_empty: bool = False
+) -> np.ndarray:
+    j = header.index(name)
+    out = np.empty(len(rows))
+    for k, r in enumerate(rows):
+        v = r[j].strip()
+        if not v and allow_empty:
+            out[k] = np.nan
+            continue
+        try:
+            x = float(v)
+        except ValueError:
+            raise ImportFormatError(
+                f"{path}:{k + 2}: {name} is {v!r}; expected a number."
+            ) from None
+        if not math.isfinite(x):
+            raise ImportFormatError(f"{path}:{k + 2}: {name} is {v!r}; expected a finite number.")
+        out[k] = x
+    return out
+
+
+def _bool_col(header: list[str], rows: list[list[str]], name: str) -> np.ndarray:
+    if name not in header:
+        return np.ones(len(rows), dtype=bool)
+    j = header.index(name)
+    return np.array([r[j].strip().lower() in ("true", "1") for r in rows], dtype=bool)
+
+
+def _surfaces(folder: Path) -> list[str]:
+    d = folder / "surfaces"
+    if not d.is_dir():
+        return []
+    return sorted(p.stem[len(GAZE_PREFIX) :] for p in d.glob(f"{GAZE_PREFIX}*.csv"))
+
+
+def read_pupil_export(
+    path: str | Path,
+    recording: int | None = None,
+    surface: str | None = None,
+    screen_px: tuple[int, int] = (1920, 1080),
+) -> list[ImportedRecording]:
+    """Parse a Pupil Player export folder (see module docstring)."""
+    folder = Path(path)
+    with import_errors(folder, "Pupil Player export"):
+        return [_read(folder, recording, surface, screen_px)]
+
+
+def _read(
+    folder: Path, recording: int | None, surface: str | None, screen_px: tuple[int, int]
+) -> ImportedRecording:
+    if not folder.is_dir():
+        raise ImportFormatError(
+            f"{folder}: not a folder; give a Pupil Player export folder (exports/000)."
+        )
+    if recording not in (None, 1):
+        raise ImportFormatError(
+            f"{folder}: a Pupil Player export is one recording; --recording {recording} does not exist."
+        )
+    names = _surfaces(folder)
+    if not names:
+        raise ImportFormatError(
+            f"{folder}: no surfaces/{GAZE_PREFIX}<name>.csv. Pupil Core gaze is in scene-camera "
+            "coordinates; define a surface on the screen in Pupil Player's Surface Tracker and export again."
+        )
+    if surface is None:
+        if len(names) > 1:
+            raise ImportFormatError(
+                f"{folder}: several surfaces ({', '.join(names)}); choose the screen with --surface NAME."
+            )
+        surface = names[0]
+    if surface not in names:
+        raise ImportFormatError(
+            f"{folder}: no surface {surface!r}; exported surfaces: {', '.join(names)}."
+        )
+    gpath = folder / "surfaces" / f"{GAZE_PREFIX}{surface}.csv"
+    h, rows = _table(gpath, ("gaze_timestamp", "x_norm", "y_norm", "confidence"))
+    t = _col(gpath, h, rows, "gaze_timestamp")
+    xn = _col(gpath, h, rows, "x_norm", allow_empty=True)
+    yn = _col(gpath, h, rows, "y_norm", allow_empty=True)
+    conf = _col(gpath, h, rows, "confidence", allow_empty=True)
+    on = _bool_col(h, rows, "on_surf")
+    order = np.argsort(t, kind="stable")
+    t, xn, yn, conf, on = t[order], xn[order], yn[order], conf[order], on[order]
+    keep = np.ones(len(t), dtype=bool)
+    keep[1:] = np.diff(t) > 0  # a gaze datum listed for several world frames
+    t, xn, yn, conf, on = t[keep], xn[keep], yn[keep], conf[keep], on[keep]
+    w, hgt = screen_px
+    bad = ~(conf >= MIN_CONFIDENCE) | ~np.isfinite(xn) | ~np.isfinite(yn)
+    x = np.where(bad, np.nan, xn * w)
+    y = np.where(bad, np.nan, (1.0 - yn) * hgt)
+    validity = np.where(bad, int(Validity.LEFT_INVALID | Validity.RIGHT_INVALID), 0)
+    validity |= np.where(~bad & ~on, int(Validity.OFF_SCREEN), 0)
+    lp = np.full(len(t), np.nan)
+    rp = np.full(len(t), np.nan)
+    ppath = folder / "pupil_positions.csv"
+    if ppath.is_file():
+        ph, prow = _table(ppath, ("pupil_timestamp", "eye_id", "confidence"))
+        if "diameter_3d" in ph and prow:
+            pt = _col(ppath, ph, prow, "pupil_timestamp")
+            eye = _col(ppath, ph, prow, "eye_id")
+            d = _col(ppath, ph, prow, "diameter_3d", allow_empty=True)
+            pc = _col(ppath, ph, prow, "confidence", allow_empty=True)
+            if "method" in ph:
+                j = ph.index("method")
+                is3d = np.array(["3d" in r[j] for r in prow])
+            else:
+                is3d = np.ones(len(prow), dtype=bool)
+            for eid, target in ((1, lp), (0, rp)):
+                sel = (eye == eid) & is3d & (pc >= MIN_CONFIDENCE) & np.isfinite(d) & (d > 0)
+                et, ed = pt[sel], d[sel]
+                if not len(et):
+                    continue
+                o = np.argsort(et)
+                et, ed = et[o], ed[o]
+                i = (
+                    np.clip(np.searchsorted(et, t), 1, len(et) - 1)
+                    if len(et) > 1
+                    else np.zeros(len(t), dtype=int)
+                )
+                if len(et) > 1:
+                    i = np.where(np.abs(et[i - 1] - t) < np.abs(et[i] - t), i - 1, i)
+                near = np.abs(et[i] - t) <= 0.010
+                target[near & ~bad] = ed[i][near & ~bad]
+    screen = ScreenGeometry(w, hgt, 531.0, 299.0, 650.0)
+    fixations = None
+    fpath = folder / "surfaces" / f"{FIX_PREFIX}{surface}.csv"
+    if fpath.is_file():
+        fh, frow = _table(
+            fpath, ("fixation_id", "start_timestamp", "duration", "norm_pos_x", "norm_pos_y")
+        )
+        fid = _col(fpath, fh, frow, "fixation_id")
+        fs = _col(fpath, fh, frow, "start_timestamp")
+        fd = _col(fpath, fh, frow, "duration") / 1000.0
+        fx = _col(fpath, fh, frow, "norm_pos_x", allow_empty=True)
+        fy = _col(fpath, fh, frow, "norm_pos_y", allow_empty=True)
+        disp = (
+            _col(fpath, fh, frow, "dispersion", allow_empty=True)
+            if "dispersion" in fh
+            else np.full(len(frow), np.nan)
+        )
+        _, first = np.unique(fid, return_index=True)
+        first = np.sort(first)
+        if np.any(fd[first] < 0):
+            k = int(first[np.argmax(fd[first] < 0)])
+            raise ImportFormatError(
+                f"{fpath}:{k + 2}: duration is negative; expected milliseconds >= 0."
+            )
+        fixations = fixations_with_degrees(
+            fs[first],
+            fs[first] + fd[first],
+            fx[first] * w,
+            (1.0 - fy[first]) * hgt,
+            screen,
+            disp[first],
+        )
+    mt: list[float] = []
+    mv: list[str] = []
+    apath = folder / "annotations.csv"
+    if apath.is_file():
+        ah, arow = _table(apath, ("timestamp", "label"))
+        at = _col(apath, ah, arow, "timestamp")
+        j = ah.index("label")
+        mt, mv = at.tolist(), [r[j] for r in arow]
+    attrs = {"tool": "Pupil Player", "surface": surface}
+    ipath = folder / "export_info.csv"
+    if ipath.is_file():
+        for r in csv.reader(io.StringIO(read_text(ipath, "Pupil Player CSV"))):
+            if len(r) >= 2 and r[0].strip() == "Player Software Version":
+                attrs["tool_version"] = r[1].strip()
+            elif len(r) >= 2 and r[0].strip() == "Data Format Version":
+                attrs["data_format_version"] = r[1].strip()
+    rate = 0.0
+    if len(t) > 1:
+        rate = float(round(1.0 / float(np.median(np.diff(t)))))
+    return ImportedRecording(
+        time_s=t,
+        gaze={
+            "x_px": x,
+            "y_px": y,
+            "left_pupil_mm": lp,
+            "right_pupil_mm": rp,
+            "validity": validity.astype(np.float64),
+        },
+        markers=Markers(np.asarray(mt, dtype=np.float64), np.array(mv, dtype=object)),
+        screen_px=screen_px,
+        nominal_srate=rate,
+        fixations=fixations,
+        recording="1",
+        source_attrs=attrs,
+    )
