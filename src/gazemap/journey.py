@@ -826,20 +826,17 @@ def friction_evidence(
         n = len(affected)
         level, why = severity(n, n_total, effect, share_cut=share_cut)
         parts = sorted(p for p, *_ in affected)
-        n_good_total = len(good)
         n_good = sum(1 for p in parts if p in good)
         if reliable_override is not None:
             reliable = reliable_override
         else:
-            reliable = (
-                n_good_total > 0
-                and n_good / n_good_total >= min(share_cut, th.min_participants_share)
-                and n_good > 0
-            )
+            # the finding must stand on good data: at least half of the affected
+            # participants passed the quality thresholds on this touchpoint
+            reliable = 2 * n_good >= n
         if not reliable and reliable_override is None:
             why += (
-                f"; unreliable: only {n_good} of the {n_good_total} participants with good data "
-                "quality show it"
+                f"; unreliable: only {n_good} of the {n} affected participants had good data "
+                "quality on this touchpoint"
             )
         records.append(
             {

@@ -250,3 +250,19 @@ def test_documents() -> None:
         30.0,
     ]
     assert tp["heatmap"] == "touchpoints/tp/sc_heatmap.png"
+
+
+@pytest.mark.parametrize(
+    ("bad", "reliable"), [({"P1", "P2"}, False), ({"P1"}, True), (set(), True)]
+)
+def test_reliable_when_at_least_half_of_the_affected_have_good_data(
+    bad: set[str], reliable: bool
+) -> None:
+    ch = {(p, "cta"): {"ttff_s": 9.0} for p in ("P1", "P2", "P3")}
+    tps = [tp_row(p, quality_ok=p not in bad) for p in PARTICIPANTS]
+    late = only(
+        [r for r in friction_evidence(rows(ch), tps, PROTO) if r["rule_id"] != "low-data-quality"],
+        "target-late",
+    )
+    assert late["reliable"] is reliable
+    assert ("unreliable: only 1 of the 3 affected" in late["severity_reason"]) is (not reliable)
