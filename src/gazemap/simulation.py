@@ -579,10 +579,13 @@ def _do_screen(
         plan.mark(f"click/{click.id}", t_click)
 
 
-def _plan_protocol(plan: _Plan, protocol: Protocol, end_s: float | None) -> None:
+def _plan_protocol(
+    plan: _Plan, protocol: Protocol, end_s: float | None, start_px: tuple[float, float] | None
+) -> None:
     rng, traits = plan.rng, plan.traits
     # a fixation on the centre before the first page, as after a calibration check
-    plan.fixate(plan.screen.width_px / 2, plan.screen.height_px / 2, rng.uniform(0.8, 1.2))
+    x, y = start_px or (plan.screen.width_px / 2, plan.screen.height_px / 2)
+    plan.fixate(x, y, rng.uniform(0.8, 1.2))
     for n, tp in enumerate(protocol.touchpoints, start=1):
         if end_s is not None and plan.t >= end_s:
             return
@@ -599,10 +602,10 @@ def _plan_protocol(plan: _Plan, protocol: Protocol, end_s: float | None) -> None
         plan.wait(rng.uniform(0.3, 0.9))  # page load / switching to the e-mail client
 
 
-def _plan_free(plan: _Plan, end_s: float) -> None:
+def _plan_free(plan: _Plan, end_s: float, start_px: tuple[float, float] | None = None) -> None:
     """Free viewing: centre-biased random targets with realistic saccade amplitudes."""
     rng, scr = plan.rng, plan.screen
-    x, y = scr.width_px / 2, scr.height_px / 2
+    x, y = start_px or (scr.width_px / 2, scr.height_px / 2)
     plan.fixate(x, y, plan.fixation_duration())
     while plan.t < end_s:
         assert plan.pos_deg is not None
@@ -800,6 +803,7 @@ def simulate_session(
     accuracy_offset_deg: float = 0.5,
     data_loss_rate: float = 0.02,
     start_time_s: float = 0.0,
+    start_position_px: tuple[float, float] | None = None,
 ) -> SimulatedSession:
     """Simulate one participant's session (deterministic for ``participant`` and ``seed``).
 
@@ -820,6 +824,8 @@ def simulate_session(
     accuracy_offset_deg : constant tracker offset, degrees, in a random direction (>= 0).
     data_loss_rate : share of time with tracking loss besides blinks, in [0, 1).
     start_time_s : time of the first sample (the LSL clock when published live).
+    start_position_px : (x, y) screen px of the first fixation (default: the screen centre);
+        pass the last true position of a previous session to continue it seamlessly.
 
     Returns
     -------
@@ -853,14 +859,14 @@ def simulate_session(
     plan = _Plan(rng_plan, traits, screen, start_time_s)
     if protocol is not None:
         cut = None if duration_s is None else start_time_s + duration_s
-        _plan_protocol(plan, protocol, cut)
+        _plan_protocol(plan, protocol, cut, start_position_px)
         end_s = plan.t if duration_s is None else start_time_s + duration_s
         if plan.t < end_s:
             _plan_free(plan, end_s)
     else:
         end_s = start_time_s + (60.0 if duration_s is None else duration_s)
         plan.scroll_sample(0.0, 0.0, 0.0, 0.0)
-        _plan_free(plan, end_s)
+        _plan_free(plan, end_s, start_position_px)
     gaze, labels = _synthesise(
         plan,
         rng_samples,

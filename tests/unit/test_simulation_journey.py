@@ -131,3 +131,17 @@ def test_bank_loan_protocol_is_walked_too() -> None:
     ]
     # targets may be missed now and then (a participant trait), but most are found
     assert len({"rate-box", "monthly-payment", "income", "decision"} & set(sim.truth_aoi)) >= 2
+
+
+def test_start_position_continues_a_previous_session() -> None:
+    a = simulate_session(
+        None, participant="C", seed=1, screen=SCREEN, rate_hz=250.0, duration_s=10.0
+    )
+    last = (float(a.truth_fixations.x_px[-1]), float(a.truth_fixations.y_px[-1]))
+    b = simulate_session(
+        None, participant="C", seed=2, screen=SCREEN, rate_hz=250.0, duration_s=10.0,
+        start_time_s=float(a.gaze.time_s[-1]) + 1 / 250.0, start_position_px=last,
+    )  # fmt: skip
+    f = b.truth_fixations
+    assert abs(f.x_px[0] - last[0]) < 10 and abs(f.y_px[0] - last[1]) < 10
+    assert b.truth_labels[0] == 1  # starts inside a fixation, no jump
