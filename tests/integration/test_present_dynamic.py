@@ -15,6 +15,8 @@ import pytest
 import yaml
 from integration.present_helpers import CHROMIUM, run_present
 
+from gazemap.presenter.browser import png_size
+
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
@@ -127,6 +129,9 @@ def test_late_elements_moves_and_history_navigation(tmp_path: Path) -> None:
             str(site),
             "--screen-timeout-s",
             "10",
+            "--screenshots",
+            str(tmp_path / "shots"),
+            "--screenshots-per-participant",
         ],
         f"gazemap-test-present-{uuid.uuid4().hex[:10]}",
     )
@@ -149,6 +154,11 @@ def test_late_elements_moves_and_history_navigation(tmp_path: Path) -> None:
     x, y = map(float, clicks[0].split(" ")[1:])
     assert 100 <= x <= 300 and 1800 <= y <= 1900
     assert run.values("click/step2 ")
+    # per-participant screenshots, sized as the page
+    manifest = json.loads((tmp_path / "shots" / "screenshots.json").read_text())
+    assert set(manifest["screens"]) == {"P03/late", "P03/step2"}
+    assert manifest["screens"]["P03/late"]["file"] == "P03/late.png"
+    assert png_size(tmp_path / "shots" / "P03" / "late.png") == (1440, 3000)
     # the SPA step is marked when the URL changed, after the click
     assert (
         run.time_of("screen/step2") >= run.markers[[v for _, v in run.markers].index(clicks[0])][0]
@@ -156,8 +166,16 @@ def test_late_elements_moves_and_history_navigation(tmp_path: Path) -> None:
 
 
 def test_live_mode_waits_for_the_participant_and_ends_after_max_duration(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
     from integration.present_helpers import protocol_copy
 
+    # a screenshot already in the study's manifest is not captured again
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    cv2.imwrite(str(shots / "home.png"), np.zeros((5, 7, 3), np.uint8))
+    manifest = {"protocol": "online-store", "screens": {"home": {"file": "home.png"}}}
+    (shots / "screenshots.json").write_text(json.dumps(manifest))
     run = run_present(
         [
             str(protocol_copy(tmp_path)),
@@ -166,6 +184,8 @@ def test_live_mode_waits_for_the_participant_and_ends_after_max_duration(tmp_pat
             "--headless",
             "--max-duration-s",
             "2",
+            "--screenshots",
+            str(shots),
         ],
         f"gazemap-test-present-{uuid.uuid4().hex[:10]}",
     )
@@ -175,3 +195,7 @@ def test_live_mode_waits_for_the_participant_and_ends_after_max_duration(tmp_pat
     assert run.values("screen/") == ["screen/home"]
     assert run.values("task/") == [] and run.values("touchpoint/") == []
     assert "never shown: search, product" in run.stdout
+    assert png_size(shots / "home.png") == (7, 5)
+    assert json.loads((shots / "screenshots.json").read_text())["screens"] == {
+        "home": {"file": "home.png"}
+    }
