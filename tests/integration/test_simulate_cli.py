@@ -133,6 +133,7 @@ def test_force_overwrites_and_free_viewing(tmp_path: Path) -> None:
         (["--data-loss", "1.5"], ["data_loss_rate must be in [0, 1)"]),
         (["--protocol", "nope.yaml"], ["nope.yaml: no such file"]),
         (["--screen-width-mm", "-1"], ["width_mm must be a finite number > 0"]),
+        (["--screen-width-px", "0"], ["width_px must be a finite number > 0"]),
     ],
 )
 def test_bad_options_one_line_exit_2(tmp_path: Path, args: list[str], words: list[str]) -> None:

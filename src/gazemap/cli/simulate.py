@@ -185,12 +185,12 @@ def _protocol_new(args: argparse.Namespace) -> int:
 def _screen(args: argparse.Namespace, protocol: object | None):  # type: ignore[no-untyped-def]
     from gazemap.types import ScreenGeometry
 
-    w_px = (
-        args.screen_width_px or getattr(protocol, "screen_width_px", None) or DEFAULT_SCREEN_PX[0]
-    )
-    h_px = (
-        args.screen_height_px or getattr(protocol, "screen_height_px", None) or DEFAULT_SCREEN_PX[1]
-    )
+    w_px = args.screen_width_px
+    if w_px is None:
+        w_px = getattr(protocol, "screen_width_px", None) or DEFAULT_SCREEN_PX[0]
+    h_px = args.screen_height_px
+    if h_px is None:
+        h_px = getattr(protocol, "screen_height_px", None) or DEFAULT_SCREEN_PX[1]
     w_mm = args.screen_width_mm if args.screen_width_mm is not None else w_px * DEFAULT_PIXEL_MM
     h_mm = args.screen_height_mm if args.screen_height_mm is not None else h_px * DEFAULT_PIXEL_MM
     return ScreenGeometry(int(w_px), int(h_px), float(w_mm), float(h_mm), float(args.distance_mm))
