@@ -182,12 +182,13 @@ def run(args: argparse.Namespace) -> int:
                     break
                 pres.pump(50)
         pres.finish()
-        # outlets deliver asynchronously: give the recorder a moment before they close
-        time.sleep(0.5)
     finally:
         signal.signal(signal.SIGINT, old_int)
         signal.signal(signal.SIGTERM, old_term)
         pres.close()
+        # outlets deliver asynchronously: give the recorder a moment before they close
+        if markers_out.have_consumers() or scroll_out.have_consumers():
+            time.sleep(0.5)
         if server is not None:
             server.close()
 
