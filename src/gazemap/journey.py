@@ -753,6 +753,29 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:.3g} {unit}".strip()
 
 
+#: the affected participants' median time on the touchpoint must exceed the others' by this
+#: factor for behaviour to "agree" with an eye-movement finding
+BEHAVIOUR_TIME_RATIO = 1.25
+
+
+def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> dict[str, Any]:
+    """Time on touchpoint and clicks of the affected participants against the others."""
+
+    def med(ps: list[str], key: str) -> float | None:
+        v = [float(visits[p][key]) for p in ps if visits[p].get(key) is not None]
+        return float(np.median(v)) if v else None
+
+    aff = [p for p in visits if p in affected]
+    oth = [p for p in visits if p not in affected]
+    t_a, t_o = med(aff, "time_on_touchpoint_s"), med(oth, "time_on_touchpoint_s")
+    supports = None if t_a is None or t_o is None else bool(t_a > BEHAVIOUR_TIME_RATIO * t_o)
+    return {
+        "time_on_touchpoint_s": {"affected": t_a, "others": t_o},
+        "clicks": {"affected": med(aff, "clicks"), "others": med(oth, "clicks")},
+        "supports": supports,
+    }
+
+
 def friction_evidence(
     metrics: Sequence[Mapping[str, Any]],
     touchpoints: Sequence[Mapping[str, Any]],
@@ -838,6 +861,14 @@ def friction_evidence(
                 f"; unreliable: only {n_good} of the {n} affected participants had good data "
                 "quality on this touchpoint"
             )
+        behaviour = _behaviour(tp_rows.get(tp.id, {}), set(parts))
+        if behaviour["supports"] is not None and rule.id != "low-data-quality":
+            a = behaviour["time_on_touchpoint_s"]["affected"]
+            o = behaviour["time_on_touchpoint_s"]["others"]
+            why += (
+                f"; behaviour {'agrees' if behaviour['supports'] else 'does not show it'}: the "
+                f"affected took a median {a:.1f} s on the touchpoint, the others {o:.1f} s"
+            )
         records.append(
             {
                 "id": f"F{counter:03d}",
@@ -864,6 +895,7 @@ def friction_evidence(
                 "source": rule.source,
                 "reliable": bool(reliable),
                 "heatmap": heatmap_path(tp.id, screen_id),
+                "behaviour": behaviour,
             }
         )
 

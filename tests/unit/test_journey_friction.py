@@ -266,3 +266,31 @@ def test_reliable_when_at_least_half_of_the_affected_have_good_data(
     )
     assert late["reliable"] is reliable
     assert ("unreliable: only 1 of the 3 affected" in late["severity_reason"]) is (not reliable)
+
+
+def test_behaviour_is_paired_with_the_finding() -> None:
+    ch = {(p, "cta"): {"ttff_s": 9.0} for p in ("P1", "P2")}
+    tps = [
+        tp_row(p)
+        | {
+            "time_on_touchpoint_s": 60.0 if p in ("P1", "P2") else 30.0,
+            "clicks": 3 if p == "P1" else 1,
+        }
+        for p in PARTICIPANTS
+    ]
+    late = only(friction_evidence(rows(ch), tps, PROTO), "target-late")
+    assert late["behaviour"] == {
+        "time_on_touchpoint_s": {"affected": 60.0, "others": 30.0},
+        "clicks": {"affected": 2.0, "others": 1.0},
+        "supports": True,
+    }
+    assert (
+        "behaviour agrees: the affected took a median 60.0 s on the touchpoint, the others 30.0 s"
+        in late["severity_reason"]
+    )
+    same = [tp_row(p) for p in PARTICIPANTS]
+    late = only(friction_evidence(rows(ch), same, PROTO), "target-late")
+    assert late["behaviour"]["supports"] is False and "does not show it" in late["severity_reason"]
+    everyone = {(p, "cta"): {"ttff_s": 9.0} for p in PARTICIPANTS}
+    late = only(friction_evidence(rows(everyone), same, PROTO), "target-late")
+    assert late["behaviour"]["supports"] is None and "behaviour" not in late["severity_reason"]
