@@ -251,3 +251,18 @@ def test_detection_is_cached_in_the_file_and_params_are_kept(tmp_path: Path, pro
     assert not ro.ok and "already open" in (ro.error or "")
     ok = analyze_session(f, protocol, "ivt", {"velocity_threshold_deg_s": "50"}, write_cache=False)
     assert ok.ok
+
+
+def test_a_second_domain_protocol_runs_end_to_end(tmp_path: Path) -> None:
+    """The bank-loan protocol (another domain) goes through the same pipeline."""
+    bank = load_protocol(REPO / "protocols" / "bank-loan.yaml")
+    for i in (1, 2):
+        write_sim_session(tmp_path / f"B{i}.h5", bank, f"B{i}", seed=10 + i, rate_hz=200.0)
+    results = run_sessions(find_sessions(tmp_path), bank, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    res = combine(results, bank, study=str(tmp_path))
+    visited = {r["touchpoint_id"] for r in res.touchpoints}
+    assert visited == {tp.id for tp in bank.touchpoints}
+    assert all(r["n_participants"] == 2 for st in res.journey["stages"] for r in st["touchpoints"])
+    roles = {r["aoi_role"] for r in res.metrics if r["fixated"]}
+    assert {"target", "cta"} & roles
