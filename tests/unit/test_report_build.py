@@ -115,6 +115,26 @@ def test_aoi_table_medians_come_from_metrics_csv(built) -> None:
     assert f'<td class="n">{fmt_num(dwell)}</td>' in row
 
 
+def test_aoi_table_from_journey_json_when_it_has_aoi_summaries(built) -> None:
+    out, _, _ = built
+    html = (out / "touchpoints/home/index.html").read_text()
+    table = re.search(
+        r'<table class="aoi-table" data-source="journey.json">(.*?)</table>', html, re.S
+    )
+    assert table is not None
+    ids = re.findall(r'data-aoi-id="([^"]+)"', table.group(1))
+    assert ids == ["search", "banner", "__outside__"]  # protocol order, outside last
+    row = re.search(r'<tr data-aoi-id="search">(.*?)</tr>', table.group(1), re.S).group(1)
+    assert "67 %" in row and "3.38 (3.88)" in row and "1.12 (1.25)" in row
+
+
+def test_unit_is_shown_and_scrolling_fixations_left_out_of_heatmap(built) -> None:
+    out, _, _ = built
+    html = (out / "touchpoints/home/index.html").read_text()
+    assert '<span class="cell-value">7.12</span> <span class="muted unit">s</span>' in html
+    assert "1 fixations during which the page scrolled are left out of the heatmap" in html
+
+
 def test_overview_shows_detector_parameters_and_sessions(built) -> None:
     out, _, _ = built
     html = (out / "overview.html").read_text()

@@ -49,6 +49,21 @@ _STAGES = [
     ("buy", "Buy", [("checkout", "Checkout", "site", ["cart"])]),
     ("after", "After purchase", [("email", "Order e-mail", "e-mail", ["mail"])]),
 ]  # fmt: skip
+#: journey.json's AOI summaries of touchpoint "home" (other touchpoints have none, so the
+#: report falls back to medians of metrics.csv there)
+HOME_AOIS = [
+    {"touchpoint_id": "home", "screen_id": "home", "aoi_id": a, "aoi_name": n, "aoi_role": r,
+     "n": 3, "fixated_share": share,
+     "ttff_s": {"n": 2, "mean": ttff + 0.5, "median": ttff, "ci95": None},
+     "dwell_s": {"n": 3, "mean": 1.25, "median": 1.125, "ci95": [0.5, 2.0]},
+     "fixation_count": {"n": 3, "mean": 4.5, "median": 4.0, "ci95": None},
+     "visit_count": {"n": 3, "mean": 2.0, "median": 2.0, "ci95": None}}
+    for a, n, r, share, ttff in [
+        ("search", "Search box", "target", 2 / 3, 3.375),
+        ("banner", XSS, "distractor", 1.0, 0.8125),
+        ("__outside__", "outside every AOI", "", 1.0, 0.25),
+    ]
+]  # fmt: skip
 #: touchpoint visited by nobody (no rows anywhere)
 UNVISITED = "email"
 
@@ -133,6 +148,8 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
                             "page_x_px": round(float(xy[i, 0]), 1),
                             "page_y_px": round(float(xy[i, 1]), 1),
                             "aoi_ids": sc.aois[-1].id if i % 2 else "",
+                            # P02's 2nd fixation on each screen happened while scrolling
+                            "mapped": 0 if (p == "P02" and i == 1) else 1,
                         })  # fmt: skip
                     n_tp += n
                     for a in [*sc.aois, None]:
@@ -162,7 +179,7 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
                     "precision_rms_deg": 0.12, "quality_ok": "false" if p == "P03" else "true",
                     "clicks": 2, "detector": "ivt",
                 })  # fmt: skip
-    _write_csv(out / "fixations.csv", FIXATIONS_COLUMNS, fixations)
+    _write_csv(out / "fixations.csv", (*FIXATIONS_COLUMNS, "mapped"), fixations)
     _write_csv(out / "metrics.csv", METRICS_COLUMNS, metrics)
     _write_csv(out / "touchpoints.csv", TOUCHPOINTS_COLUMNS, tps)
 
@@ -171,7 +188,7 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
         return {
             "id": f"F{i:03d}", "touchpoint_id": tp, "aoi_id": aoi, "aoi_name": aoi_name,
             "rule_id": rule, "rule_name": rule.replace("-", " ").capitalize(),
-            "metric": "ttff_s", "value": value, "threshold": thr,
+            "metric": "ttff_s", "value": value, "threshold": thr, "unit": "s",
             "comparison": "the protocol threshold ttff_late_s", "n_participants": n,
             "n_total": 3, "participants": list(PARTICIPANTS[:n]),
             "examples": [{"participant": "P01", "t_rel_s": 4.25, "time_s": 104.25}],
@@ -215,7 +232,8 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
                  "fixation_count": {"n": 3, "mean": 17.0, "median": 16.0, "ci95": None},
                  "findings_count": len(findings.get(tp.id, [])),
                  "max_severity": (findings.get(tp.id) or [{"severity": None}])[0]["severity"],
-                 "heatmap": f"touchpoints/{tp.id}/{tp.screens[0].id}_heatmap.png"}
+                 "heatmap": f"touchpoints/{tp.id}/{tp.screens[0].id}_heatmap.png",
+                 **({"aois": HOME_AOIS} if tp.id == "home" else {})}
                 for tp in st.touchpoints]}
             for st in protocol.stages
         ],

@@ -38,7 +38,7 @@ _TEXT = {
     "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id",
     "aoi_name", "aoi_role", "detector", "aoi_ids",
 }  # fmt: skip
-_BOOL = {"fixated", "quality_ok"}
+_BOOL = {"fixated", "quality_ok", "mapped"}  # mapped is 1/0 in fixations.csv
 
 #: assumed when the analysis outputs do not say which screen was used: a 24-inch 16:9
 #: monitor (531 mm wide) at 65 cm, a common lab set-up

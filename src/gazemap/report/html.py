@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,25 @@ def _aoi_table(
     return rows
 
 
+def _journey_aois(
+    summary: Mapping[str, Any], screen_id: str, order: Sequence[str]
+) -> list[dict[str, Any]] | None:
+    """journey.json's per-AOI summaries of one screen (None if the file has none)."""
+    aois = summary.get("aois")
+    if not isinstance(aois, list):
+        return None
+    rows = [dict(a) for a in aois if isinstance(a, dict) and a.get("screen_id") == screen_id]
+    pos = {a: i for i, a in enumerate(order)}
+    rows.sort(
+        key=lambda r: (r.get("aoi_id") == "__outside__", pos.get(str(r.get("aoi_id")), len(pos)))
+    )
+    for r in rows:
+        for k in ("ttff_s", "dwell_s", "fixation_count", "visit_count"):
+            if not isinstance(r.get(k), dict):
+                r[k] = {}
+    return rows
+
+
 def write_report(
     out_dir: Path,
     protocol: Protocol,
@@ -229,6 +248,9 @@ def write_report(
                         "images": im,
                         "aois": _aoi_table(
                             outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
+                        ),
+                        "journey_aois": _journey_aois(
+                            summary, im.screen.id, [a.id for a in im.screen.aois]
                         ),
                     }
                     for im in images

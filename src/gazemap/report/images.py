@@ -30,6 +30,7 @@ class ScreenImages:
     gazeplots: list[tuple[str, str]] = field(default_factory=list)  # (participant, path)
     n_fixations: int = 0
     n_off_page: int = 0
+    n_scrolling: int = 0  # fixations during which the page scrolled (mapped = 0): not drawn
     n_participants: int = 0
     total_s: float = 0.0
     peak_per_deg2: float = 0.0
@@ -106,7 +107,9 @@ def render_touchpoint(
             base, screen.aois, page_width_px=screen.page_width_px,
             page_height_px=screen.page_height_px,
         )  # fmt: skip
-        hm = screen_heatmap(rows, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
+        # a fixation during which the page scrolled has no single page position
+        steady = [r for r in rows if r.get("mapped") is not False]
+        hm = screen_heatmap(steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
         title = f"{tp.name} — {screen.name}"
         plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
         heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
@@ -128,6 +131,7 @@ def render_touchpoint(
             thumb=thumb_path,
             n_fixations=len(rows),
             n_off_page=hm.n_outside,
+            n_scrolling=len(rows) - len(steady),
             n_participants=hm.n_participants,
             total_s=hm.total,
             peak_per_deg2=float(hm.per_deg2().max()) if hm.values.size else 0.0,
