@@ -170,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         pres.start()
         pres.goto(pres.url_of(start_url))
+        t_start = time.monotonic()  # --max-duration-s counts from the first page
         if args.autoplay:
             run_autoplay(pres, screen_timeout_s=args.screen_timeout_s)
         else:
