@@ -11,6 +11,7 @@ offset) for every stream.
 
 from __future__ import annotations
 
+import argparse
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -128,10 +129,13 @@ def read_xdf(
         ) from exc
     mapping = None
     if profile is not None:
-        from gazemap.drivers._common import load_profile
-        from gazemap.drivers.lsl_profile import parse_mapping
+        # the device-profile mapping is shared with the lsl-relay driver (no pylsl needed here)
+        from gazemap.drivers._common import load_profile, screen_from
+        from gazemap.drivers.lsl_profile import apply_mapping, parse_mapping, resolve_indices
 
-        mapping = parse_mapping(load_profile(profile), str(profile))
+        prof = load_profile(profile)
+        mapping = parse_mapping(prof, str(profile))
+        prof_screen = screen_from(argparse.Namespace(), prof)
     gaze_rec: ImportedRecording | None = None
     markers: Markers | None = None
     markers_offsets = None
@@ -198,14 +202,8 @@ def read_xdf(
             gaze_rec.source_attrs["gaze_stream"] = name
             continue
         if is_gaze and mapping is not None:
-            from gazemap.drivers.lsl_profile import apply_mapping, resolve_indices
-
             idx = resolve_indices(mapping, labels)
-            import argparse
-
-            from gazemap.drivers._common import load_profile, screen_from
-
-            screen = screen_from(argparse.Namespace(), load_profile(profile))
+            screen = prof_screen
             rows = apply_mapping(mapping, idx, data, screen)
             gaze = {lab: rows[:, k] for k, lab in enumerate(GAZE_CHANNEL_LABELS)}
             gaze_rec = ImportedRecording(
