@@ -230,6 +230,8 @@ def _heatmap(args: argparse.Namespace) -> int:
                 w, _ = render.draw_text(img, p, x, 8, fs, rgb=(255, 255, 255), box_rgb=colour)
                 x += w + 4
     else:
+        # as in the report: fixations during which the page scrolled have no one position
+        rows = [r for r in rows if r.get("mapped") is not False]
         hm = fixation_heatmap(
             col("page_x_px"),
             col("page_y_px"),
