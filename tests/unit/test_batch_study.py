@@ -132,13 +132,38 @@ def test_ground_truth_dwell_goes_to_the_aois_looked_at(study, protocol) -> None:
         # every AOI the participant was told to look at (for >= 0.3 s) gets dwell
         for k in looked:
             assert ours[k] > 0.0, (p, k, truth[k])
-        # and the dwell is about right overall: within 25 % in total over those AOIs
-        t_sum = sum(truth[k] for k in looked)
-        o_sum = sum(min(ours[k], 2 * truth[k]) for k in looked)
-        assert abs(o_sum - t_sum) / t_sum < 0.25, (p, o_sum, t_sum)
-        # AOIs never looked at get (almost) nothing
-        never = [k for k in ours if k not in truth]
-        assert sum(ours[k] for k in never) < 0.1 * t_sum
+        # fixation by fixation: the AOI the participant intended is among the AOIs our
+        # fixation at that moment hit (time-weighted recall), and what we map to AOIs was
+        # meant for one of them (precision). Nested AOIs (a search box inside a header) make
+        # dwell sums double count, so the check is per fixation, not per AOI sum.
+        fx = [r for r in res.tables.fixations if r["mapped"]]
+        starts = np.array([r["start_s"] for r in fx])
+        ends = starts + np.array([r["duration_s"] for r in fx])
+        hit_t = tot_t = 0.0
+        for i in range(len(f)):
+            if not (sim.truth_aoi[i] and not sim.truth_scrolling[i] and sim.truth_touchpoint[i]):
+                continue
+            mid = (f.start_s[i] + f.end_s[i]) / 2
+            k = np.flatnonzero((starts <= mid) & (ends > mid))
+            dur = float(f.end_s[i] - f.start_s[i])
+            tot_t += dur
+            if len(k) and sim.truth_aoi[i] in fx[k[0]]["aoi_ids"]:
+                hit_t += dur
+        assert hit_t / tot_t > 0.85, (p, hit_t / tot_t)
+        t_mid = (f.start_s + f.end_s) / 2
+        ok_t = all_t = 0.0
+        for r in fx:
+            if not r["aoi_ids"]:
+                continue
+            k = np.flatnonzero(
+                (f.start_s <= r["start_s"] + r["duration_s"] / 2)
+                & (f.end_s > r["start_s"] + r["duration_s"] / 2)
+            )
+            all_t += r["duration_s"]
+            if len(k) and sim.truth_aoi[k[0]] in r["aoi_ids"]:
+                ok_t += r["duration_s"]
+        assert ok_t / all_t > 0.8, (p, ok_t / all_t)
+        assert len(t_mid) == len(f)
         assert res.marker_problems == [] or all("no visit" not in m for m in res.marker_problems)
         assert res.data_loss is not None and res.data_loss < 0.2
         assert res.detector == "ivt" and res.params
