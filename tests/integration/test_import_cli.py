@@ -67,3 +67,43 @@ def test_malformed_file_one_line_error_exit_2(tmp_path: Path) -> None:
 def test_missing_input(tmp_path: Path) -> None:
     r = run("import", "tobii_tsv", str(tmp_path / "nope.tsv"), "--out", str(tmp_path / "o.h5"))
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_import_pupil_export_and_xdf(tmp_path: Path) -> None:
+    out = tmp_path / "pc.h5"
+    r = run(
+        "import",
+        "pupil_csv",
+        str(REF / "pupil_export"),
+        "--out",
+        str(out),
+        "--surface",
+        "Screen",
+        "--screen-width-px",
+        "2560",
+        "--screen-height-px",
+        "1440",
+        "--participant",
+        "P05",
+    )
+    assert r.returncode == 0, r.stderr
+    with open_session(out) as s:
+        assert s.participant == "P05" and s.screen.width_px == 2560
+        assert s.gaze().x_px[0] == 0.25 * 2560
+    r = run(
+        "import",
+        "xdf",
+        str(REF / "labrecorder_gaze_markers_eeg.xdf"),
+        "--out",
+        str(tmp_path / "x.h5"),
+    )
+    assert r.returncode == 0, r.stderr
+    with open_session(tmp_path / "x.h5") as s:
+        assert "eeg_amp" in s.stream_names
+
+
+def test_import_help_lists_formats() -> None:
+    r = run("import", "--help")
+    assert r.returncode == 0
+    for fmt in ("eyelink_asc", "tobii_tsv", "xdf", "pupil_csv", "lund"):
+        assert fmt in r.stdout
