@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gazemap.errors import InputError
+from gazemap.events.adaptive import detect_adaptive
+from gazemap.events.idt import detect_idt
 from gazemap.events.ivt import detect_ivt
+from gazemap.events.ivt_pso import detect_ivt_pso
+from gazemap.events.learned import detect_rf
 from gazemap.types import DetectionResult, GazeSamples, ScreenGeometry
 
 DetectorFn = Callable[..., DetectionResult]
@@ -19,10 +23,14 @@ DetectorFn = Callable[..., DetectionResult]
 #: detector name -> function(gaze, screen, **params) -> DetectionResult
 DETECTORS: dict[str, DetectorFn] = {
     "ivt": detect_ivt,
+    "idt": detect_idt,
+    "adaptive": detect_adaptive,
+    "ivt_pso": detect_ivt_pso,
+    "rf": detect_rf,
 }
 
 #: the detector used when none is named (chosen by the Lund 2013 agreement; docs/detection.md)
-DEFAULT_DETECTOR = "ivt"
+DEFAULT_DETECTOR = "ivt_pso"
 
 
 def detector_defaults(name: str) -> dict[str, float | int | str | bool]:
