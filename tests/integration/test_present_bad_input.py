@@ -63,6 +63,7 @@ def test_screen_that_never_matches_and_absent_selector(tmp_path: Path) -> None:
         cart = screen_doc(doc, "cart")
         cart["aois"][1]["selector"] = "#no-such-element"  # cart-item
         cart["aois"][6]["selector"] = "#checkout-button"  # present: resolved, no problem
+        screen_doc(doc, "confirmation")["selector"] = "#never-rendered"
 
     proto = protocol_copy(tmp_path, edit)
     run = run_present(
@@ -81,23 +82,28 @@ def test_screen_that_never_matches_and_absent_selector(tmp_path: Path) -> None:
     )
     assert run.returncode == 2, run.stderr
     (line,) = _error_lines(run.stderr)
-    assert line.startswith("gazemap present: error: 2 problems:")
+    assert line.startswith("gazemap present: error: 3 problems:")
     assert "screen 'product' (url 're:/item/[0-9]+\\.html') was not shown within 2 s" in line
     assert "matches no screen" in line and str(proto) in line
     assert (
         "AOI 'cart-item' of screen 'cart': selector '#no-such-element' matched no element" in line
     )
     assert "checkout-button" not in line
+    assert (
+        "screen 'confirmation' (url '/confirmation.html', selector '#never-rendered') was not shown"
+        in line
+    )
     # the session still records what happened, in order
     screens = run.values("screen/")
     assert screens[:2] == ["screen/home", "screen/search"]
     assert any(v.startswith("screen/unknown ") and v.endswith("/product.html") for v in screens)
+    # a page whose screen selector never renders is unknown once the wait is over
+    assert any("/confirmation.html?" in v for v in screens if v.startswith("screen/unknown "))
     assert [v for v in screens if not v.startswith("screen/unknown")] == [
         "screen/home",
         "screen/search",
         "screen/cart",
         "screen/checkout",
-        "screen/confirmation",
         "screen/order-email",
     ]
     errors = run.values("error/")

@@ -142,6 +142,8 @@ def test_matcher_selector_expected_and_order() -> None:
     assert m.match(url, ["#thank-you", "#address-form"]).id == "form"  # type: ignore[union-attr]
     assert m.match(f"{BASE}/nowhere.html", ["#thank-you"]) is None
     assert [s.id for s in m.candidates(url, ["#address-form"])] == ["plain", "form"]
+    assert [s.id for s in m.awaiting_selector(url)] == ["form", "done"]
+    assert m.awaiting_selector(f"{BASE}/other.html") == []
 
 
 def test_online_store_protocol_matches_every_demo_page() -> None:

@@ -126,6 +126,11 @@ class Presenter:
     screenshots_dir : where full-page screenshots and the manifest go; None = no captures.
     per_participant : capture each screen again for every participant (personalised pages).
     log : one-line message printer (stderr by default).
+    nav_fallback_s : a main-frame navigation the page script did not report within this
+        time (error pages, downloads) is handled from Playwright's event instead.
+    selector_wait_s : a new page whose URL matches a screen that needs a selector not yet
+        on the page waits this long for it before it is marked ``screen/unknown`` (content
+        rendered by scripts after the first paint).
     """
 
     def __init__(
@@ -142,6 +147,7 @@ class Presenter:
         per_participant: bool = False,
         log: Callable[[str], None] | None = None,
         nav_fallback_s: float = 1.0,
+        selector_wait_s: float = 2.0,
     ) -> None:
         self.protocol = protocol
         self.base_url = base_url.rstrip("/")
@@ -155,6 +161,8 @@ class Presenter:
         self.per_participant = per_participant
         self.log = log or (lambda m: print(f"gazemap present: {m}", file=sys.stderr, flush=True))
         self.nav_fallback_s = nav_fallback_s
+        self.selector_wait_s = selector_wait_s
+        self._await_selector: dict[str, Any] | None = None
         self.matcher = ScreenMatcher(protocol, self.base_url)
         self.tracker = JourneyTracker(protocol)
         self.clock = ClockMap()
@@ -342,6 +350,10 @@ class Presenter:
                     self.push_marker(m, self.clock.to_lsl(p["t"]))
                 self._overlay_for = None
         now = local_clock()
+        aw = self._await_selector
+        if aw is not None and now >= aw["deadline"]:
+            self._await_selector = None
+            self._emit_unknown(aw["url"], aw["ts"])
         for url, t_seen in list(self._pending_nav.items()):
             if now - t_seen >= self.nav_fallback_s:
                 del self._pending_nav[url]
@@ -368,6 +380,23 @@ class Presenter:
         screen = self.matcher.match(
             url, p.get("present", ()), expected=self.tracker.expected_next()
         )
+        aw = self._await_selector
+        if aw is not None:
+            if kind != "load" and _no_fragment(url) == _no_fragment(aw["url"]):
+                if screen is None:
+                    return  # the awaited selector is still missing
+                self._await_selector = None
+                new_page = True  # the page's first screen marker, at the selector's arrival
+            else:
+                self._await_selector = None
+                self._emit_unknown(aw["url"], aw["ts"])
+        if screen is None and new_page and self.selector_wait_s > 0:
+            if self.matcher.awaiting_selector(url):
+                from gazemap.acquisition.lsl import local_clock
+
+                deadline = local_clock() + self.selector_wait_s
+                self._await_selector = {"url": url, "ts": ts, "deadline": deadline}
+                return
         markers = self.tracker.enter(screen.id if screen else None, url, new_page=new_page)
         if markers and prev_screen is not None and prev_screen != self.tracker.current_screen:
             self._check_missing_selectors(prev_screen, ts)
@@ -386,6 +415,11 @@ class Presenter:
         if need is not None and self._overlay_for != (url, self._doc_counter):
             self._show_instruction(*need)
             self._overlay_for = (url, self._doc_counter)
+
+    def _emit_unknown(self, url: str, ts: float) -> None:
+        for m in self.tracker.enter(None, url, new_page=True):
+            self.push_marker(m, ts)
+        self.log(f"page {url} matches no screen of the protocol; marked 'screen/unknown'")
 
     def aoi_selectors(self, screen: Screen) -> tuple[dict[str, str], set[str]]:
         """AOI id → CSS selector for the live page, and the ids whose selector is explicit.
@@ -681,6 +715,9 @@ class Presenter:
     def finish(self) -> None:
         """Close open touchpoint/task, flag missing selectors, write the AOI boxes file."""
         self.handle_events()
+        if self._await_selector is not None:
+            aw, self._await_selector = self._await_selector, None
+            self._emit_unknown(aw["url"], aw["ts"])
         if self.tracker.current_screen is not None:
             self._check_missing_selectors(self.tracker.current_screen)
         for m in self.tracker.finish():

@@ -195,6 +195,13 @@ class ScreenMatcher:
             and (sc.selector is None or sc.selector in present)
         ]
 
+    def awaiting_selector(self, url: str) -> list[Screen]:
+        """Screens whose URL matches ``url`` but which also need a selector (may come late)."""
+        cands = url_candidates(url, self.base_url)
+        return [
+            sc for sc in self.screens if sc.selector and any(self._tests[sc.id](c) for c in cands)
+        ]
+
     def match(
         self, url: str, present_selectors: Iterable[str] = (), expected: str | None = None
     ) -> Screen | None:
