@@ -268,51 +268,39 @@ class Recorder:
     def find_initial(self) -> list[_Found]:
         """Wait (at most ``wait_s``) until at least one matching stream is open.
 
-        Then wait briefly for its siblings (streams usually start together; with
-        ``--stream`` patterns, until every pattern matched or ``wait_s`` passed).
+        Returns at once then, with the streams opened so far: the others are attached by
+        the recording loop as soon as they are open. (An inlet must be pulled soon after
+        it opens: liblsl drops the samples still buffered when its outlet goes away.)
         """
         self._discovery = threading.Thread(target=self._discovery_loop, daemon=True)
         self._discovery.start()
         deadline = time.monotonic() + self.cfg.wait_s
-        found: list[_Found] = []
-        settle_until = math.inf
         while True:
             if self._stop.is_set():
                 raise KeyboardInterrupt
-            now = time.monotonic()
-            timeout = max(0.0, min(deadline, settle_until) - now)
             try:
-                item = self._found.get(timeout=min(timeout, 0.1))
+                item = self._found.get(timeout=max(0.0, min(0.1, deadline - time.monotonic())))
             except queue.Empty:
                 item = None
             if isinstance(item, str):
                 self._say(item)
             elif item is not None:
-                found.append(item)
-                if settle_until == math.inf:
-                    settle_until = time.monotonic() + 0.5
-            now = time.monotonic()
-            if found and (not self.cfg.streams or not self._unmatched_patterns(found)):
-                if now >= settle_until:
-                    return found
-            if now >= deadline:
-                if found:
-                    return found
+                # the recording starts when the first inlet is open: it buffers from then
+                self.started_at = self.clock()
+                found = [item]
+                while not self._found.empty():
+                    more = self._found.get_nowait()
+                    if isinstance(more, str):
+                        self._say(more)
+                    else:
+                        found.append(more)
+                return found
+            if time.monotonic() >= deadline:
                 raise DeviceError(
                     f"no LSL stream found within {self.cfg.wait_s:g} s: looked for "
                     f"{self.looking_for()}. Start the tracker's driver (e.g. `gazemap stream "
                     "simulated`), check `gazemap devices`, or raise --wait-s."
                 )
-
-    def _unmatched_patterns(self, found: list[_Found]) -> list[str]:
-        return [
-            p
-            for p in self.cfg.streams
-            if not any(
-                fnmatch.fnmatchcase(f.info.name(), p) or fnmatch.fnmatchcase(f.info.source_id(), p)
-                for f in found
-            )
-        ]
 
     # -- attaching -----------------------------------------------------------------------
     def _group_for(self, info: StreamInfo) -> str:
@@ -602,11 +590,9 @@ class Recorder:
         cfg = self.cfg
         assert self.writer is not None
         now = self.clock()
-        self.started_at = now
         for item in found:
             self.attach(item, now)
-        self._report_missing(found)
-        self.writer.set_attr("recording_start_s", now)
+        self.writer.set_attr("recording_start_s", self.started_at)
         self._clock_thread = threading.Thread(target=self._clock_loop, daemon=True)
         self._clock_thread.start()
         now = self.clock()
@@ -614,7 +600,8 @@ class Recorder:
             slot.recent = 0
         next_write = now + cfg.block_s
         next_progress = now + 1.0
-        end = now + cfg.duration_s if cfg.duration_s is not None else math.inf
+        report_missing_at = now + 2.0
+        end = self.started_at + cfg.duration_s if cfg.duration_s is not None else math.inf
         while not self._stop.is_set():
             now = self.clock()
             got = 0
@@ -630,6 +617,9 @@ class Recorder:
                     self._say(news)
                 else:
                     self.attach(news, self.clock())
+            if now >= report_missing_at:
+                self._report_missing()
+                report_missing_at = math.inf
             if now >= next_progress:
                 self._progress(now)
                 next_progress = max(next_progress + 1.0, now + 0.5)
@@ -640,11 +630,18 @@ class Recorder:
                 time.sleep(0.002)
         return self._finish()
 
-    def _report_missing(self, found: list[_Found]) -> None:
+    def _report_missing(self) -> None:
         if self.cfg.streams:
-            missing = self._unmatched_patterns(found)
+            missing = [
+                p
+                for p in self.cfg.streams
+                if not any(
+                    fnmatch.fnmatchcase(s.info.name, p) or fnmatch.fnmatchcase(s.info.source_id, p)
+                    for s in self.slots.values()
+                )
+            ]
         else:
-            have = {f.info.type().lower() for f in found}
+            have = {s.info.type.lower() for s in self.slots.values()}
             missing = [t for t in self.cfg.types if t.lower() not in have]
         if missing:
             self._say(f"not found yet: {', '.join(missing)} (added to the recording if it appears)")

@@ -225,7 +225,7 @@ def _mark(args: argparse.Namespace) -> int:
     outlet.push_sample([args.text], t)
     # LSL has no acknowledgement and liblsl sends from its own thread: keep the outlet
     # (and its send queue) alive a moment so the sample reaches the recorder's socket
-    time.sleep(0.3)
+    time.sleep(0.5)
     print(f"marked {args.text!r} at LSL time {t:.4f} (stream {args.name!r}, source_id {source_id})")
     return 0
 

@@ -78,9 +78,12 @@ def journal_path(path: str | os.PathLike[str]) -> Path:
 
 def io_error_hint(exc: OSError) -> str:
     """A short, fixable description of a write error (disk full, no permission...)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    text = str(exc).lower()
+    full = ("no space left", "file too large", "quota exceeded", "errno = 28", "errno = 27")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or any(t in text for t in full):
         return "the disk is full (or a file size/quota limit was reached); free space"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    denied = ("permission denied", "read-only file system", "errno = 13", "errno = 30")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or any(t in text for t in denied):
         return "no permission to write there (or a read-only disk); choose another --out"
     return "check the disk and the path"
 
