@@ -198,3 +198,29 @@ def test_live_mode_waits_for_the_participant_and_ends_after_max_duration(tmp_pat
     assert json.loads((shots / "screenshots.json").read_text())["screens"] == {
         "home": {"file": "home.png"}
     }
+
+
+def test_autoplay_skips_screens_without_url(tmp_path: Path) -> None:
+    from integration.present_helpers import protocol_copy, screen_doc
+
+    def edit(doc: dict) -> None:
+        # keep home → search only; the search touchpoint's screen is not a web page here
+        doc["stages"] = doc["stages"][:1]
+        del screen_doc(doc, "search")["url"]
+
+    run = run_present(
+        [
+            str(protocol_copy(tmp_path, edit)),
+            "--participant",
+            "P05",
+            "--headless",
+            "--autoplay",
+            "--screen-timeout-s",
+            "5",
+        ],
+        f"gazemap-test-present-{uuid.uuid4().hex[:10]}",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "screens without a url are not presented: search" in run.stderr
+    assert run.values("screen/")[0] == "screen/home"
+    assert run.values("click/search-box ")

@@ -89,7 +89,11 @@ def run_autoplay(
     search_text: str = "running shoes",
 ) -> None:
     """Walk the protocol's screens in order in ``pres`` (already started, first page open)."""
-    plan = journey_plan(pres.protocol)
+    # screens without a url (a phone call, a shop visit) are not web pages: nothing to show
+    plan = [ps for ps in journey_plan(pres.protocol) if ps.screen.url is not None]
+    skipped = [ps.screen.id for ps in journey_plan(pres.protocol) if ps.screen.url is None]
+    if skipped:
+        pres.log(f"note: screens without a url are not presented: {', '.join(skipped)}")
     for i, ps in enumerate(plan):
         sc = ps.screen
         nxt = plan[i + 1].screen if i + 1 < len(plan) else None
