@@ -57,8 +57,11 @@ def test_surface_gaze_to_screen_px_and_lsl_clock(unique_id: str) -> None:
     # y = 0.25 from the bottom -> 0.75 of the height from the top
     assert np.allclose(s[ok, C["y_px"]], 0.75 * 1080, atol=0.01)
     assert np.all((s[ok, C["x_px"]] >= 0.1 * 1920 - 0.1) & (s[ok, C["x_px"]] <= 0.9 * 1920 + 0.1))
-    assert np.allclose(s[ok, C["left_pupil_mm"]], 3.3, atol=1e-5)
-    assert np.allclose(s[ok, C["right_pupil_mm"]], 3.1, atol=1e-5)
+    # surface gaze whose gaze datum was published before the SUB socket joined has no pupil
+    has_p = ok & ~np.isnan(s[:, C["left_pupil_mm"]])
+    assert has_p.sum() > 0.8 * ok.sum()
+    assert np.allclose(s[has_p, C["left_pupil_mm"]], 3.3, atol=1e-5)
+    assert np.allclose(s[has_p, C["right_pupil_mm"]], 3.1, atol=1e-5)
     # the other surface is ignored (its x would be 9 * 1920)
     assert np.nanmax(s[:, C["x_px"]]) < 1920
     # Pupil time -> LSL: each sample's time is within a few ms of its true generation time
