@@ -192,7 +192,7 @@ def test_tracker_full_journey_markers() -> None:
     assert tr.enter("home", f"{BASE}/index.html") == ["screen/home"]
     assert tr.expected_next() == "results"
     out = tr.enter("results", f"{BASE}/search.html?q=a")
-    assert out == ["screen/results", "touchpoint/home/end", "task/1/end"]
+    assert out == ["touchpoint/home/end", "task/1/end", "screen/results"]
     assert tr.needs_instruction == (2, "Pick a shoe.")
     assert tr.acknowledge() == ["task/2/start", "touchpoint/pick/start"]
     # a second screen of the same touchpoint: only the screen marker
@@ -202,17 +202,17 @@ def test_tracker_full_journey_markers() -> None:
     assert tr.current_touchpoint == "pick" and tr.current_screen is None
     # a touchpoint without a task starts at once
     assert tr.enter("cart", f"{BASE}/cart.html") == [
-        "screen/cart",
         "touchpoint/pick/end",
         "task/2/end",
+        "screen/cart",
         "task/3/start",
         "touchpoint/pay/start",
     ]
     # going back: a revisit starts without a new task
     assert tr.enter("home", f"{BASE}/index.html") == [
-        "screen/home",
         "touchpoint/pay/end",
         "task/3/end",
+        "screen/home",
         "touchpoint/home/start",
     ]
     assert tr.finish() == ["touchpoint/home/end"]

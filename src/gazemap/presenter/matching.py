@@ -230,7 +230,8 @@ class JourneyTracker:
       ``screen/unknown <url>``; a re-check of the same page that finds the same screen
       gives nothing;
     * entering a screen of another touchpoint ends the open touchpoint (and its task, the
-      first time); an unknown page keeps the open touchpoint;
+      first time) just before the new ``screen/<id>`` (same timestamp); an unknown page keeps
+      the open touchpoint;
     * the first time a touchpoint is entered its task instruction is shown
       (``needs_instruction``); ``acknowledge`` then gives ``task/<n>/start`` and
       ``touchpoint/<id>/start``; touchpoints whose task is empty start at once, revisits
@@ -304,16 +305,17 @@ class JourneyTracker:
         if screen_id is None:
             self.current_screen = None
             return [f"screen/unknown {url}"]
-        out = [f"screen/{screen_id}"]
+        # The old touchpoint ends before the new screen is named, so that a screen marker
+        # is never read as a screen of the touchpoint being left.
         self.current_screen = screen_id
         self.seen_screens.append(screen_id)
         tp_id = self._tp_of_screen[screen_id]
         if tp_id == self.current_touchpoint:
-            return out
+            return [f"screen/{screen_id}"]
         if self.pending_touchpoint is not None and self.pending_touchpoint != tp_id:
             # Left before reading the instruction: it is asked again if the page returns.
             self.pending_touchpoint = None
-        out += self._end_touchpoint()
+        out = self._end_touchpoint() + [f"screen/{screen_id}"]
         n = self._tp_index[tp_id]
         if n in self.started_tasks or not self.protocol.touchpoint(tp_id).task.strip():
             out += self._start_touchpoint(tp_id)
