@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,16 +113,14 @@ def _header(line: str, path: Path) -> tuple[dict[str, int], dict[str, str], str]
 def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> np.ndarray:
     # fast path: one C-level parse of the whole column; any oddity falls to the slow path,
     # which finds the offending row to name it
-    joined = " ".join([v if v else "nan" for v in values])
-    if "," in joined:
-        joined = joined.replace(",", ".")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            res = np.fromstring(joined, dtype=np.float64, sep=" ")
-        except ValueError:
-            res = np.empty(0)
-    if len(res) == len(values) and not np.isinf(res).any():
+    vals = [v if v else "nan" for v in values]
+    if any("," in v for v in vals):
+        vals = [v.replace(",", ".") for v in vals]
+    try:
+        res = np.fromiter(map(float, vals), dtype=np.float64, count=len(vals))
+    except ValueError:
+        res = None
+    if res is not None and not np.isinf(res).any():
         return res
     for i, v in enumerate(values):
         if v == "":
@@ -167,9 +165,13 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
         )
     index, units, dialect = _header(lines[0], p)
     ncol = lines[0].count("\t") + 1
-    keys = list(index)
-    cols: dict[str, list[str]] = {k: [] for k in keys}
-    linenos: list[int] = []
+    # numeric columns are converted chunk by chunk (a 1-hour 1 kHz export has 3.6 M rows);
+    # text columns keep one shared object per distinct value (sys.intern)
+    num_keys = [k for k in _NUMERIC if k in index]
+    str_keys = [k for k in index if k not in _NUMERIC]
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in num_keys}
+    cols: dict[str, list[str]] = {k: [] for k in str_keys}
+    linenos: list[np.ndarray] = []
     chunk = 100_000
     for start in range(1, len(lines), chunk):
         rows = [ln.split("\t") for ln in lines[start : start + chunk]]
@@ -187,20 +189,32 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
             rows = [rows[j] for j in keep]
         if not rows:
             continue
-        linenos.extend(start + j + 1 for j in keep)
+        chunk_ln = start + 1 + np.asarray(keep)
+        linenos.append(chunk_ln)
         columns = list(zip(*rows, strict=True))
-        for k in keys:
-            cols[k].extend(columns[index[k]])
+        del rows
+        for k in num_keys:
+            parts[k].append(
+                _floats(
+                    list(columns[index[k]]),
+                    chunk_ln,
+                    p,
+                    "Recording timestamp" if k == "time" else k,
+                )
+            )
+        for k in str_keys:
+            cols[k].extend(map(sys.intern, columns[index[k]]))
     if not linenos:
         raise ImportFormatError(f"{p}: no data rows after the header; expected samples.")
-    ln = np.asarray(linenos)
+    ln = np.concatenate(linenos)
+    num = {k: np.concatenate(v) for k, v in parts.items()}
     unit = (time_unit or units.get("time", "")).strip().lower()
     if unit and unit not in _TIME_UNITS:
         raise ImportFormatError(
             f"{p}:1: unknown timestamp unit {unit!r}; expected one of us, ms, s (use --time-unit)."
         )
     scale = _TIME_UNITS[unit] if unit else (1e-3 if dialect == "studio" else 1e-6)
-    t = _floats(cols["time"], ln, p, "Recording timestamp")
+    t = num.pop("time")
     if np.isnan(t).any():
         i = int(np.argmax(np.isnan(t)))
         raise ImportFormatError(
@@ -220,7 +234,6 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
                 f"{p}: --recording {recording} does not exist; the export has {len(order)} recording(s)."
             )
         order = [order[recording - 1]]
-    num = {k: _floats(cols[k], ln, p, k) for k in _NUMERIC if k in cols and k != "time"}
     out = []
     for ri, name in enumerate(order):
         sel = names == name
@@ -396,8 +409,8 @@ def _events(
     fxs = np.array([t[a] for a, _ in fx_rows])
     fxe = np.array([end_time(a, b) for a, b in fx_rows])
     if fpx is not None and fpy is not None:
-        cx = np.array([fpx[g][a] for a, _ in fx_rows])
-        cy = np.array([fpy[g][a] for a, _ in fx_rows])
+        first = np.array([a for a, _ in fx_rows], dtype=np.int64)
+        cx, cy = fpx[g][first], fpy[g][first]
     else:
         cx = np.array(
             [
