@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gazemap.events.preprocess import Prepared, label_runs
+from gazemap.events.preprocess import Prepared, chord_angle_deg, label_runs
 from gazemap.types import Fixations, Label, Saccades
 
 FIX = np.int8(Label.FIXATION)
@@ -63,8 +63,7 @@ def merge_fixations(
     uz = _run_means(prep.unit_z, fs, fe)
     norm = np.sqrt(ux * ux + uy * uy + uz * uz)
     ux, uy, uz = ux / norm, uy / norm, uz / norm
-    dot = np.clip(ux[:-1] * ux[1:] + uy[:-1] * uy[1:] + uz[:-1] * uz[1:], -1.0, 1.0)
-    angle = np.degrees(np.arccos(dot))
+    angle = chord_angle_deg(ux[:-1] - ux[1:], uy[:-1] - uy[1:], uz[:-1] - uz[1:])
     gap_s = prep.time_s[fs[1:]] - end_times(prep, fe[:-1] - 1)
     # a blink/loss or time break between the two fixations forbids a merge
     bad = np.concatenate(([0], np.cumsum(~prep.valid)))
@@ -155,12 +154,10 @@ def saccade_table(labels: np.ndarray, prep: Prepared) -> Saccades:
     if len(s) == 0:
         return Saccades.empty()
     a, b = s, e - 1
-    dot = np.clip(
-        prep.unit_x[a] * prep.unit_x[b]
-        + prep.unit_y[a] * prep.unit_y[b]
-        + prep.unit_z[a] * prep.unit_z[b],
-        -1.0,
-        1.0,
+    amp = chord_angle_deg(
+        prep.unit_x[a] - prep.unit_x[b],
+        prep.unit_y[a] - prep.unit_y[b],
+        prep.unit_z[a] - prep.unit_z[b],
     )
     v = np.where(np.isnan(prep.velocity_deg_s), -np.inf, prep.velocity_deg_s)
     peak = run_reduce(np.maximum, v, s, e)
@@ -172,7 +169,7 @@ def saccade_table(labels: np.ndarray, prep: Prepared) -> Saccades:
         start_y_px=prep.y_px[a],
         end_x_px=prep.x_px[b],
         end_y_px=prep.y_px[b],
-        amplitude_deg=np.degrees(np.arccos(dot)),
+        amplitude_deg=amp,
         peak_velocity_deg_s=peak,
     )
 

@@ -134,7 +134,8 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
             f"{name} has duplicated timestamps: samples {i} and {i + 1} are both at {t[i]:.6f} s. "
             "Remove the duplicated samples before detection."
         )
-    dt = float(np.median(d))
+    # rounded to 1 ns so that a shifted clock (rounding in t + offset) gives the same interval
+    dt = round(float(np.median(d)), 9) or float(np.median(d))
     if len(d) >= 20:
         half = len(d) // 2
         a, b = float(np.median(d[:half])), float(np.median(d[half:]))
@@ -382,6 +383,15 @@ def unit_vectors(
     return ux * inv, uy * inv, d * inv
 
 
+def chord_angle_deg(dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
+    """Angle (deg) between two unit vectors from their difference: 2 asin(|a - b| / 2).
+
+    Exact for tiny angles, where arccos of the dot product loses precision."""
+    c = np.sqrt(dx * dx + dy * dy + dz * dz)
+    np.minimum(c, 2.0, out=c)
+    return np.degrees(2.0 * np.arcsin(c / 2.0))
+
+
 def window_velocity(
     time_s: np.ndarray,
     ux: np.ndarray,
@@ -398,9 +408,7 @@ def window_velocity(
     idx = np.arange(n)
     lo = np.maximum(idx - half, seg_start)
     hi = np.minimum(idx + half, seg_end)
-    dot = ux[lo] * ux[hi] + uy[lo] * uy[hi] + uz[lo] * uz[hi]
-    np.clip(dot, -1.0, 1.0, out=dot)
-    ang = np.degrees(np.arccos(dot))
+    ang = chord_angle_deg(ux[lo] - ux[hi], uy[lo] - uy[hi], uz[lo] - uz[hi])
     span = time_s[hi] - time_s[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
         v = ang / span

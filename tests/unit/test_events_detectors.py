@@ -1,0 +1,243 @@
+"""Detectors of gazemap.events: behaviour on constructed gaze, the I-VT rules of Olsen (2012),
+property tests of the invariants, and every error path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gazemap.errors import InputError
+from gazemap.events import DEFAULT_DETECTOR, DETECTORS, detect, detector_defaults
+from gazemap.types import GazeSamples, Label, ScreenGeometry
+
+SCREEN = ScreenGeometry(
+    width_px=1024, height_px=768, width_mm=380.0, height_mm=300.0, distance_mm=670.0
+)
+FAST = ("ivt", "idt", "adaptive", "ivt_pso")
+
+
+def scanpath(
+    rate_hz: float,
+    targets: list[tuple[float, float, float]],
+    noise_px: float = 0.5,
+    seed: int = 0,
+) -> GazeSamples:
+    """Fixations at (x, y) for (duration s), joined by saccades with a smooth (raised-cosine)
+    position profile lasting as the main sequence says (21 ms + 2.2 ms per degree)."""
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    px, py = targets[0][0], targets[0][1]
+    for k, (x, y, dur) in enumerate(targets):
+        if k:
+            amp_deg = np.hypot(x - px, y - py) / 31.5  # ~31.5 px per degree on SCREEN
+            m = max(2, int(round((0.021 + 0.0022 * amp_deg) * rate_hz)))
+            w = (1 - np.cos(np.linspace(0, np.pi, m))) / 2
+            xs.append(px + (x - px) * w)
+            ys.append(py + (y - py) * w)
+        n = int(round(dur * rate_hz))
+        xs.append(np.full(n, float(x)))
+        ys.append(np.full(n, float(y)))
+        px, py = x, y
+    xa = np.concatenate(xs) + rng.normal(0, noise_px, sum(map(len, xs)))
+    ya = np.concatenate(ys) + rng.normal(0, noise_px, sum(map(len, ys)))
+    t = np.arange(len(xa)) / rate_hz
+    return GazeSamples(t, xa, ya)
+
+
+PATH = [(200, 300, 0.4), (700, 300, 0.3), (700, 600, 0.5), (300, 100, 0.3)]
+
+
+@pytest.mark.parametrize("name", [*FAST, "rf"])
+def test_detectors_find_the_fixations_of_a_scanpath(name: str) -> None:
+    g = scanpath(500, PATH)
+    r = detect(g, SCREEN, name)
+    assert r.detector == name and r.labels.dtype == np.int8 and len(r.labels) == len(g)
+    assert len(r.fixations) == 4, (name, r.fixations)
+    assert np.allclose(r.fixations.x_px, [p[0] for p in PATH], atol=15)
+    assert np.allclose(r.fixations.y_px, [p[1] for p in PATH], atol=15)
+    assert (r.labels == Label.FIXATION).mean() > 0.75
+    # every fixation in deg agrees with its px centroid
+    from gazemap.geometry import px_to_deg
+
+    xd, yd = px_to_deg(r.fixations.x_px, r.fixations.y_px, SCREEN)
+    assert np.allclose(xd, r.fixations.x_deg) and np.allclose(yd, r.fixations.y_deg)
+    if name != "idt":  # I-DT calls every non-fixation sample a saccade
+        assert len(r.saccades) == 3
+        assert np.all(r.saccades.amplitude_deg > 5)
+        assert np.all(r.saccades.peak_velocity_deg_s > 100)
+
+
+def test_params_include_defaults_and_overrides() -> None:
+    r = detect(scanpath(500, PATH), SCREEN, "ivt", velocity_threshold_deg_s="45")
+    assert r.params["velocity_threshold_deg_s"] == 45.0
+    assert r.params == {**detector_defaults("ivt"), "velocity_threshold_deg_s": 45.0}
+    assert DEFAULT_DETECTOR in DETECTORS
+
+
+def test_ivt_defaults_are_the_tobii_preset() -> None:
+    d = detector_defaults("ivt")
+    assert d["velocity_window_s"] == 0.020 and d["velocity_threshold_deg_s"] == 30.0
+    assert d["max_gap_s"] == 0.075 and d["merge_max_time_s"] == 0.075
+    assert d["merge_max_angle_deg"] == 0.5 and d["min_fixation_s"] == 0.060
+    assert d["eye"] == "average" and d["noise"] == "none"
+
+
+def _hold(rate: float, spans: list[tuple[float, float]]) -> GazeSamples:
+    """Position x for each (x, duration) span, jumping between spans; y fixed."""
+    x = np.concatenate([np.full(int(round(d * rate)), v) for v, d in spans])
+    return GazeSamples(np.arange(len(x)) / rate, x, np.full(len(x), 384.0))
+
+
+def test_ivt_merges_adjacent_fixations_within_75ms_and_half_degree() -> None:
+    # a 2-sample blip of 100 px at 1000 Hz: the velocity window marks ~20 ms as saccade;
+    # the fixations either side are 0 deg apart and < 75 ms apart: merged into one
+    rate = 1000.0
+    g = _hold(rate, [(500.0, 0.3), (600.0, 0.002), (500.0, 0.3)])
+    merged = detect(g, SCREEN, "ivt")
+    assert len(merged.fixations) == 1 and (merged.labels == Label.FIXATION).all()
+    apart = detect(g, SCREEN, "ivt", merge_max_time_s=0.0)
+    assert len(apart.fixations) == 2 and (apart.labels == Label.SACCADE).sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("shift_px", "gap_n", "merged"),
+    [(10.0, 10, True), (40.0, 10, False), (10.0, 36, True), (10.0, 39, False)],
+)
+def test_merge_rule_75ms_and_half_degree(shift_px: float, gap_n: int, merged: bool) -> None:
+    # 500 Hz: fixation A, gap_n non-fixation samples, fixation B shift_px away (10 px = 0.32
+    # deg, 40 px = 1.27 deg). The time between A's end and B's start is gap_n * 2 ms.
+    from gazemap.events.postprocess import FIX, SAC, merge_fixations
+    from gazemap.events.preprocess import PREPROCESS_DEFAULTS, preprocess
+
+    n = 100 + gap_n + 100
+    x = np.full(n, 500.0)
+    x[100 + gap_n :] += shift_px
+    g = GazeSamples(np.arange(n) / 500.0, x, np.full(n, 384.0))
+    prep = preprocess(g, SCREEN, dict(PREPROCESS_DEFAULTS), 0.02)
+    labels = np.full(n, FIX, dtype=np.int8)
+    labels[100 : 100 + gap_n] = SAC
+    out = merge_fixations(labels, prep, 0.075, 0.5)
+    assert bool((out == FIX).all()) is merged
+
+
+def test_ivt_discards_fixations_shorter_than_60ms_as_undefined() -> None:
+    g = _hold(500.0, [(200.0, 0.3), (500.0, 0.05), (800.0, 0.3)])
+    r = detect(g, SCREEN, "ivt")
+    assert len(r.fixations) == 2
+    assert (r.labels == Label.UNDEFINED).sum() > 0
+    assert np.all(r.fixations.duration_s >= 0.06)
+    kept = detect(g, SCREEN, "ivt", min_fixation_s=0.0)
+    assert len(kept.fixations) == 3
+
+
+def test_gap_fill_75ms_and_blinks() -> None:
+    g = scanpath(500, [(500, 400, 1.0)])
+    x = g.x_px.copy()
+    x[100:130] = np.nan  # 60 ms: filled
+    x[300:400] = np.nan  # 200 ms: blink/loss
+    r = detect(GazeSamples(g.time_s, x, g.y_px), SCREEN, "ivt")
+    assert (r.labels[100:130] == Label.FIXATION).all()
+    assert (r.labels[300:400] == Label.BLINK).all()
+    assert len(r.fixations) == 2  # never merged across a blink
+    assert r.fixations.end_s[0] <= r.fixations.start_s[1]
+
+
+def test_far_offscreen_samples_are_loss() -> None:
+    g = scanpath(500, [(500, 400, 1.0)])
+    x = g.x_px.copy()
+    x[200:300] = 50_000.0
+    r = detect(GazeSamples(g.time_s, x, g.y_px), SCREEN, DEFAULT_DETECTOR)
+    assert (r.labels[200:300] == Label.BLINK).all()
+
+
+def test_time_break_splits_events() -> None:
+    g = scanpath(500, [(500, 400, 1.0)])
+    t = g.time_s.copy()
+    t[250:] += 1.0  # the stream paused for a second
+    r = detect(GazeSamples(t, g.x_px, g.y_px), SCREEN, "ivt")
+    assert len(r.fixations) == 2
+    assert r.fixations.end_s[0] == pytest.approx(t[249] + 0.002)
+
+
+def test_empty_input_gives_empty_result() -> None:
+    e = np.empty(0)
+    for name in DETECTORS:
+        r = detect(GazeSamples(e, e, e), SCREEN, name)
+        assert len(r.labels) == 0 and len(r.fixations) == 0 and len(r.saccades) == 0
+
+
+def test_single_and_all_lost_samples() -> None:
+    r = detect(GazeSamples(np.array([0.0]), np.array([1.0]), np.array([1.0])), SCREEN, "ivt")
+    assert r.labels.tolist() == [Label.UNDEFINED]
+    nan = np.full(10, np.nan)
+    r = detect(GazeSamples(np.arange(10) / 500, nan, nan), SCREEN, DEFAULT_DETECTOR)
+    assert (r.labels == Label.BLINK).all()
+
+
+def test_errors() -> None:
+    g = scanpath(500, PATH)
+    with pytest.raises(InputError, match="unknown detector 'nope'"):
+        detect(g, SCREEN, "nope")
+    with pytest.raises(InputError, match="unknown detector"):
+        detector_defaults("nope")
+    with pytest.raises(InputError, match="no parameter 'speed'"):
+        detect(g, SCREEN, "ivt", speed=3)
+    with pytest.raises(InputError, match="GazeSamples"):
+        detect({"x": 1}, SCREEN)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="ScreenGeometry"):
+        detect(g, (1024, 768))  # type: ignore[arg-type]
+    t = g.time_s.copy()
+    t[10] = t[9]
+    with pytest.raises(InputError, match="duplicated"):
+        detect(GazeSamples(t, g.x_px, g.y_px), SCREEN)
+
+
+# -- properties ----------------------------------------------------------------------------
+
+
+@st.composite
+def gaze_strategy(draw: st.DrawFn) -> GazeSamples:
+    rate = draw(st.sampled_from([60.0, 250.0, 500.0, 1000.0]))
+    k = draw(st.integers(1, 6))
+    targets = [
+        (draw(st.floats(0, 1024)), draw(st.floats(0, 768)), draw(st.floats(0.02, 0.5)))
+        for _ in range(k)
+    ]
+    g = scanpath(rate, targets, noise_px=draw(st.floats(0, 5)), seed=draw(st.integers(0, 100)))
+    x = g.x_px.copy()
+    n = len(x)
+    for _ in range(draw(st.integers(0, 3))):
+        a = draw(st.integers(0, max(0, n - 1)))
+        x[a : a + draw(st.integers(1, 80))] = np.nan
+    return GazeSamples(g.time_s, x, g.y_px)
+
+
+@pytest.mark.parametrize("name", FAST)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(g=gaze_strategy(), shift=st.integers(-1000, 10**6))
+def test_properties(name: str, g: GazeSamples, shift: int) -> None:
+    r = detect(g, SCREEN, name)
+    # every sample exactly one label of 1..6
+    assert r.labels.shape == (len(g),)
+    assert np.isin(r.labels, [1, 2, 3, 4, 5, 6]).all()
+    f = r.fixations
+    # fixations are ordered and never overlap; durations respect the minimum
+    assert np.all(f.end_s >= f.start_s)
+    assert np.all(f.start_s[1:] >= f.end_s[:-1] - 1e-9)
+    assert np.all(r.saccades.start_s[1:] >= r.saccades.end_s[:-1] - 1e-9)
+    if "min_fixation_s" in r.params:
+        assert np.all(f.duration_s >= float(r.params["min_fixation_s"]) - 1e-6)
+    # fixation samples equal the samples covered by fixation events
+    assert (r.labels == Label.FIXATION).sum() == pytest.approx(
+        f.duration_s.sum() * _rate(g), abs=len(f) + 1
+    )
+    # labels do not depend on where the clock starts
+    shifted = detect(GazeSamples(g.time_s + shift, g.x_px, g.y_px), SCREEN, name)
+    assert np.array_equal(shifted.labels, r.labels)
+    assert np.allclose(shifted.fixations.start_s - shift, f.start_s, atol=1e-6)
+
+
+def _rate(g: GazeSamples) -> float:
+    return 1.0 / float(np.median(np.diff(g.time_s))) if len(g) > 1 else 1.0
