@@ -146,7 +146,7 @@ class Presenter:
         screenshots_dir: Path | None = None,
         per_participant: bool = False,
         log: Callable[[str], None] | None = None,
-        nav_fallback_s: float = 1.0,
+        nav_fallback_s: float = 5.0,
         selector_wait_s: float = 2.0,
     ) -> None:
         self.protocol = protocol
@@ -163,6 +163,9 @@ class Presenter:
         self.nav_fallback_s = nav_fallback_s
         self.selector_wait_s = selector_wait_s
         self._await_selector: dict[str, Any] | None = None
+        #: re-measure the page→LSL clock offset at least this often (and on every new page)
+        self.resync_s = 30.0
+        self._last_sync = -float("inf")
         self.matcher = ScreenMatcher(protocol, self.base_url)
         self.tracker = JourneyTracker(protocol)
         self.clock = ClockMap()
@@ -287,6 +290,7 @@ class Presenter:
                 best = (rtt, (t0 + t1) / 2.0 - tb / 1000.0)
         if best is not None:
             self.clock = ClockMap(offset_s=best[1], uncertainty_s=best[0] / 2.0, synced=True)
+            self._last_sync = local_clock()
 
     # ------------------------------------------------------------------ LSL output
     def push_marker(self, value: str, ts: float | None = None) -> None:
@@ -350,6 +354,8 @@ class Presenter:
                     self.push_marker(m, self.clock.to_lsl(p["t"]))
                 self._overlay_for = None
         now = local_clock()
+        if now - self._last_sync >= self.resync_s:
+            self.sync_clock(rounds=3)  # long stays on one page (single-page apps)
         aw = self._await_selector
         if aw is not None and now >= aw["deadline"]:
             self._await_selector = None
