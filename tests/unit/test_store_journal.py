@@ -88,9 +88,8 @@ def test_clean_close_completes_file_and_removes_journal(tmp_path: Path) -> None:
 def test_recover_after_crash_restores_everything(tmp_path: Path) -> None:
     p = tmp_path / "s.h5"
     t, v = _record(p, close=False)
-    # a killed HDF5 writer can leave an unreadable file: make it so
-    with open(p, "r+b") as f:
-        f.truncate(64)
+    # while recording only the journal is written; the file appears on close or recover
+    assert not p.exists()
     with pytest.raises(SessionFileError, match="gazemap recover"):
         open_session(p)
     rep = recover_session(p)
@@ -222,7 +221,6 @@ def test_recover_refuses_a_live_recording(tmp_path: Path) -> None:
 def test_leftover_journal_blocks_a_new_recording(tmp_path: Path) -> None:
     p = tmp_path / "s.h5"
     _record(p, close=False)
-    p.unlink()  # only the journal is left
     with pytest.raises(InputError, match="gazemap recover"):
         JournaledWriter(p)
     with JournaledWriter(p, force=True) as w:
@@ -238,6 +236,45 @@ def test_existing_file_without_force(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--force"):
         JournaledWriter(p)
     assert not journal_path(p).exists()
+    # with force, the old file stays until the new one is complete, then is replaced
+    w = JournaledWriter(p, force=True, participant="P9")
+    with open_session(p) as s:
+        assert s.participant == "P7"
+    w.close()
+    with open_session(p) as s:
+        assert s.participant == "P9"
+
+
+def test_recover_after_forced_rerecording_replaces_old_file(tmp_path: Path) -> None:
+    p = tmp_path / "s.h5"
+    _record(p)
+    w = JournaledWriter(p, force=True, participant="P9")
+    w.add_stream("gaze", GAZE)
+    w.append("gaze", *next(_blocks(1)))
+    w.abort()
+    recover_session(p)
+    with open_session(p) as s:
+        assert s.participant == "P9" and len(s.times("gaze")) == 100
+
+
+def test_bad_paths_and_shapes(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        JournaledWriter(tmp_path / "nope" / "s.h5")
+    (tmp_path / "d.h5").mkdir()
+    with pytest.raises(InputError, match="it is a folder"):
+        JournaledWriter(tmp_path / "d.h5", force=True)
+    with JournaledWriter(tmp_path / "s.h5") as w:
+        w.add_stream("gaze", GAZE)
+        w.add_stream("markers", MARK)
+        with pytest.raises(InputError, match=r"shape \(2, 9\), got \(2, 3\)"):
+            w.append("gaze", np.zeros(2), np.zeros((2, 3)))
+        with pytest.raises(InputError, match="1 marker values for 2 timestamps"):
+            w.append("markers", np.zeros(2), ["a"])
+        with pytest.raises(InputError, match="not usable"):
+            w.add_stream("a/b", GAZE)
+        w.append("gaze", np.zeros(0), np.zeros((0, 9)))  # nothing to write
+    with open_session(tmp_path / "s.h5") as s:
+        assert len(s.times("gaze")) == 0
 
 
 def test_disk_full_keeps_what_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -287,6 +324,49 @@ def test_journal_cannot_be_created(tmp_path: Path) -> None:
     assert not (folder / "s.h5").exists()
 
 
+def test_close_on_a_full_disk_keeps_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the HDF5 file fails (ENOSPC): the journal stays for `recover --out`."""
+    from gazemap.store import recover as rc
+
+    p = tmp_path / "s.h5"
+    w = JournaledWriter(p)
+    w.add_stream("gaze", GAZE)
+    w.append("gaze", *next(_blocks(1)))
+
+    def no_space(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(rc, "build_session", no_space)
+    with pytest.raises(SessionFileError, match="disk is full.*gazemap recover"):
+        w.close()
+    monkeypatch.undo()
+    assert journal_path(p).exists() and not p.exists()
+    assert not (tmp_path / "s.h5.closing").exists()
+    recover_session(p, out=tmp_path / "other.h5")
+    with open_session(tmp_path / "other.h5") as s:
+        assert len(s.times("gaze")) == 100
+
+
+def test_io_error_hints() -> None:
+    assert "disk is full" in jr.io_error_hint(OSError(errno.EFBIG, "File too large"))
+    assert "disk is full" in jr.io_error_hint(OSError("... errno = 28, No space left ..."))
+    assert "permission" in jr.io_error_hint(OSError(errno.EACCES, "Permission denied"))
+    assert "permission" in jr.io_error_hint(OSError(errno.EROFS, "Read-only file system"))
+    assert "check the disk" in jr.io_error_hint(OSError(errno.EIO, "I/O error"))
+
+
+def test_missing_file_with_journal_names_recover(tmp_path: Path) -> None:
+    p = tmp_path / "s.h5"
+    w = JournaledWriter(p)
+    try:
+        with pytest.raises(SessionFileError, match="being recorded"):
+            open_session(p)
+    finally:
+        w.close()
+
+
 def test_unknown_stream_and_double_add(tmp_path: Path) -> None:
     with JournaledWriter(tmp_path / "s.h5") as w:
         w.add_stream("gaze", GAZE)
@@ -305,3 +385,20 @@ def test_file_is_valid_hdf5_after_close(tmp_path: Path) -> None:
     _record(p)
     with h5py.File(p, "r") as f:
         assert f["streams/gaze/x_px"].shape == (1000,)
+
+
+def test_raw_gap_ends_are_corrected_like_the_samples(tmp_path: Path) -> None:
+    p = tmp_path / "g.h5"
+    with JournaledWriter(p) as w:
+        w.add_stream("gaze", GAZE)
+        w.add_clock_offsets("gaze", np.array([[10.0, 2.0], [20.0, 3.0]]))
+        blocks = list(_blocks(3, t0=10.0))
+        w.append("gaze", *blocks[0])
+        w.append("gaze", *blocks[2])
+        w.add_gap("gaze", blocks[0][0][-1], blocks[2][0][0], start_raw=True, end_raw=True)
+        w.add_gap("gaze", 30.0, 31.0)  # recorder-clock times stay as they are
+    with open_session(p) as s:
+        t = s.times("gaze")
+        gaps = s.gaps("gaze")
+    assert gaps[0, 0] == t[99] and gaps[0, 1] == t[100]
+    np.testing.assert_array_equal(gaps[1], [30.0, 31.0])

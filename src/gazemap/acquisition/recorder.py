@@ -139,7 +139,9 @@ class _Slot:
     gaps: int = 0
     last_time_s: float | None = None
     lost_at: float | None = None
-    gap_start: float | None = None
+    #: start of an open gap: (time, is a raw sender timestamp)
+    gap_start: tuple[float, bool] | None = None
+    last_raw: float | None = None
     clock_count: int = 0
 
     def dropped(self) -> int:
@@ -422,9 +424,7 @@ class Recorder:
         else:
             vals = np.array(values, copy=True)
         if slot.gap_start is not None:
-            assert self.writer is not None
-            first = float(ts[0]) + self.writer.current_offset(slot.group)
-            self._close_gap(slot, first)
+            self._close_gap(slot, float(ts[0]), raw=True)
         slot.buf_t.append(ts)
         slot.buf_v.append(vals)
         slot.samples += n
@@ -459,16 +459,20 @@ class Recorder:
         if slot.gap_start is None:
             # a regular stream's gap starts after its last sample; an irregular one (markers)
             # may send nothing for minutes, so its gap starts when the loss was noticed
-            regular = slot.info.nominal_srate > 0 and slot.last_time_s is not None
-            slot.gap_start = slot.last_time_s if regular else now
+            if slot.info.nominal_srate > 0 and slot.last_raw is not None:
+                slot.gap_start = (slot.last_raw, True)
+            else:
+                slot.gap_start = (now, False)
         if not quiet:
             self._say(f"{slot.group}: stream {slot.info.name!r} lost; waiting for it to come back")
 
-    def _close_gap(self, slot: _Slot, end_s: float) -> None:
+    def _close_gap(self, slot: _Slot, end_s: float, raw: bool = False) -> None:
         """Record the gap that started at ``slot.gap_start`` (if it has a length)."""
         assert self.writer is not None and slot.gap_start is not None
-        if end_s > slot.gap_start:
-            self.writer.add_gap(slot.group, slot.gap_start, end_s)
+        start_s, start_raw = slot.gap_start
+        off = self.writer.current_offset(slot.group)
+        if (end_s + off * raw) > (start_s + off * start_raw):
+            self.writer.add_gap(slot.group, start_s, end_s, start_raw=start_raw, end_raw=raw)
             slot.gaps += 1
         slot.gap_start = None
 
@@ -485,6 +489,7 @@ class Recorder:
         self.writer.append(slot.group, t, v)
         off = self.writer.current_offset(slot.group)
         slot.last_time_s = float(t[-1]) + off
+        slot.last_raw = float(t[-1])
         t_local = t + off
         self.lat_write.add(self.clock() - t_local)
         self._unsynced.append(t_local)
@@ -502,27 +507,39 @@ class Recorder:
             self.lat_sync.add(now - t)
         self._unsynced = []
 
+    def _measure_offset(self, group: str, inlet: Any) -> None:
+        try:
+            off = inlet.time_correction(timeout=2.0)
+        except Exception:  # noqa: BLE001 - lost or timed out: the pull loop sees a loss
+            nxt = time.monotonic() + 1.0
+        else:
+            self._offsets_q.put((group, inlet, self.clock(), off))
+            nxt = time.monotonic() + self.cfg.clock_interval_s
+        with self._clock_lock:
+            if group in self._clock_jobs and self._clock_jobs[group][0] is inlet:
+                self._clock_jobs[group] = (inlet, nxt)
+
     def _clock_loop(self) -> None:
         """Background thread: measure each stream's clock offset every clock_interval_s.
 
-        ``time_correction`` blocks until liblsl has an estimate (~0.5 s for a new inlet),
-        so it runs here; the main loop stores the results (``_store_offsets``).
+        ``time_correction`` blocks until liblsl has an estimate (~0.6 s for a new inlet,
+        then it returns at once), so it runs here, a new inlet's first measurement in a
+        thread of its own so that all streams get their first offset early; the main loop
+        stores the results (``_store_offsets``).
         """
         while not self._clock_stop.is_set():
             now = time.monotonic()
             with self._clock_lock:
-                due = [(g, inlet) for g, (inlet, t) in self._clock_jobs.items() if t <= now]
-            for group, inlet in due:
-                try:
-                    off = inlet.time_correction(timeout=2.0)
-                except Exception:  # noqa: BLE001 - lost or timed out: the pull loop sees a loss
-                    nxt = time.monotonic() + 1.0
+                due = [(g, inlet, t) for g, (inlet, t) in self._clock_jobs.items() if t <= now]
+                for g, inlet, _ in due:
+                    self._clock_jobs[g] = (inlet, math.inf)  # in progress
+            for group, inlet, t in due:
+                if t == 0.0:
+                    threading.Thread(
+                        target=self._measure_offset, args=(group, inlet), daemon=True
+                    ).start()
                 else:
-                    self._offsets_q.put((group, inlet, self.clock(), off))
-                    nxt = time.monotonic() + self.cfg.clock_interval_s
-                with self._clock_lock:
-                    if group in self._clock_jobs and self._clock_jobs[group][0] is inlet:
-                        self._clock_jobs[group] = (inlet, nxt)
+                    self._measure_offset(group, inlet)
             self._clock_stop.wait(0.05)
 
     def _store_offsets(self) -> None:

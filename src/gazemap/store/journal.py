@@ -216,8 +216,25 @@ class Journal:
         arr = np.ascontiguousarray(offsets, dtype="<f8").reshape(-1, 2)
         self.record(CLOCK, {"g": group, "n": len(arr)}, arr.tobytes())
 
-    def write_gap(self, group: str, start_s: float, end_s: float) -> None:
-        self.record(GAP, {"g": group, "start_s": float(start_s), "end_s": float(end_s)})
+    def write_gap(
+        self,
+        group: str,
+        start_s: float,
+        end_s: float,
+        start_raw: bool = False,
+        end_raw: bool = False,
+    ) -> None:
+        """A gap; an end flagged ``raw`` is a sender timestamp, clock-corrected on build."""
+        self.record(
+            GAP,
+            {
+                "g": group,
+                "start_s": float(start_s),
+                "end_s": float(end_s),
+                "start_raw": bool(start_raw),
+                "end_raw": bool(end_raw),
+            },
+        )
 
     def write_attr(self, name: str, value: object) -> None:
         self.record(ATTR, {"name": name, "value": value})
@@ -388,15 +405,35 @@ def finalize_streams(writer: SessionWriter) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+def _root_attrs(participant: str, protocol: str, session_id: str | None) -> dict[str, object]:
+    import datetime as _dt
+    import uuid
+
+    from gazemap import __version__
+
+    return {
+        "format": schema.FORMAT,
+        "format_version": schema.FORMAT_VERSION,
+        "session_id": session_id or uuid.uuid4().hex,
+        "participant": participant,
+        "protocol": protocol,
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "software_version": __version__,
+    }
+
+
 class JournaledWriter:
-    """A SessionWriter whose every write goes first into ``FILE.h5.journal``.
+    """Records a session into ``FILE.h5.journal``; ``close()`` turns it into ``FILE.h5``.
 
     Same data methods as SessionWriter (``add_stream``, ``append``, ``add_clock_offsets``,
-    ``add_gap``, ``set_attr``, ``set_screen``, ``write_calibration``). ``append`` takes the
-    raw timestamps; ``time_s`` in the file is always ``corrected_times(time_raw_s,
-    clock_offsets)`` (a live estimate while recording, recomputed over all offsets on
-    ``close``). ``close()`` finalises the HDF5 file, fsyncs it and deletes the journal;
-    ``abort()`` closes both and keeps the journal for ``gazemap recover``.
+    ``add_gap``, ``set_attr``, ``set_screen``, ``write_calibration``); ``append`` takes the
+    raw timestamps. While recording only the journal is written: plain ``os.write`` calls
+    that either succeed or fail with a clean OSError, where a failing HDF5 library can
+    leave a corrupt file or even crash the process. ``close()`` builds the HDF5 file from
+    the journal's blocks with the same code as ``gazemap recover`` (``time_s`` =
+    ``corrected_times(time_raw_s, clock_offsets)``, streams in time order), replaces
+    ``FILE.h5`` atomically, fsyncs it and deletes the journal. ``abort()`` keeps the journal
+    for ``gazemap recover``.
 
     Any OSError (disk full, unwritable, I/O error) is raised as SessionFileError saying what
     was kept; the journal then holds every block written before the error.
@@ -415,33 +452,36 @@ class JournaledWriter:
     ) -> None:
         self.path = Path(path)
         jpath = journal_path(self.path)
-        if force:
+        if jpath.exists():
             if journal_locked(jpath):
                 raise InputError(
-                    f"{jpath} is held by a running recorder; stop it before overwriting {self.path}."
+                    f"{jpath} is held by a running recorder; stop it before recording to "
+                    f"{self.path} again."
                 )
-            jpath.unlink(missing_ok=True)
-        elif jpath.exists() and not self.path.exists():
+            if not force:
+                raise InputError(
+                    f"{jpath} exists: an earlier recording of {self.path} was interrupted. Run "
+                    f"`gazemap recover {self.path}` first, or pass --force to discard it."
+                )
+            jpath.unlink()
+        if self.path.exists() and not force:
             raise InputError(
-                f"{jpath} exists: an earlier recording of {self.path} was interrupted. Run "
-                f"`gazemap recover {self.path}` first, or pass --force to discard it."
+                f"{self.path} already exists; refusing to overwrite it. Choose another --out "
+                "or pass --force to replace it."
             )
-        self.writer = SessionWriter(
-            self.path,
-            participant=participant,
-            protocol=protocol,
-            session_id=session_id,
-            force=force,
-        )
-        try:
-            self.journal = Journal(jpath, sync_interval_s=sync_interval_s)
-        except BaseException:
-            self.writer.close()
-            self.path.unlink(missing_ok=True)
-            raise
-        self._offsets: dict[str, list[tuple[float, float]]] = {}
+        if not self.path.parent.exists():
+            raise InputError(
+                f"cannot write {self.path}: folder {self.path.parent} does not exist. "
+                "Create it first."
+            )
+        if self.path.is_dir():
+            raise InputError(f"cannot create {self.path}: it is a folder. Choose a file name.")
+        self.journal = Journal(jpath, sync_interval_s=sync_interval_s)
+        self.attrs = _root_attrs(participant, protocol, session_id)
+        self._streams: dict[str, StreamInfo] = {}
+        self._offsets: dict[str, float] = {}
         self.failed: SessionFileError | None = None
-        self._guard(lambda: self.journal.write_session(dict(self.writer.attrs_for_journal())))
+        self._guard(lambda: self.journal.write_session(dict(self.attrs)))
         if screen is not None:
             self.set_screen(screen)
         self.sync()
@@ -458,78 +498,96 @@ class JournaledWriter:
             return result
         except OSError as exc:
             self.failed = SessionFileError(
-                f"cannot write {self.path}: {exc.strerror or exc}; {io_error_hint(exc)}. "
-                f"Everything recorded before this is kept in {self.journal.path}: run "
+                f"cannot write {self.journal.path}: {exc.strerror or exc}; {io_error_hint(exc)}. "
+                f"Everything recorded before this is kept in it: run "
                 f"`gazemap recover {self.path}` (add --out OTHER.h5 to write it elsewhere)."
             )
             raise self.failed from exc
 
+    def _info(self, group: str) -> StreamInfo:
+        info = self._streams.get(group)
+        if info is None:
+            raise InputError(f"stream {group!r} is not in {self.path}; call add_stream first.")
+        return info
+
     # -- structure -----------------------------------------------------------------------
     def set_screen(self, screen: ScreenGeometry) -> None:
-        self._guard(
-            lambda: self.journal.write_screen(screen), lambda: self.writer.set_screen(screen)
-        )
+        self._guard(lambda: self.journal.write_screen(screen))
 
     def set_attr(self, name: str, value: object) -> None:
-        self._guard(
-            lambda: self.journal.write_attr(name, value), lambda: self.writer.set_attr(name, value)
-        )
+        self._guard(lambda: self.journal.write_attr(name, value))
 
     def add_stream(self, group: str, info: StreamInfo) -> None:
-        if group in self.writer.streams:
+        if group in self._streams:
             raise InputError(f"stream {group!r} was added twice to {self.path}; use a unique name.")
-        self._guard(
-            lambda: self.journal.write_stream(group, info),
-            lambda: self.writer.add_stream(group, info),
-        )
-        self._offsets[group] = []
+        if group in ("", ".", "..") or "/" in group:
+            raise InputError(f"stream name {group!r} is not usable as an HDF5 group name.")
+        self._guard(lambda: self.journal.write_stream(group, info))
+        self._streams[group] = info
 
     @property
     def streams(self) -> dict[str, StreamInfo]:
-        return self.writer.streams
+        return dict(self._streams)
 
     # -- data ----------------------------------------------------------------------------
     def current_offset(self, group: str) -> float:
         """The latest clock offset measured for ``group`` (0 before the first)."""
-        offs = self._offsets.get(group)
-        return offs[-1][1] if offs else 0.0
+        return self._offsets.get(group, 0.0)
 
     def append(self, group: str, time_raw_s: np.ndarray, data: np.ndarray | list[str]) -> None:
         """Append a block: raw timestamps (n,) and (n, channels) values or n strings."""
+        info = self._info(group)
         raw = np.asarray(time_raw_s, dtype=np.float64).reshape(-1)
         if len(raw) == 0:
             return
-        self.writer._info(group)  # clear error for an unknown stream before anything is written
-        off = self.current_offset(group)
-
-        self._guard(
-            lambda: self.journal.write_data(group, raw, data),
-            lambda: self.writer.append(group, raw + off, data, time_raw_s=raw),
-        )
+        if info.is_string:
+            values: np.ndarray | list[str] = [str(v) for v in data]
+            if len(values) != len(raw):
+                raise InputError(f"{group}: {len(values)} marker values for {len(raw)} timestamps.")
+        else:
+            arr = np.asarray(data)
+            if arr.ndim == 1:
+                arr = arr.reshape(-1, 1)
+            if arr.shape != (len(raw), len(info.channel_labels)):
+                raise InputError(
+                    f"{group}: data must have shape ({len(raw)}, {len(info.channel_labels)}), "
+                    f"got {arr.shape}."
+                )
+            dtype = np.float64 if info.channel_format == "float64" else np.float32
+            values = arr.astype(dtype, copy=False)
+        self._guard(lambda: self.journal.write_data(group, raw, values))
 
     def add_clock_offsets(self, group: str, offsets: np.ndarray) -> None:
+        """Append (n, 2) rows of (local LSL time s, offset s) measured for ``group``."""
+        self._info(group)
         arr = np.asarray(offsets, dtype=np.float64).reshape(-1, 2)
-        self.writer._info(group)
-        self._guard(
-            lambda: self.journal.write_clock(group, arr),
-            lambda: self.writer.add_clock_offsets(group, arr),
-        )
-        self._offsets[group].extend((float(a), float(b)) for a, b in arr)
+        if len(arr) == 0:
+            return
+        self._guard(lambda: self.journal.write_clock(group, arr))
+        self._offsets[group] = float(arr[-1, 1])
 
-    def add_gap(self, group: str, start_s: float, end_s: float) -> None:
-        self.writer._info(group)
-        self._guard(
-            lambda: self.journal.write_gap(group, start_s, end_s),
-            lambda: self.writer.add_gap(group, start_s, end_s),
-        )
+    def add_gap(
+        self,
+        group: str,
+        start_s: float,
+        end_s: float,
+        *,
+        start_raw: bool = False,
+        end_raw: bool = False,
+    ) -> None:
+        """Record that ``group`` was lost between ``start_s`` and ``end_s``.
+
+        Times are on the recorder's LSL clock, or (``start_raw``/``end_raw``) raw sender
+        timestamps of the samples around the gap, which the file then gets corrected
+        exactly like those samples' ``time_s``.
+        """
+        self._info(group)
+        self._guard(lambda: self.journal.write_gap(group, start_s, end_s, start_raw, end_raw))
 
     def write_calibration(
         self, points_px: np.ndarray, error_deg: np.ndarray, **attrs: object
     ) -> None:
-        self._guard(
-            lambda: self.journal.write_calibration(points_px, error_deg, attrs),
-            lambda: self.writer.write_calibration(points_px, error_deg, **attrs),
-        )
+        self._guard(lambda: self.journal.write_calibration(points_px, error_deg, attrs))
 
     # -- durability ----------------------------------------------------------------------
     def maybe_sync(self) -> bool:
@@ -539,27 +597,38 @@ class JournaledWriter:
     def sync(self) -> None:
         self._guard(self.journal.sync)
 
-    def flush_h5(self) -> None:
-        self._guard(self.writer.h5.flush)
-
     def close(self) -> None:
-        """Finalise the HDF5 file (clock correction, order), fsync it, delete the journal."""
+        """Build ``FILE.h5`` from the journal, fsync it, then delete the journal.
+
+        If building fails (e.g. the disk is full) the journal is kept and the error says
+        how to recover it.
+        """
         if self.journal.closed:
             return
+        from gazemap.store.recover import build_session
 
-        def _do() -> None:
-            self.journal.sync()
-            finalize_streams(self.writer)
-            self.writer.close()
-            _fsync_file(self.path)
-
-        self._guard(_do)
+        self._guard(self.journal.sync)
+        tmp = self.path.with_name(self.path.name + ".closing")
+        try:
+            build_session(self.journal.path, tmp, recovered=False)
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            self.journal.close(remove=False)
+            raise SessionFileError(
+                f"cannot write {self.path}: {exc.strerror or exc}; {io_error_hint(exc)}. "
+                f"The recording is kept in {self.journal.path}: run `gazemap recover "
+                f"{self.path}` (add --out OTHER.h5 to write it elsewhere)."
+            ) from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            self.journal.close(remove=False)
+            raise
         self.journal.close(remove=True)
 
     def abort(self) -> None:
-        """Close both files after an error, keeping the journal for ``gazemap recover``."""
-        with contextlib.suppress(Exception):
-            self.writer.close()
+        """Close the journal after an error, keeping it for ``gazemap recover``."""
         with contextlib.suppress(Exception):
             self.journal.close(remove=False)
 

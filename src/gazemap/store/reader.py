@@ -29,6 +29,12 @@ class Session:
     def __init__(self, path: str | os.PathLike[str], mode: str = "r") -> None:
         self.path = Path(path)
         if not self.path.exists():
+            if Path(str(self.path) + ".journal").exists():
+                raise SessionFileError(
+                    f"{self.path}: not written yet: it is being recorded, or its recorder "
+                    f"stopped before closing it. If no recorder is running, run "
+                    f"`gazemap recover {self.path}`."
+                )
             raise SessionFileError(f"{self.path}: no such file. Check the path.")
         try:
             self._f = h5py.File(self.path, mode)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gazemap.acquisition.clock import corrected_times
 from gazemap.errors import InputError, SessionFileError
 from gazemap.store import journal as jr
 from gazemap.store.schema import StreamInfo
@@ -104,9 +105,8 @@ def recover_session(
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist.")
     tmp = target.with_name(target.name + ".recovering")
     tmp.unlink(missing_ok=True)
-    scan = jr.ScanResult()
     try:
-        streams = _rebuild(jpath, tmp, scan)
+        streams, scan = build_session(jpath, tmp, recovered=True)
         os.replace(tmp, target)
         jr._fsync_dir(target.parent)
     except OSError as exc:
@@ -133,7 +133,17 @@ def recover_session(
     )
 
 
-def _rebuild(jpath: Path, tmp: Path, scan: jr.ScanResult) -> dict[str, RecoveredStream]:
+def build_session(
+    jpath: str | os.PathLike[str], out: str | os.PathLike[str], *, recovered: bool
+) -> tuple[dict[str, RecoveredStream], jr.ScanResult]:
+    """Write the session file ``out`` from the journal ``jpath`` (used by a recorder's clean
+    close and by ``recover``); returns what each stream got and how the journal read.
+
+    ``recovered=True`` marks the file as recovered (root attributes ``recovered_utc`` and
+    ``recovered_ignored_bytes``). The file is fsync'ed before this returns.
+    """
+    jpath, tmp = Path(jpath), Path(out)
+    scan = jr.ScanResult()
     records = jr.iter_records(jpath, scan)
     first = next(records, None)
     if first is None or first.kind != jr.SESSION:
@@ -155,6 +165,7 @@ def _rebuild(jpath: Path, tmp: Path, scan: jr.ScanResult) -> dict[str, Recovered
     buf_t: dict[str, list[np.ndarray]] = {}
     buf_v: dict[str, list[object]] = {}
     buf_n: dict[str, int] = {}
+    gaps: dict[str, list[dict[str, object]]] = {}
 
     def flush(group: str) -> None:
         if not buf_t.get(group):
@@ -202,7 +213,7 @@ def _rebuild(jpath: Path, tmp: Path, scan: jr.ScanResult) -> dict[str, Recovered
             elif rec.kind == jr.GAP:
                 group = str(h["g"])
                 if group in infos:
-                    w.add_gap(group, float(h["start_s"]), float(h["end_s"]))  # type: ignore[arg-type]
+                    gaps.setdefault(group, []).append(h)
                     report[group].gaps += 1
             elif rec.kind == jr.ATTR:
                 w.set_attr(str(h["name"]), h["value"])
@@ -214,14 +225,26 @@ def _rebuild(jpath: Path, tmp: Path, scan: jr.ScanResult) -> dict[str, Recovered
                 )
         for group in infos:
             flush(group)
+        for group, items in gaps.items():
+            # raw ends are sender timestamps: correct them like the samples' time_s
+            offsets = w.h5["streams"][group]["clock_offsets"][()]
+            for h in items:
+                ends = []
+                for key in ("start", "end"):
+                    value = float(h[f"{key}_s"])  # type: ignore[arg-type]
+                    if h.get(f"{key}_raw"):
+                        value = float(corrected_times(np.array([value]), offsets)[0])
+                    ends.append(value)
+                w.add_gap(group, ends[0], ends[1])
         jr.finalize_streams(w)
         for group, r in report.items():
             t = w.h5["streams"][group]["time_s"]
             if len(t):
                 r.first_s, r.last_s = float(t[0]), float(t[-1])
-        w.set_attr("recovered_utc", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
-        w.set_attr("recovered_ignored_bytes", int(scan.ignored_bytes))
+        if recovered:
+            w.set_attr("recovered_utc", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+            w.set_attr("recovered_ignored_bytes", int(scan.ignored_bytes))
     finally:
         w.close()
     jr._fsync_file(tmp)
-    return report
+    return report, scan

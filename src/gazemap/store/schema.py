@@ -16,7 +16,15 @@ CLOCK_OFFSETS = "clock_offsets"
 #: (n, 2) float64: start_s, end_s of periods in which the stream was lost
 GAPS = "gaps"
 
-ROOT_ATTRS = ("format", "format_version", "session_id", "participant", "protocol", "created_utc", "software_version")
+ROOT_ATTRS = (
+    "format",
+    "format_version",
+    "session_id",
+    "participant",
+    "protocol",
+    "created_utc",
+    "software_version",
+)
 SCREEN_ATTRS = ("width_px", "height_px", "width_mm", "height_mm", "distance_mm")
 
 

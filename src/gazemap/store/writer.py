@@ -143,19 +143,6 @@ class SessionWriter:
                 _resizable(g, label, dtype, compression=self._compression)
         self._streams[group] = info
 
-    def attrs_for_journal(self) -> dict[str, object]:
-        """The root attributes as plain JSON-able values (the journal's session record)."""
-        out: dict[str, object] = {}
-        for k, v in self._f.attrs.items():
-            if isinstance(v, bytes):
-                v = v.decode("utf-8")
-            elif isinstance(v, np.generic):
-                v = v.item()
-            elif isinstance(v, np.ndarray):
-                v = v.tolist()
-            out[k] = v
-        return out
-
     def _info(self, group: str) -> StreamInfo:
         info = self._streams.get(group)
         if info is None:
