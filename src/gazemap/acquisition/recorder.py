@@ -214,6 +214,8 @@ class Recorder:
         self.started_at = 0.0
         self.stopped_at = 0.0
         self.screen_source = ""
+        self.journal_bytes = 0
+        self.close_s = 0.0
 
     # -- matching ------------------------------------------------------------------------
     def matches(self, info: pylsl.StreamInfo) -> bool:
@@ -694,7 +696,10 @@ class Recorder:
         self.writer.sync()
         self._synced()
         self._close_inlets()
+        self.journal_bytes = self.writer.journal.bytes_written
+        t_close = time.monotonic()
         self.writer.close()
+        self.close_s = time.monotonic() - t_close
         stats = self.stats()
         self._say(
             f"stopped ({self.stop_reason or 'stopped'}) after {_hms(stats['duration_s'])}: "
@@ -759,6 +764,8 @@ class Recorder:
                 "max": self.lat_sync.percentile_ms(100),
             },
             "screen_source": self.screen_source,
+            "journal_bytes": self.journal_bytes,
+            "close_s": self.close_s,
         }
 
 
