@@ -229,12 +229,21 @@ def _segments(args: argparse.Namespace, protocol: Any, screen: ScreenGeometry) -
         return
     k = 0
     start = 0.0
+    position: tuple[float, float] | None = None
     while True:
         seg = simulate_session(
-            None, seed=args.seed + k, duration_s=SEGMENT_S, start_time_s=start, **common
+            None,
+            seed=args.seed + k,
+            duration_s=SEGMENT_S,
+            start_time_s=start,
+            start_position_px=position,
+            **common,
         )
         yield seg
         start = float(seg.gaze.time_s[-1]) + 1.0 / args.rate_hz
+        fix = seg.truth_fixations
+        # the next segment goes on from where the eye was (no jump between segments)
+        position = (float(fix.x_px[-1]), float(fix.y_px[-1])) if len(fix) else None
         k += 1
 
 
