@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SAMPLE, gazemap_cmd
 
+from gazemap.events import DEFAULT_DETECTOR
+
 pytestmark = pytest.mark.integration
 
 PROTOCOL = REPO / "protocols" / "online-store.yaml"
@@ -77,7 +79,7 @@ def test_analyze_writes_outputs_and_report(pool_out) -> None:  # type: ignore[no
     assert [Path(s["file"]).name for s in sessions] == ["P01.h5", "P07.h5", "broken.h5"]
     assert [s["ok"] for s in sessions] == [True, True, False]
     ev = json.loads((out / "evidence.json").read_text())
-    assert ev["participants"] == ["P01", "P07"] and ev["detector"]["name"] == "ivt"
+    assert ev["participants"] == ["P01", "P07"] and ev["detector"]["name"] == DEFAULT_DETECTOR
     # P07 is the poor recording of the sample: its data quality is flagged
     q = [
         f

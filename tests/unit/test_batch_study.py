@@ -22,6 +22,7 @@ from gazemap.batch import (
     run_sessions,
 )
 from gazemap.errors import InputError
+from gazemap.events import DEFAULT_DETECTOR
 from gazemap.protocol import Protocol, load_protocol
 from gazemap.simulation import SimulatedSession, simulate_session
 from gazemap.store import SessionWriter
@@ -166,7 +167,7 @@ def test_ground_truth_dwell_goes_to_the_aois_looked_at(study, protocol) -> None:
         assert len(t_mid) == len(f)
         assert res.marker_problems == [] or all("no visit" not in m for m in res.marker_problems)
         assert res.data_loss is not None and res.data_loss < 0.2
-        assert res.detector == "ivt" and res.params
+        assert res.detector == DEFAULT_DETECTOR and res.params
 
 
 def test_failed_session_is_reported_and_skipped(study, protocol) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +205,7 @@ def test_analyze_study_reads_study_yaml(study) -> None:  # type: ignore[no-untyp
     assert r.protocol.id == "online-store"
     assert r.evidence_doc["participants"] == ["P01", "P02", "P03"]
     assert len(r.sessions) == 4 and sum(s.ok for s in r.sessions) == 3
-    assert r.detector == "ivt" and r.evidence_doc["detector"]["name"] == "ivt"
+    assert r.detector == DEFAULT_DETECTOR and r.evidence_doc["detector"]["name"] == DEFAULT_DETECTOR
     tps = {tp["id"]: tp for st in r.journey["stages"] for tp in st["touchpoints"]}
     assert tps["home"]["n_participants"] == 3
     assert tps["home"]["time_on_touchpoint_s"]["n"] == 3
@@ -257,13 +258,13 @@ def test_detection_is_cached_in_the_file_and_params_are_kept(tmp_path: Path, pro
 
     f = tmp_path / "P01.h5"
     write_sim_session(f, protocol, "P01", 5, rate_hz=200.0)
-    r0 = analyze_session(f, protocol, write_cache=False)
+    r0 = analyze_session(f, protocol, "ivt", write_cache=False)
     with h5py.File(f, "r") as h:
         assert "derived" not in h or "ivt" not in h["derived"]
-    r1 = analyze_session(f, protocol)
+    r1 = analyze_session(f, protocol, "ivt")
     with h5py.File(f, "r") as h:
         assert "ivt" in h["derived"]
-    r2 = analyze_session(f, protocol)  # re-uses /derived/ivt
+    r2 = analyze_session(f, protocol, "ivt")  # re-uses /derived/ivt
     assert r0.tables == r1.tables == r2.tables and r1.ok
     r3 = analyze_session(f, protocol, "ivt", {"velocity_threshold_deg_s": "45"}, write_cache=False)
     assert r3.ok and r3.params["velocity_threshold_deg_s"] == 45.0

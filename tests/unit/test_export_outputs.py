@@ -12,6 +12,7 @@ from unit.test_batch_study import PROTOCOL_FILE, write_sim_session
 
 from gazemap.aoi import OUTSIDE_ID
 from gazemap.batch import SessionResult, StudyResult, combine, run_sessions
+from gazemap.events import DEFAULT_DETECTOR
 from gazemap.protocol import load_protocol
 from gazemap.report.export import (
     EVIDENCE_COLUMNS,
@@ -103,7 +104,7 @@ def test_rows_are_consistent(result) -> None:  # type: ignore[no-untyped-def]
                 and r["fixations_before_first"] == ""
                 and float(r["dwell_s"]) == 0.0
             )
-        assert r["detector"] == "ivt"
+        assert r["detector"] == DEFAULT_DETECTOR
     for r in fix:
         assert r["mapped"] in ("0", "1")
         for a in filter(None, r["aoi_ids"].split(";")):
