@@ -11,7 +11,7 @@ recovered gaze timestamps with the simulator's ground truth:
 - ``lost_samples``: samples sent up to the kill that were not recovered.
 
 Peer, in the same run: what a plain HDF5 writer (h5py appends + ``flush()`` every 0.1 s,
-no journal) leaves after the same kill, opened with h5py: readable or not, samples there.
+no journal) leaves after the same kill: whether h5py can open it as it is, samples there.
 
     python benchmarks/record_crash.py               # 20 trials (the minimum)
     python benchmarks/record_crash.py --trials 5
