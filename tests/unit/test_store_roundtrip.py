@@ -161,3 +161,21 @@ def test_open_for_update_allows_derived_groups(tmp_path: Path) -> None:
         s.h5.require_group("derived/ivt").attrs["threshold_deg_s"] = 30.0
     with open_session(path) as s:
         assert s.h5["derived/ivt"].attrs["threshold_deg_s"] == 30.0
+
+
+def test_markers_merge_every_marker_stream(tmp_path: Path) -> None:
+    path = tmp_path / "m.h5"
+    with SessionWriter(path) as w:
+        w.add_stream("markers", StreamInfo("p", "Markers", ("m",), channel_format="string"))
+        w.add_stream("gazemap_mark", StreamInfo("g", "Markers", ("m",), channel_format="string"))
+        w.add_stream("notes", StreamInfo("n", "Notes", ("m",), channel_format="string"))
+        w.append("markers", np.array([1.0, 3.0]), ["screen/a", "screen/b"])
+        w.append("gazemap_mark", np.array([2.0]), ["touchpoint/x/start"])
+        w.append("notes", np.array([1.5]), ["not a marker stream"])
+    with open_session(path) as s:
+        m = s.markers()
+        assert list(m.value) == ["screen/a", "touchpoint/x/start", "screen/b"]
+        np.testing.assert_array_equal(m.time_s, [1.0, 2.0, 3.0])
+        assert list(s.markers("gazemap_mark").value) == ["touchpoint/x/start"]
+        assert list(s.markers("notes").value) == ["not a marker stream"]
+        assert len(s.markers("absent")) == 0

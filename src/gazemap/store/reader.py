@@ -174,15 +174,41 @@ class Session:
             cols["validity"] = v.astype(np.int64)
         return GazeSamples(time_s=g[schema.TIME][()], **cols)  # type: ignore[arg-type]
 
-    def markers(self, name: str = "markers") -> Markers:
-        if not self.has_stream(name):
+    def markers(self, name: str | None = None) -> Markers:
+        """Markers in time order.
+
+        ``name=None`` (default) merges every marker stream of the file (``markers`` and
+        e.g. ``gazemap_mark`` from a moderator's ``gazemap mark``: every group with a
+        ``value`` dataset and LSL type Markers); a name reads that stream only. A file
+        without markers gives empty Markers.
+        """
+        if name is not None:
+            names = [name] if self.has_stream(name) else []
+        else:
+            names = [
+                n
+                for n in self.stream_names
+                if schema.MARKER_VALUE in self._f["streams"][n]
+                and str(_plain(self._f["streams"][n].attrs.get("type", ""))).lower() == "markers"
+            ]
+        times: list[np.ndarray] = []
+        values: list[str] = []
+        for n in names:
+            g = self._stream(n)
+            times.append(g[schema.TIME][()])
+            values.extend(
+                v.decode("utf-8") if isinstance(v, bytes) else str(v)
+                for v in g[schema.MARKER_VALUE][()]
+            )
+        if not times:
             return Markers(np.empty(0), np.empty(0, dtype=object))
-        g = self._stream(name)
-        values = [
-            v.decode("utf-8") if isinstance(v, bytes) else str(v)
-            for v in g[schema.MARKER_VALUE][()]
-        ]
-        return Markers(g[schema.TIME][()], np.array(values, dtype=object))
+        t = np.concatenate(times)
+        v: np.ndarray = np.empty(len(values), dtype=object)
+        v[:] = values
+        if len(names) > 1:
+            order = np.argsort(t, kind="stable")
+            t, v = t[order], v[order]
+        return Markers(t, v)
 
     def scroll(self, name: str = "scroll") -> ScrollSamples | None:
         if not self.has_stream(name):
