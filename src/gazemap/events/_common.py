@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -19,12 +20,15 @@ def run_detector(
     screen: ScreenGeometry,
     defaults: Params,
     params: dict[str, object],
-    classify: Callable[[Prepared, Params], np.ndarray],
-    velocity_window_key: str = "velocity_window_s",
+    classify: Callable[[Prepared, Params], np.ndarray | tuple[np.ndarray, np.ndarray]],
+    window_velocity: bool = True,
 ) -> DetectionResult:
     """Resolve ``params`` over ``defaults`` (which include PREPROCESS_DEFAULTS), preprocess,
-    call ``classify(prep, params) -> labels`` (labels only for valid samples matter: blink/loss
-    samples are forced to BLINK afterwards) and build the event tables."""
+    call ``classify(prep, params)`` and build the event tables.
+
+    ``classify`` returns labels, or (labels, speed deg/s) when it computes its own speed
+    (then pass ``window_velocity=False`` to skip the Tobii windowed velocity); that speed
+    gives the saccades' peak velocities. Blink/loss samples are forced to BLINK."""
     if not isinstance(gaze, GazeSamples):
         from gazemap.errors import InputError
 
@@ -44,8 +48,14 @@ def run_detector(
             detector=name,
             params=full,
         )
-    prep = preprocess(gaze, screen, full, float(full.get(velocity_window_key, 0.02)))
-    labels = np.asarray(classify(prep, full), dtype=np.int8)
+    window = float(full.get("velocity_window_s", 0.02)) if window_velocity else None
+    prep = preprocess(gaze, screen, full, window)
+    out = classify(prep, full)
+    if isinstance(out, tuple):
+        labels = np.asarray(out[0], dtype=np.int8)
+        prep = dataclasses.replace(prep, velocity_deg_s=np.asarray(out[1], dtype=np.float64))
+    else:
+        labels = np.asarray(out, dtype=np.int8)
     labels[prep.blink | ~prep.valid & prep.lost] = BLINK
     return DetectionResult(
         labels=labels,

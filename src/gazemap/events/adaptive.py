@@ -83,8 +83,9 @@ def adaptive_threshold(v: np.ndarray, start: float) -> tuple[float, float]:
     return pt, mean + 3 * sd
 
 
-def classify(prep: Prepared, p: Params) -> np.ndarray:
-    """Per-sample labels of the adaptive detector (see the module docstring)."""
+def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample labels of the adaptive detector and its speed, deg/s (see the module
+    docstring)."""
     n = len(prep)
     v, a = sg_speed(prep, float(p["velocity_window_s"]))
     noise = (v > float(p["max_velocity_deg_s"])) | (a > float(p["max_acceleration_deg_s2"]))
@@ -138,7 +139,7 @@ def classify(prep: Prepared, p: Params) -> np.ndarray:
                 k += 1
             labels[off : k + 1] = PSO
             last_end = k + 1
-    return discard_short(labels, prep, FIX, float(p["min_fixation_s"]))
+    return discard_short(labels, prep, FIX, float(p["min_fixation_s"])), v
 
 
 def detect_adaptive(gaze: GazeSamples, screen: ScreenGeometry, **params: object) -> DetectionResult:
@@ -150,4 +151,4 @@ def detect_adaptive(gaze: GazeSamples, screen: ScreenGeometry, **params: object)
     screen : screen geometry.
     **params : override DEFAULTS and the preprocessing defaults.
     """
-    return run_detector("adaptive", gaze, screen, DEFAULTS, params, classify)
+    return run_detector("adaptive", gaze, screen, DEFAULTS, params, classify, window_velocity=False)

@@ -28,7 +28,7 @@ import numpy as np
 
 from gazemap.events._common import Params, run_detector
 from gazemap.events.postprocess import BLINK, FIX, PSO, SAC, UNDEF, discard_short, run_reduce
-from gazemap.events.preprocess import Prepared, runs
+from gazemap.events.preprocess import Prepared, deg_per_px, runs
 from gazemap.types import DetectionResult, GazeSamples, ScreenGeometry
 
 DEFAULTS: Params = {
@@ -45,49 +45,57 @@ DEFAULTS: Params = {
 
 
 def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
-    """Angular speed, deg/s: Savitzky-Golay first derivative (2nd order, odd window of at
-    least 3 samples) of x_deg and y_deg, computed on each run of valid samples; NaN elsewhere."""
+    """Angular speed, deg/s, per sample.
+
+    Savitzky-Golay first derivative (2nd order, odd window of at least 3 samples) of the
+    position in px, turned into deg/s with the local d(deg)/d(px) of each axis at the sample's
+    position (the per-sample visual angle). Losses are bridged linearly for the filter only;
+    samples closer than half a window to a loss or break use a central difference inside
+    their run. NaN where the sample is not valid."""
     from scipy.signal import savgol_filter
 
     n = len(prep)
     w = max(3, int(round(window_s / prep.dt_s)) | 1)
     v = np.full(n, np.nan)
-    starts, ends = runs(prep.valid)
-    long_ = (ends - starts) >= w
-    if long_.all() and len(starts) == 1 and starts[0] == 0 and ends[0] == n:
-        vx = savgol_filter(prep.x_deg, w, 2, deriv=1, delta=prep.dt_s)
-        vy = savgol_filter(prep.y_deg, w, 2, deriv=1, delta=prep.dt_s)
-        return np.hypot(vx, vy)
-    # filter the whole signal with NaN bridged, then restore runs too short for the window
-    x = prep.x_deg.copy()
-    y = prep.y_deg.copy()
     bad = ~prep.valid
     if bad.all():
         return v
-    idx = np.arange(n)
-    x[bad] = np.interp(idx[bad], idx[~bad], x[~bad])
-    y[bad] = np.interp(idx[bad], idx[~bad], y[~bad])
+    x, y = prep.x_px, prep.y_px
+    any_bad = bool(bad.any())
+    if any_bad:
+        idx = np.arange(n)
+        x = x.copy()
+        y = y.copy()
+        x[bad] = np.interp(idx[bad], idx[~bad], x[~bad])
+        y[bad] = np.interp(idx[bad], idx[~bad], y[~bad])
+    sc = prep.screen
     if n >= w:
         vx = savgol_filter(x, w, 2, deriv=1, delta=prep.dt_s)
         vy = savgol_filter(y, w, 2, deriv=1, delta=prep.dt_s)
-        v = np.hypot(vx, vy)
-    # near a loss the window would see bridged samples: use a central difference inside the run
+    else:
+        vx = np.zeros(n)
+        vy = np.zeros(n)
     h = w // 2
-    near = prep.valid & ((idx - prep.seg_start < h) | (prep.seg_end - idx < h))
+    near = (np.arange(n) - prep.seg_start < h) | (prep.seg_end - np.arange(n) < h)
+    near &= prep.valid
     if near.any():
-        lo = np.maximum(idx - 1, prep.seg_start)[near]
-        hi = np.minimum(idx + 1, prep.seg_end)[near]
-        span = np.where(hi > lo, (hi - lo) * prep.dt_s, np.nan)
-        with np.errstate(invalid="ignore"):
-            v[near] = (
-                np.hypot(prep.x_deg[hi] - prep.x_deg[lo], prep.y_deg[hi] - prep.y_deg[lo]) / span
-            )
-    v[bad] = np.nan
+        k = np.flatnonzero(near)
+        lo = np.maximum(k - 1, prep.seg_start[k])
+        hi = np.minimum(k + 1, prep.seg_end[k])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            span = np.where(hi > lo, (hi - lo) * prep.dt_s, np.nan)
+            vx[k] = (prep.x_px[hi] - prep.x_px[lo]) / span
+            vy[k] = (prep.y_px[hi] - prep.y_px[lo]) / span
+    vx *= deg_per_px(x, sc.width_px, sc.width_mm, float(sc.distance_mm))
+    vy *= deg_per_px(y, sc.height_px, sc.height_mm, float(sc.distance_mm))
+    v = np.hypot(vx, vy)
+    if any_bad:
+        v[bad] = np.nan
     return v
 
 
-def classify(prep: Prepared, p: Params) -> np.ndarray:
-    """Per-sample labels (see the module docstring)."""
+def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
     n = len(prep)
     v = sg_speed(prep, float(p["velocity_window_s"]))
     labels = np.full(n, UNDEF, dtype=np.int8)
@@ -137,7 +145,7 @@ def classify(prep: Prepared, p: Params) -> np.ndarray:
             after[re_ < n] = blink[re_[re_ < n]]
             for a, b in zip(rs[before | after], re_[before | after], strict=True):
                 labels[a:b] = BLINK
-    return discard_short(labels, prep, FIX, float(p["min_fixation_s"]))
+    return discard_short(labels, prep, FIX, float(p["min_fixation_s"])), v
 
 
 def detect_ivt_pso(gaze: GazeSamples, screen: ScreenGeometry, **params: object) -> DetectionResult:
@@ -149,4 +157,4 @@ def detect_ivt_pso(gaze: GazeSamples, screen: ScreenGeometry, **params: object) 
     screen : screen geometry.
     **params : override DEFAULTS and the preprocessing defaults.
     """
-    return run_detector("ivt_pso", gaze, screen, DEFAULTS, params, classify)
+    return run_detector("ivt_pso", gaze, screen, DEFAULTS, params, classify, window_velocity=False)

@@ -148,8 +148,11 @@ def predict_proba(forest: dict[str, np.ndarray], X: np.ndarray, chunk: int = 262
 # -- detection -----------------------------------------------------------------------------
 
 
-def classify(prep: Prepared, p: Params, forest: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """Per-sample labels of the learned detector (see the module docstring)."""
+def classify(
+    prep: Prepared, p: Params, forest: dict[str, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample labels of the learned detector and the speed feature, deg/s (see the module
+    docstring)."""
     forest = forest if forest is not None else load_forest()
     X = compute_features(prep)
     proba = predict_proba(forest, X)
@@ -158,7 +161,9 @@ def classify(prep: Prepared, p: Params, forest: dict[str, np.ndarray] | None = N
         proba[:, classes.index(Label.FIXATION)] += proba[:, classes.index(Label.PURSUIT)]
         proba[:, classes.index(Label.PURSUIT)] = 0.0
     labels = forest["classes"][np.argmax(proba, axis=1)].astype(np.int8)
-    return discard_short(labels, prep, SAC, float(p["min_saccade_s"]), to=FIX)
+    speed = X[:, feature_names().index("speed_sg_small")].astype(np.float64)
+    speed[~prep.valid] = np.nan
+    return discard_short(labels, prep, SAC, float(p["min_saccade_s"]), to=FIX), speed
 
 
 def detect_rf(gaze: GazeSamples, screen: ScreenGeometry, **params: object) -> DetectionResult:
@@ -171,7 +176,7 @@ def detect_rf(gaze: GazeSamples, screen: ScreenGeometry, **params: object) -> De
     **params : override DEFAULTS (``pursuit``, ``min_saccade_s``) and the preprocessing
         defaults.
     """
-    return run_detector("rf", gaze, screen, DEFAULTS, params, classify)
+    return run_detector("rf", gaze, screen, DEFAULTS, params, classify, window_velocity=False)
 
 
 # -- training and cross-validation (scikit-learn) ------------------------------------------
@@ -183,7 +188,7 @@ def training_set(recs: list[Any], rows: bool = False) -> tuple[np.ndarray, np.nd
     xs, ys = [], []
     params = dict(PREPROCESS_DEFAULTS)
     for r in recs:
-        prep = preprocess(r.gaze, r.screen, params, float(DEFAULTS["velocity_window_s"]))
+        prep = preprocess(r.gaze, r.screen, params, None)
         f = compute_features(prep)
         for lab in r.labels.values():
             m = prep.valid & (lab >= 1) & (lab <= 5)
@@ -230,7 +235,13 @@ def cross_validate(
         forest = export_forest(train_forest(X, y), {})
         for r in test:
             res = run_detector(
-                name, r.gaze, r.screen, DEFAULTS, {}, functools.partial(classify, forest=forest)
+                name,
+                r.gaze,
+                r.screen,
+                DEFAULTS,
+                {},
+                functools.partial(classify, forest=forest),
+                window_velocity=False,
             )
             held[r.name] = res.labels
     return held

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from gazemap.events.preprocess import Prepared, chord_angle_deg, label_runs
+from gazemap.events.preprocess import (
+    Prepared,
+    chord_angle_deg,
+    label_runs,
+    px_to_deg_x,
+    px_to_deg_y,
+    unit_vectors,
+)
 from gazemap.types import Fixations, Label, Saccades
 
 FIX = np.int8(Label.FIXATION)
@@ -58,11 +65,10 @@ def merge_fixations(
     fs, fe = starts[is_fix], ends[is_fix]
     if len(fs) < 2:
         return labels
-    ux = _run_means(prep.unit_x, fs, fe)
-    uy = _run_means(prep.unit_y, fs, fe)
-    uz = _run_means(prep.unit_z, fs, fe)
-    norm = np.sqrt(ux * ux + uy * uy + uz * uz)
-    ux, uy, uz = ux / norm, uy / norm, uz / norm
+    # Olsen (2012): the angle between the fixations' average gaze positions
+    ux, uy, uz = unit_vectors(
+        _run_means(prep.x_px, fs, fe), _run_means(prep.y_px, fs, fe), prep.screen
+    )
     angle = chord_angle_deg(ux[:-1] - ux[1:], uy[:-1] - uy[1:], uz[:-1] - uz[1:])
     gap_s = prep.time_s[fs[1:]] - end_times(prep, fe[:-1] - 1)
     # a blink/loss or time break between the two fixations forbids a merge
@@ -124,15 +130,20 @@ def fixation_table(labels: np.ndarray, prep: Prepared) -> Fixations:
 
     x = _run_means(prep.x_px, s, e)
     y = _run_means(prep.y_px, s, e)
-    xd_hi = np.where(np.isnan(prep.x_deg), -np.inf, prep.x_deg)
-    xd_lo = np.where(np.isnan(prep.x_deg), np.inf, prep.x_deg)
-    yd_hi = np.where(np.isnan(prep.y_deg), -np.inf, prep.y_deg)
-    yd_lo = np.where(np.isnan(prep.y_deg), np.inf, prep.y_deg)
+    # px -> deg is monotonic per axis: the extremes in deg are those of px, converted
+    xp = prep.x_px
+    yp = prep.y_px
+    big = np.inf
+    xmax = run_reduce(np.maximum, np.where(np.isnan(xp), -big, xp), s, e)
+    xmin = run_reduce(np.minimum, np.where(np.isnan(xp), big, xp), s, e)
+    ymax = run_reduce(np.maximum, np.where(np.isnan(yp), -big, yp), s, e)
+    ymin = run_reduce(np.minimum, np.where(np.isnan(yp), big, yp), s, e)
+    sc = prep.screen
     disp = (
-        run_reduce(np.maximum, xd_hi, s, e)
-        - run_reduce(np.minimum, xd_lo, s, e)
-        + run_reduce(np.maximum, yd_hi, s, e)
-        - run_reduce(np.minimum, yd_lo, s, e)
+        px_to_deg_x(xmax, sc)
+        - px_to_deg_x(xmin, sc)
+        + px_to_deg_y(ymax, sc)
+        - px_to_deg_y(ymin, sc)
     )
     x_deg, y_deg = px_to_deg(x, y, prep.screen)
     return Fixations(
@@ -154,11 +165,9 @@ def saccade_table(labels: np.ndarray, prep: Prepared) -> Saccades:
     if len(s) == 0:
         return Saccades.empty()
     a, b = s, e - 1
-    amp = chord_angle_deg(
-        prep.unit_x[a] - prep.unit_x[b],
-        prep.unit_y[a] - prep.unit_y[b],
-        prep.unit_z[a] - prep.unit_z[b],
-    )
+    ax, ay, az = unit_vectors(prep.x_px[a], prep.y_px[a], prep.screen)
+    bx, by, bz = unit_vectors(prep.x_px[b], prep.y_px[b], prep.screen)
+    amp = chord_angle_deg(ax - bx, ay - by, az - bz)
     v = np.where(np.isnan(prep.velocity_deg_s), -np.inf, prep.velocity_deg_s)
     peak = run_reduce(np.maximum, v, s, e)
     peak = np.where(np.isinf(peak), np.nan, peak)

@@ -23,6 +23,7 @@ Handling of awkward input (documented in docs/detection.md):
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ _EYES = ("average", "left", "right", "binocular")
 _NOISE = ("none", "median", "savgol")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Prepared:
     """Preprocessed gaze, one entry per input sample (arrays of shape (n,)).
 
@@ -54,26 +55,23 @@ class Prepared:
     ----------
     time_s : sample times relative to the first sample, s (add ``t0_s`` for the clock).
     x_px, y_px : gaze after eye selection, gap fill and smoothing; NaN where lost.
-    x_deg, y_deg : the same in degrees from the screen centre.
+    x_deg, y_deg : the same in degrees from the screen centre (computed on first use).
     valid : bool, the sample has a usable position.
     lost : bool, the sample was invalid in the input (before gap fill).
     filled : bool, the sample was interpolated by gap fill.
     blink : bool, the sample belongs to a blink / loss period (label 5).
     seg_start, seg_end : int, first and last index of the sample's run of valid samples
         without a time break (for windows that must not cross losses or pauses).
-    velocity_deg_s : angular speed, deg/s; NaN where not defined.
-    acceleration_deg_s2 : derivative of the speed, deg/s^2.
+    velocity_deg_s : angular speed over the velocity window, deg/s; NaN where not defined
+        (all NaN when preprocess was called without a window: the detector has its own).
     dt_s : nominal sample interval (median), s.
     t0_s : time of the first sample on the input clock, s.
     screen : the screen geometry used.
-    unit_x, unit_y, unit_z : unit gaze direction vectors (NaN where invalid).
     """
 
     time_s: np.ndarray
     x_px: np.ndarray
     y_px: np.ndarray
-    x_deg: np.ndarray
-    y_deg: np.ndarray
     valid: np.ndarray
     lost: np.ndarray
     filled: np.ndarray
@@ -81,13 +79,17 @@ class Prepared:
     seg_start: np.ndarray
     seg_end: np.ndarray
     velocity_deg_s: np.ndarray
-    acceleration_deg_s2: np.ndarray
     dt_s: float
     t0_s: float
     screen: ScreenGeometry
-    unit_x: np.ndarray
-    unit_y: np.ndarray
-    unit_z: np.ndarray
+
+    @functools.cached_property
+    def x_deg(self) -> np.ndarray:
+        return px_to_deg_x(self.x_px, self.screen)
+
+    @functools.cached_property
+    def y_deg(self) -> np.ndarray:
+        return px_to_deg_y(self.y_px, self.screen)
 
     @property
     def rate_hz(self) -> float:
@@ -314,7 +316,7 @@ def fill_gaps(
 def detect_blinks(
     time_s: np.ndarray,
     lost: np.ndarray,
-    pupil_mm: np.ndarray | None,
+    pupil_mm: np.ndarray | _LazyPupil | None,
     pupil_speed_mm_s: float,
     extend_s: float,
 ) -> np.ndarray:
@@ -328,18 +330,24 @@ def detect_blinks(
     blink = lost.copy()
     if pupil_mm is None or not blink.any() or extend_s <= 0:
         return blink
-    p = np.asarray(pupil_mm, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        speed = np.abs(np.gradient(p, time_s)) if len(p) > 1 else np.zeros_like(p)
-        odd = ~(speed <= pupil_speed_mm_s)  # NaN counts as odd
+    p = pupil_mm if isinstance(pupil_mm, _LazyPupil) else np.asarray(pupil_mm, dtype=np.float64)
+    n = len(p)
+
+    def odd(j: int) -> bool:
+        # central-difference pupil speed at j (one-sided at the ends); NaN counts as odd
+        a, b = max(j - 1, 0), min(j + 1, n - 1)
+        if b == a or not (np.isfinite(p[a]) and np.isfinite(p[b]) and np.isfinite(p[j])):
+            return True
+        return bool(abs(p[b] - p[a]) / (time_s[b] - time_s[a]) > pupil_speed_mm_s)
+
     starts, ends = runs(lost)
     for s, e in zip(starts, ends, strict=True):
         j = s
-        while j > 0 and odd[j - 1] and time_s[s] - time_s[j - 1] <= extend_s:
+        while j > 0 and time_s[s] - time_s[j - 1] <= extend_s and odd(j - 1):
             j -= 1
         blink[j:s] = True
         k = e
-        while k < len(p) and odd[k] and time_s[k] - time_s[e - 1] <= extend_s:
+        while k < n and time_s[k] - time_s[e - 1] <= extend_s and odd(k):
             k += 1
         blink[e:k] = True
     return blink
@@ -370,6 +378,30 @@ def smooth(
     idx = np.arange(len(x))
     edge = (idx - seg_start < h) | (seg_end - idx < h)
     return np.where(edge | np.isnan(x), x, out)
+
+
+def px_to_deg_x(x_px: np.ndarray, screen: ScreenGeometry) -> np.ndarray:
+    """Horizontal screen px -> degrees from the screen centre (same as gazemap.geometry)."""
+    mm = (np.asarray(x_px, dtype=np.float64) - screen.width_px / 2.0) * (
+        screen.width_mm / screen.width_px
+    )
+    return np.degrees(np.arctan2(mm, float(screen.distance_mm)))
+
+
+def px_to_deg_y(y_px: np.ndarray, screen: ScreenGeometry) -> np.ndarray:
+    """Vertical screen px -> degrees from the screen centre (same as gazemap.geometry)."""
+    mm = (np.asarray(y_px, dtype=np.float64) - screen.height_px / 2.0) * (
+        screen.height_mm / screen.height_px
+    )
+    return np.degrees(np.arctan2(mm, float(screen.distance_mm)))
+
+
+def deg_per_px(x_px: np.ndarray, axis_px: int, axis_mm: float, distance_mm: float) -> np.ndarray:
+    """Local derivative d(deg)/d(px) of :func:`px_to_deg_x` (or _y) at ``x_px``: turns a
+    speed in px/s into deg/s exactly at that position (the per-sample visual angle)."""
+    s = axis_mm / axis_px
+    u = (x_px - axis_px / 2.0) * s
+    return (180.0 / np.pi) * s * distance_mm / (distance_mm * distance_mm + u * u)
 
 
 def unit_vectors(
@@ -416,11 +448,21 @@ def window_velocity(
     return v
 
 
+def acceleration(velocity_deg_s: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    """Angular acceleration, deg/s^2: the time derivative of the speed (central differences,
+    one-sided at the ends; NaN next to undefined speeds)."""
+    v = np.asarray(velocity_deg_s, dtype=np.float64)
+    if len(v) < 2:
+        return np.full(len(v), np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.gradient(v, np.asarray(time_s, dtype=np.float64))
+
+
 def preprocess(
     gaze: GazeSamples,
     screen: ScreenGeometry,
     params: dict[str, float | int | str | bool],
-    velocity_window_s: float,
+    velocity_window_s: float | None,
 ) -> Prepared:
     """Run the shared preprocessing steps (see the module docstring) on ``gaze``.
 
@@ -429,69 +471,54 @@ def preprocess(
     gaze : (n,) gaze samples in screen px.
     screen : screen geometry for px -> deg.
     params : resolved parameters containing the PREPROCESS_DEFAULTS keys.
-    velocity_window_s : length of the velocity window, s (Tobii: 0.020).
+    velocity_window_s : length of the velocity window, s (Tobii: 0.020); None skips the
+        windowed velocity (for detectors that compute their own).
     """
     t = np.asarray(gaze.time_s, dtype=np.float64)
     dt = check_times(t)
     n = len(t)
     x, y = select_eye(gaze, str(params["eye"]))
     margin = float(params["offscreen_margin"])
+    # |x - W/2| > (1/2 + margin) W is "far off-screen"; NaN compares False, caught by ~(<=)
     with np.errstate(invalid="ignore"):
-        far = (
-            (x < -margin * screen.width_px)
-            | (x > (1 + margin) * screen.width_px)
-            | (y < -margin * screen.height_px)
-            | (y > (1 + margin) * screen.height_px)
-        )
-    lost = np.isnan(x) | np.isnan(y) | far
-    x[lost] = np.nan
-    y[lost] = np.nan
+        ok = np.abs(x - screen.width_px / 2.0) <= (0.5 + margin) * screen.width_px
+        ok &= np.abs(y - screen.height_px / 2.0) <= (0.5 + margin) * screen.height_px
+    lost = ~ok
+    if lost.any():
+        x[lost] = np.nan
+        y[lost] = np.nan
     if n < 2:
         dt = dt or 1.0
     tr = t - t[0] if n else t  # relative times: results do not depend on the clock's origin
     brk = np.zeros(n, dtype=bool)
     if n > 1:
         brk[1:] = np.diff(tr) > 1.5 * dt
-    x, y, filled = fill_gaps(tr, x, y, ~lost, float(params["max_gap_s"]), dt)
-    valid = ~np.isnan(x)
-    pupil = None
-    if gaze.left_pupil_mm is not None or gaze.right_pupil_mm is not None:
-        cols = [p for p in (gaze.left_pupil_mm, gaze.right_pupil_mm) if p is not None]
-        stack = np.vstack(cols)
-        if n and np.isfinite(stack).any():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no pupil
-                pupil = np.nanmean(stack, axis=0)
+    x, y, filled = fill_gaps(tr, x, y, ok, float(params["max_gap_s"]), dt)
+    valid = ok | filled
     blink = detect_blinks(
-        tr, ~valid, pupil, float(params["blink_pupil_speed_mm_s"]), float(params["blink_extend_s"])
+        tr,
+        ~valid,
+        _pupil(gaze),
+        float(params["blink_pupil_speed_mm_s"]),
+        float(params["blink_extend_s"]),
     )
-    valid &= ~blink
-    x[~valid] = np.nan
-    y[~valid] = np.nan
+    if blink.any():
+        valid &= ~blink
+        x[~valid] = np.nan
+        y[~valid] = np.nan
     seg_start, seg_end = _segments(valid, brk)
     x = smooth(x, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
     y = smooth(y, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
-    ux, uy, uz = unit_vectors(x, y, screen)
-    half = max(1, int(round(velocity_window_s / dt / 2.0)))
-    vel = window_velocity(tr, ux, uy, uz, seg_start, seg_end, half)
-    if n > 1:
-        with np.errstate(invalid="ignore"):
-            acc = np.gradient(vel, tr)
+    if velocity_window_s is None:
+        vel = np.full(n, np.nan)
     else:
-        acc = np.full(n, np.nan)
-    d = float(screen.distance_mm)
-    x_deg = np.degrees(
-        np.arctan2((x - screen.width_px / 2.0) * (screen.width_mm / screen.width_px), d)
-    )
-    y_deg = np.degrees(
-        np.arctan2((y - screen.height_px / 2.0) * (screen.height_mm / screen.height_px), d)
-    )
+        ux, uy, uz = unit_vectors(x, y, screen)
+        half = max(1, int(round(velocity_window_s / dt / 2.0)))
+        vel = window_velocity(tr, ux, uy, uz, seg_start, seg_end, half)
     return Prepared(
         time_s=tr,
         x_px=x,
         y_px=y,
-        x_deg=x_deg,
-        y_deg=y_deg,
         valid=valid,
         lost=lost,
         filled=filled,
@@ -499,11 +526,26 @@ def preprocess(
         seg_start=seg_start,
         seg_end=seg_end,
         velocity_deg_s=vel,
-        acceleration_deg_s2=acc,
         dt_s=dt,
         t0_s=float(t[0]) if n else 0.0,
         screen=screen,
-        unit_x=ux,
-        unit_y=uy,
-        unit_z=uz,
     )
+
+
+class _LazyPupil:
+    """Mean of the eyes' pupil sizes, evaluated only at the indices asked for (blink edges)."""
+
+    def __init__(self, cols: list[np.ndarray]) -> None:
+        self.cols = cols
+
+    def __len__(self) -> int:
+        return len(self.cols[0])
+
+    def __getitem__(self, j: int) -> float:
+        vals = [float(c[j]) for c in self.cols if np.isfinite(c[j])]
+        return sum(vals) / len(vals) if vals else float("nan")
+
+
+def _pupil(gaze: GazeSamples) -> _LazyPupil | None:
+    cols = [p for p in (gaze.left_pupil_mm, gaze.right_pupil_mm) if p is not None]
+    return _LazyPupil(cols) if cols else None
