@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds_per_hour": round(pm_s / hours, 3),
                 "steps": steps,
             }
-            for name, d in out["detectors"].items():  # type: ignore[union-attr]
+            for d in out["detectors"].values():  # type: ignore[union-attr]
                 d["speedup_vs_pymovements"] = round(pm_s / d["seconds"], 1)
     text = json.dumps(out, indent=1)
     print(text)
