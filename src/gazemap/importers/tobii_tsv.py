@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "version": ("studioversionrec", "recording software version"),
 }
 _UNIT = re.compile(r"\s*[\[(]([^\])]*)[\])]\s*$")
-_NUMERIC = ("time", "x", "y", "lx", "ly", "rx", "ry", "lp", "rp", "emdur", "fx", "fy")
+_PER_RECORDING = ("participant", "res_w", "res_h", "res", "version")
+_NUMERIC = ("time", "x", "y", "lx", "ly", "rx", "ry", "lp", "rp", "emdur", "emidx", "fx", "fy")
 _TIME_UNITS = {
     "us": 1e-6,
     "μs": 1e-6,
@@ -113,8 +115,8 @@ def _header(line: str, path: Path) -> tuple[dict[str, int], dict[str, str], str]
 def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> np.ndarray:
     # fast path: one C-level parse of the whole column; any oddity falls to the slow path,
     # which finds the offending row to name it
-    vals = [v if v else "nan" for v in values]
-    if any("," in v for v in vals):
+    vals = [v or "nan" for v in values]
+    if "," in "\t".join(vals):
         vals = [v.replace(",", ".") for v in vals]
     try:
         res = np.fromiter(map(float, vals), dtype=np.float64, count=len(vals))
@@ -138,6 +140,21 @@ def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> 
     raise ImportFormatError(
         f"{path}: column {column} has values that are not plain numbers; re-export with numbers."
     )
+
+
+def _check_rows(rows: list[list[str]], ncol: int, p: Path, start: int) -> list[int]:
+    """Indices of the rows to keep (blank lines dropped); a short/long row is an error."""
+    keep = []
+    for j, r in enumerate(rows):
+        if len(r) != ncol:
+            if len(r) == 1 and not r[0].strip():
+                continue
+            raise ImportFormatError(
+                f"{p}:{start + j + 1}: row has {len(r)} tab-separated fields, the header has {ncol}; "
+                "expected one field per header column (file truncated or edited?)."
+            )
+        keep.append(j)
+    return keep
 
 
 def read_tsv(
@@ -168,23 +185,18 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
     # numeric columns are converted chunk by chunk (a 1-hour 1 kHz export has 3.6 M rows);
     # text columns keep one shared object per distinct value (sys.intern)
     num_keys = [k for k in _NUMERIC if k in index]
-    str_keys = [k for k in index if k not in _NUMERIC]
+    # per-recording facts are read from the recording's first row only (see meta below)
+    str_keys = [k for k in index if k not in _NUMERIC and k not in _PER_RECORDING]
     parts: dict[str, list[np.ndarray]] = {k: [] for k in num_keys}
     cols: dict[str, list[str]] = {k: [] for k in str_keys}
     linenos: list[np.ndarray] = []
     chunk = 100_000
     for start in range(1, len(lines), chunk):
         rows = [ln.split("\t") for ln in lines[start : start + chunk]]
-        keep = []
-        for j, r in enumerate(rows):
-            if len(r) != ncol:
-                if len(r) == 1 and not r[0].strip():
-                    continue
-                raise ImportFormatError(
-                    f"{p}:{start + j + 1}: row has {len(r)} tab-separated fields, the header has {ncol}; "
-                    "expected one field per header column (file truncated or edited?)."
-                )
-            keep.append(j)
+        if set(map(len, rows)) == {ncol}:
+            keep = list(range(len(rows)))
+        else:
+            keep = _check_rows(rows, ncol, p, start)
         if len(keep) != len(rows):
             rows = [rows[j] for j in keep]
         if not rows:
@@ -207,6 +219,13 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
     if not linenos:
         raise ImportFormatError(f"{p}: no data rows after the header; expected samples.")
     ln = np.concatenate(linenos)
+
+    def meta(key: str, row: int) -> str | None:
+        """Value of a per-recording column on data row ``row`` (None if the column is absent)."""
+        if key not in index:
+            return None
+        return lines[int(ln[row]) - 1].split("\t")[index[key]]
+
     num = {k: np.concatenate(v) for k, v in parts.items()}
     unit = (time_unit or units.get("time", "")).strip().lower()
     if unit and unit not in _TIME_UNITS:
@@ -237,7 +256,7 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
     out = []
     for ri, name in enumerate(order):
         sel = names == name
-        rec = _recording(p, dialect, sel, t, num, cols, sensor, ln)
+        rec = _recording(p, dialect, sel, t, num, cols, sensor, ln, meta)
         rec.recording = str(name or (recording if recording is not None else ri + 1))
         out.append(rec)
     return out
@@ -261,6 +280,7 @@ def _recording(
     cols: dict[str, list[str]],
     sensor: np.ndarray | None,
     ln: np.ndarray,
+    meta: Callable[[str, int], str | None],
 ) -> ImportedRecording:
     rows = np.flatnonzero(sel)
     ev = (
@@ -318,7 +338,7 @@ def _recording(
     validity = np.where(lbad, int(Validity.LEFT_INVALID), 0) | np.where(
         rbad, int(Validity.RIGHT_INVALID), 0
     )
-    screen_px = _screen(cols, g)
+    screen_px = _screen(meta, g)
     if screen_px:
         w, h = screen_px
         with np.errstate(invalid="ignore"):
@@ -336,13 +356,13 @@ def _recording(
         "validity": validity.astype(np.float64),
     }
     fixations, saccades = _events(cols, num, g, t, x, y, screen_px)
-    participant = str(cols["participant"][g[0]]) if "participant" in cols and n else ""
+    participant = (meta("participant", int(g[0])) or "") if n else ""
     rate = 0.0
     if n > 1:
         d = np.diff(t)
         med = float(np.median(d[d > 0])) if np.any(d > 0) else 0.0
         rate = float(round(1.0 / med)) if med > 0 else 0.0
-    version = str(cols["version"][g[0]]) if "version" in cols and n else ""
+    version = (meta("version", int(g[0])) or "") if n else ""
     return ImportedRecording(
         time_s=t,
         gaze=gaze,
@@ -359,14 +379,16 @@ def _recording(
     )
 
 
-def _screen(cols: dict[str, list[str]], g: np.ndarray) -> tuple[int, int] | None:
+def _screen(meta: Callable[[str, int], str | None], g: np.ndarray) -> tuple[int, int] | None:
     if not len(g):
         return None
+    row = int(g[0])
     try:
-        if "res_w" in cols and "res_h" in cols:
-            w, h = int(float(cols["res_w"][g[0]])), int(float(cols["res_h"][g[0]]))
-        elif "res" in cols:
-            a, b = re.split(r"\s*[xX×]\s*", cols["res"][g[0]].strip())
+        w_s, h_s, res = meta("res_w", row), meta("res_h", row), meta("res", row)
+        if w_s is not None and h_s is not None:
+            w, h = int(float(w_s)), int(float(h_s))
+        elif res is not None:
+            a, b = re.split(r"\s*[xX×]\s*", res.strip())
             w, h = int(a), int(b)
         else:
             return None
@@ -387,11 +409,8 @@ def _events(
     if "emtype" not in cols or not len(g):
         return None, None
     kind = np.array(cols["emtype"], dtype=object)[g]
-    idx = (
-        np.array(cols["emidx"], dtype=object)[g]
-        if "emidx" in cols
-        else np.full(len(g), "", dtype=object)
-    )
+    # the index column is numeric; empty cells (-1 here) never continue a run
+    idx = np.nan_to_num(num["emidx"][g], nan=-1.0) if "emidx" in num else np.zeros(len(g))
     dur_s = num["emdur"][g] / 1000.0 if "emdur" in num else np.full(len(g), np.nan)
     change = np.ones(len(g), dtype=bool)
     change[1:] = (kind[1:] != kind[:-1]) | (idx[1:] != idx[:-1])
