@@ -197,9 +197,13 @@ def test_existing_output_and_missing_folder(tmp_path: Path, unique_id: str) -> N
 
 def test_ctrl_c_closes_the_file_cleanly(tmp_path: Path, unique_id: str) -> None:
     out = tmp_path / "c.h5"
-    s = sim(tmp_path, unique_id, "--rate-hz", "500")
+    s = sim(tmp_path, unique_id, "--rate-hz", "500", "--screen-width-mm", "600")
     try:
-        rec = Proc(["record", "--out", str(out), "--stream", f"{unique_id}*"], tmp_path, "rec")
+        rec = Proc(
+            ["record", "--out", str(out), "--stream", f"{unique_id}*", "--distance-mm", "700"],
+            tmp_path,
+            "rec",
+        )
         wait_for(lambda: gaze_count(rec) > 0, 30, "progress with gaze samples")
         rec.signal(signal.SIGINT)
         assert rec.wait(30) == 0, rec.stderr()
@@ -208,6 +212,9 @@ def test_ctrl_c_closes_the_file_cleanly(tmp_path: Path, unique_id: str) -> None:
     assert not journal_path(out).exists()
     with open_session(out) as sess:
         assert sess.attrs["stop_reason"] == "SIGINT"
+        # screen: the tracker's (its desc), with the option given on the command line
+        scr = sess.screen
+        assert (scr.width_px, scr.width_mm, scr.distance_mm) == (1920, 600.0, 700.0)
         t = sess.raw_times("gaze")
         assert len(t) >= gaze_count(rec)
         np.testing.assert_allclose(np.diff(t), 1 / 500, atol=1e-6)  # nothing dropped

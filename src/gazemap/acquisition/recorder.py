@@ -361,11 +361,12 @@ class Recorder:
                 key = f"{key}#{len(self.slots)}"  # a different layout under the same id
         if slot is None:
             group = self._group_for(desc)
-            if desc.type.lower() == "gaze" and not self._screen_from_cli():
+            if desc.type.lower() == "gaze" and not self.screen_source.startswith("stream"):
                 screen = lsl.screen_from_xml(desc.xml)
-                if screen is not None and self.screen_source != "stream":
+                if screen is not None:  # the tracker's screen; options given still win
                     self.writer.set_screen(self._screen(screen))
-                    self.screen_source = "stream"
+                    cli = self._screen_from_cli()
+                    self.screen_source = "stream+options" if cli else "stream"
             self.writer.add_stream(group, desc)
             slot = _Slot(group=group, info=desc, key=key, inlet=found.inlet, string=desc.is_string)
             self.slots[group] = slot
