@@ -169,3 +169,15 @@ def test_gives_up_when_reconnect_fails(unique_id: str) -> None:
     deadline_ok.close()
     assert isinstance(drv.error, DeviceError)
     assert "could not re-connect" in str(drv.error)
+
+
+def test_stop_while_the_tracker_is_away_ends_normally(unique_id: str) -> None:
+    srv = FakeOpenGazeServer(rate_hz=100, drop_after=10)
+    srv.__enter__()
+    drv = DriverThread(srv.port, unique_id, reconnect_timeout_s=30)
+    waiter = Collector(unique_id)
+    assert waiter.wait_for(lambda c: srv._dropped, 10)
+    srv.close()  # re-connecting is refused from now on
+    drv.finish()  # stop requested during the re-connect attempts
+    waiter.close()
+    assert drv.error is None and drv.publisher is not None and drv.publisher.n_gaps == 1

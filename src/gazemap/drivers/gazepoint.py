@@ -355,7 +355,11 @@ def stream(
             t_lost = local_clock()
             publisher.gap_start(t_lost)
             session.client.close()
-            session = _reconnect(host, port, reconnect_timeout_s, stop, publisher)
+            again = _reconnect(host, port, reconnect_timeout_s, stop, publisher)
+            if again is None:
+                publisher.gap_end(local_clock())
+                return publisher
+            session = again
             clock = ClockMapper()
             last_cnt = None
             publisher.gap_end(local_clock())
@@ -386,7 +390,7 @@ def stream(
 
 def _reconnect(
     host: str, port: int, timeout_s: float, stop: StopCondition, publisher: GazePublisher
-) -> GazepointSession:
+) -> GazepointSession | None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while True:
@@ -396,7 +400,9 @@ def _reconnect(
             return session
         except DeviceError as exc:
             last = exc
-        if time.monotonic() >= deadline or stop.done(publisher.n_samples):
+        if stop.done(publisher.n_samples):
+            return None  # asked to stop while the tracker was away: a normal end
+        if time.monotonic() >= deadline:
             raise DeviceError(
                 f"lost the Open Gaze API at {host}:{port} and could not re-connect within "
                 f"{timeout_s:.0f} s ({last}). Check the tracker and Gazepoint Control."
