@@ -180,4 +180,4 @@ def test_stop_while_the_tracker_is_away_ends_normally(unique_id: str) -> None:
     srv.close()  # re-connecting is refused from now on
     drv.finish()  # stop requested during the re-connect attempts
     waiter.close()
-    assert drv.error is None and drv.publisher is not None and drv.publisher.n_gaps == 1
+    assert drv.error is None and drv.publisher is not None and drv.publisher.n_gaps >= 1
