@@ -62,3 +62,14 @@ def test_write_truth(tmp_path: Path) -> None:
         assert len(f["fixations/aoi"]) == n_fix and len(f["saccades/amplitude_deg"]) > 0
     with pytest.raises(InputError, match="does not exist"):
         simulated.write_truth(sess, tmp_path / "no" / "t.h5", 0.0)
+
+
+def test_write_truth_to_a_folder_fails_clearly(tmp_path: Path) -> None:
+    from gazemap.simulation import simulate_session
+
+    sess = simulate_session(
+        None, participant="P1", seed=2, screen=simulated.DEFAULT_SCREEN, rate_hz=100, duration_s=1
+    )
+    (tmp_path / "t.h5").mkdir()
+    with pytest.raises(InputError, match="cannot create it"):
+        simulated.write_truth(sess, tmp_path / "t.h5", 0.0)

@@ -402,3 +402,32 @@ def test_raw_gap_ends_are_corrected_like_the_samples(tmp_path: Path) -> None:
         gaps = s.gaps("gaze")
     assert gaps[0, 0] == t[99] and gaps[0, 1] == t[100]
     np.testing.assert_array_equal(gaps[1], [30.0, 31.0])
+
+
+def test_journal_refuses_to_reuse_a_file(tmp_path: Path) -> None:
+    j = jr.Journal(tmp_path / "x.journal")
+    try:
+        with pytest.raises(InputError, match="interrupted"):
+            jr.Journal(tmp_path / "x.journal")
+    finally:
+        j.close()
+    with pytest.raises(SessionFileError, match="no such journal"):
+        list(iter_records(tmp_path / "absent.journal"))
+
+
+def test_recover_write_error_leaves_journal_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gazemap.store import recover as rc
+
+    p = tmp_path / "s.h5"
+    _record(p, close=False)
+    before = journal_path(p).read_bytes()
+
+    def no_space(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(rc, "build_session", no_space)
+    with pytest.raises(SessionFileError, match="disk is full.*untouched"):
+        recover_session(p)
+    assert journal_path(p).read_bytes() == before and not p.exists()

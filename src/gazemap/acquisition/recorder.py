@@ -698,6 +698,8 @@ class Recorder:
         self._synced()
         self._close_inlets()
         self.journal_bytes = self.writer.journal.bytes_written
+        if self.journal_bytes > 50_000_000:  # ~10 min at 2 kHz: building takes a few seconds
+            self._say(f"writing {self.cfg.out} from the journal ...")
         t_close = time.monotonic()
         self.writer.close()
         self.close_s = time.monotonic() - t_close
