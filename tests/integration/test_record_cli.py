@@ -326,3 +326,30 @@ def test_stream_driver_options(tmp_path: Path) -> None:
         [*gazemap_cmd(), "stream", "nosuch"], capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and "simulated" in r.stderr
+
+
+def test_late_stream_is_added_and_marks_merge(tmp_path: Path, unique_id: str) -> None:
+    """A marker stream that starts mid-recording gets its own group; markers() merges."""
+    out = tmp_path / "late.h5"
+    s = sim(tmp_path, unique_id, "--rate-hz", "200", "--protocol", str(PROTOCOL))
+    try:
+        rec = Proc(["record", "--out", str(out), "--stream", f"{unique_id}*"], tmp_path, "rec")
+        wait_for(lambda: gaze_count(rec) > 0, 30, "the recorder to record gaze")
+        r = subprocess.run(
+            [*gazemap_cmd(), "mark", "moderator: participant hesitates",
+             "--source-id", f"{unique_id}-mod", "--name", "moderator", "--wait-s", "15"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        rec.stop()
+        assert rec.p.returncode == 0, rec.stderr()
+    finally:
+        s.stop()
+    assert "as /streams/moderator" in rec.stderr()
+    with open_session(out) as sess:
+        assert set(sess.stream_names) == {"gaze", "markers", "scroll", "moderator"}
+        assert list(sess.markers("moderator").value) == ["moderator: participant hesitates"]
+        merged = sess.markers()
+        assert "moderator: participant hesitates" in list(merged.value)
+        assert "touchpoint/home/start" in list(merged.value)
+        assert np.all(np.diff(merged.time_s) >= 0)
