@@ -10,7 +10,9 @@ leave-one-recording-out cross-validation on the Lund 2013 data of Andersson et a
 Steps: angular speed from a short Savitzky-Golay derivative (2nd order, ``velocity_window_s``)
 of the position in degrees within each run of valid samples; a saccade is a run of samples
 faster than ``saccade_onset_deg_s`` that contains one faster than ``saccade_peak_deg_s``
-(hysteresis: the peak makes it a saccade, the onset threshold finds its edges); within
+(hysteresis: the peak makes it a saccade, the onset threshold finds its edges; below
+~250 Hz, where the 3-sample filter spans more than ``velocity_window_s``, the peak threshold
+is lowered in proportion, e.g. x0.42 at 60 Hz); within
 ``pso_window_s`` after a saccade, the samples up to the last one faster than ``pso_deg_s``
 are PSO; saccades touching a blink/loss are part of the blink (eyelid artefacts); the rest
 is fixation, fixations shorter than ``min_fixation_s`` are undefined. With
@@ -97,7 +99,12 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
 def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
     n = len(prep)
-    v = sg_speed(prep, float(p["velocity_window_s"]))
+    window_s = float(p["velocity_window_s"])
+    v = sg_speed(prep, window_s)
+    # at low rates the filter spans more than window_s (3 samples at least) and flattens the
+    # speed peaks: lower the peak threshold in proportion (60 Hz: x0.42)
+    w = max(3, int(round(window_s / prep.dt_s)) | 1)
+    peak_thr = float(p["saccade_peak_deg_s"]) * min(1.0, window_s / ((w - 1) * prep.dt_s))
     labels = np.full(n, UNDEF, dtype=np.int8)
     labels[prep.valid] = FIX
     with np.errstate(invalid="ignore"):
@@ -105,9 +112,7 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     if len(s):
         vz = np.where(np.isnan(v), -np.inf, v)
         peak = run_reduce(np.maximum, vz, s, e)
-        keep = (peak > float(p["saccade_peak_deg_s"])) & (
-            (e - s) * prep.dt_s >= float(p["min_saccade_s"]) - 1e-9
-        )
+        keep = (peak > peak_thr) & ((e - s) * prep.dt_s >= float(p["min_saccade_s"]) - 1e-9)
         s, e = s[keep], e[keep]
         if p["offset_at_minimum"]:
             # the saccade ends at the first local speed minimum after its peak (the PSO's
@@ -124,10 +129,10 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
         np.add.at(sac, s, 1)
         np.add.at(sac, e, -1)
         labels[np.cumsum(sac)[:n] > 0] = SAC
-        w = max(1, int(round(float(p["pso_window_s"]) / prep.dt_s)))
+        pw = max(1, int(round(float(p["pso_window_s"]) / prep.dt_s)))
         thr = float(p["pso_deg_s"])
         nxt = np.concatenate((s[1:], [n]))
-        for a, b in zip(e, np.minimum(e + w, nxt), strict=True):
+        for a, b in zip(e, np.minimum(e + pw, nxt), strict=True):
             seg = v[a:b]
             with np.errstate(invalid="ignore"):
                 above = np.flatnonzero(seg > thr)
