@@ -30,6 +30,17 @@ from gazemap.store.journal import journal_path
 pytestmark = pytest.mark.integration
 
 
+_RUNNING: list[Proc] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftovers():
+    """Whatever a failing test left running is stopped (SIGINT, then SIGKILL)."""
+    yield
+    while _RUNNING:
+        _RUNNING.pop().stop()
+
+
 class Proc:
     """A running ``gazemap`` command with its stdout/stderr in files (no pipe stalls)."""
 
@@ -38,6 +49,7 @@ class Proc:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with open(folder / f"{tag}.out", "wb") as o, open(self.err, "wb") as e:
             self.p = subprocess.Popen([*gazemap_cmd(), *args], stdout=o, stderr=e, env=env, **kw)  # type: ignore[call-overload]
+        _RUNNING.append(self)
 
     def stderr(self) -> str:
         return self.err.read_text(errors="replace")
