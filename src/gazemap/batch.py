@@ -348,7 +348,29 @@ def combine(
     detector: str | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> StudyResult:
-    """Merge per-session results and apply the friction rules (pure, deterministic)."""
+    """Merge per-session results and apply the friction rules (pure, deterministic).
+
+    A participant id must be unique: a later session of a participant already seen is
+    marked failed (``error`` says which file came first) rather than mixed in.
+    """
+    import dataclasses
+
+    results = list(results)
+    first: dict[str, str] = {}
+    for i, r in enumerate(results):
+        if not r.ok:
+            continue
+        if r.participant in first:
+            results[i] = dataclasses.replace(
+                r,
+                ok=False,
+                tables=None,
+                error=f"participant {r.participant!r} was already analysed from "
+                f"{first[r.participant]}; give every session its own participant id "
+                "(root attribute 'participant') or move one of the files out of the study",
+            )
+        else:
+            first[r.participant] = r.file
     ok = [r for r in results if r.ok and r.tables is not None]
     metrics = [row for r in ok for row in r.tables.metrics]  # type: ignore[union-attr]
     tps = [row for r in ok for row in r.tables.touchpoints]  # type: ignore[union-attr]

@@ -292,3 +292,15 @@ def test_a_second_domain_protocol_runs_end_to_end(tmp_path: Path) -> None:
     assert all(r["n_participants"] == 2 for st in res.journey["stages"] for r in st["touchpoints"])
     roles = {r["aoi_role"] for r in res.metrics if r["fixated"]}
     assert {"target", "cta"} & roles
+
+
+def test_duplicate_participant_is_reported_not_mixed(protocol) -> None:  # type: ignore[no-untyped-def]
+    from gazemap.batch import SessionResult
+    from gazemap.journey import SessionTables
+
+    a = SessionResult(file="a.h5", participant="P01", ok=True, tables=SessionTables())
+    b = SessionResult(file="b.h5", participant="P01", ok=True, tables=SessionTables())
+    res = combine([a, b], protocol, study="s")
+    assert [s.ok for s in res.sessions] == [True, False]
+    assert "participant 'P01' was already analysed from a.h5" in (res.sessions[1].error or "")
+    assert res.evidence_doc["participants"] == ["P01"]
