@@ -132,15 +132,28 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
         pw = max(1, int(round(float(p["pso_window_s"]) / prep.dt_s)))
         thr = float(p["pso_deg_s"])
         nxt = np.concatenate((s[1:], [n]))
-        for a, b in zip(e, np.minimum(e + pw, nxt), strict=True):
-            seg = v[a:b]
-            with np.errstate(invalid="ignore"):
-                above = np.flatnonzero(seg > thr)
-            if len(above):
-                stop = a + int(above[-1]) + 1
-                ok = prep.valid[a:stop]
-                stop = a + (int(np.argmin(ok)) if not ok.all() else len(ok))
-                labels[a:stop] = PSO
+        b = np.minimum(e + pw, nxt)
+        # PSO: from the saccade's end to the last sample above thr before b, cut at a loss
+        with np.errstate(invalid="ignore"):
+            above = np.flatnonzero(v > thr)
+        last = np.full(len(e), -1, dtype=np.int64)
+        if len(above):
+            k = np.searchsorted(above, b) - 1
+            last = np.where(k >= 0, above[np.maximum(k, 0)], -1)
+        inv = np.flatnonzero(~prep.valid)
+        j = np.searchsorted(inv, e)
+        first_inv = (
+            np.where(j < len(inv), inv[np.minimum(j, max(len(inv) - 1, 0))], n)
+            if len(inv)
+            else np.full(len(e), n)
+        )
+        stop = np.minimum(last + 1, first_inv)
+        sel = (last >= e) & (stop > e)
+        if sel.any():
+            mark = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(mark, e[sel], 1)
+            np.add.at(mark, stop[sel], -1)
+            labels[np.cumsum(mark)[:n] > 0] = PSO
         if p["blink_saccades"]:
             blink = ~prep.valid & prep.lost
             rs, re_ = runs((labels == SAC) | (labels == PSO))

@@ -330,26 +330,42 @@ def detect_blinks(
     blink = lost.copy()
     if pupil_mm is None or not blink.any() or extend_s <= 0:
         return blink
-    p = pupil_mm if isinstance(pupil_mm, _LazyPupil) else np.asarray(pupil_mm, dtype=np.float64)
+    p = (
+        pupil_mm
+        if isinstance(pupil_mm, _LazyPupil)
+        else _LazyPupil([np.asarray(pupil_mm, dtype=np.float64)])
+    )
     n = len(p)
-
-    def odd(j: int) -> bool:
-        # central-difference pupil speed at j (one-sided at the ends); NaN counts as odd
-        a, b = max(j - 1, 0), min(j + 1, n - 1)
-        if b == a or not (np.isfinite(p[a]) and np.isfinite(p[b]) and np.isfinite(p[j])):
-            return True
-        return bool(abs(p[b] - p[a]) / (time_s[b] - time_s[a]) > pupil_speed_mm_s)
-
+    dt = float(np.median(np.diff(time_s))) if n > 1 else 1.0
+    k = max(1, int(np.ceil(extend_s / dt)) + 1)
     starts, ends = runs(lost)
-    for s, e in zip(starts, ends, strict=True):
-        j = s
-        while j > 0 and time_s[s] - time_s[j - 1] <= extend_s and odd(j - 1):
-            j -= 1
-        blink[j:s] = True
-        k = e
-        while k < n and time_s[k] - time_s[e - 1] <= extend_s and odd(k):
-            k += 1
-        blink[e:k] = True
+    offs = np.arange(k)
+
+    def odd(j: np.ndarray) -> np.ndarray:
+        # central-difference pupil speed at j (one-sided at the ends); NaN counts as odd
+        a = np.maximum(j - 1, 0)
+        b = np.minimum(j + 1, n - 1)
+        pa, pb, pj = p.take(a), p.take(b), p.take(j)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            speed = np.abs(pb - pa) / (time_s[b] - time_s[a])
+        return ~(np.isfinite(pj) & (b > a) & (speed <= pupil_speed_mm_s))
+
+    mark = np.zeros(n + 1, dtype=np.int64)
+    # before each loss: samples s-1, s-2, ... while odd and within extend_s
+    left = starts[:, None] - 1 - offs[None, :]
+    lc = np.clip(left, 0, n - 1)
+    ok = (left >= 0) & (time_s[starts][:, None] - time_s[lc] <= extend_s) & odd(lc)
+    m = np.cumprod(ok, axis=1).sum(axis=1)
+    np.add.at(mark, starts - m, 1)
+    np.add.at(mark, starts, -1)
+    # after each loss: samples e, e+1, ...
+    right = ends[:, None] + offs[None, :]
+    rc = np.clip(right, 0, n - 1)
+    ok = (right < n) & (time_s[rc] - time_s[ends - 1][:, None] <= extend_s) & odd(rc)
+    m = np.cumprod(ok, axis=1).sum(axis=1)
+    np.add.at(mark, ends, 1)
+    np.add.at(mark, ends + m, -1)
+    blink |= np.cumsum(mark)[:n] > 0
     return blink
 
 
@@ -541,9 +557,13 @@ class _LazyPupil:
     def __len__(self) -> int:
         return len(self.cols[0])
 
-    def __getitem__(self, j: int) -> float:
-        vals = [float(c[j]) for c in self.cols if np.isfinite(c[j])]
-        return sum(vals) / len(vals) if vals else float("nan")
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """Mean over the eyes with a valid pupil at ``idx`` (NaN where none)."""
+        vals = np.stack([np.asarray(c, dtype=np.float64)[idx] for c in self.cols])
+        ok = np.isfinite(vals)
+        cnt = ok.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(ok, vals, 0.0).sum(axis=0) / cnt
 
 
 def _pupil(gaze: GazeSamples) -> _LazyPupil | None:
