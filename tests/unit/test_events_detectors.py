@@ -241,3 +241,16 @@ def test_properties(name: str, g: GazeSamples, shift: int) -> None:
 
 def _rate(g: GazeSamples) -> float:
     return 1.0 / float(np.median(np.diff(g.time_s))) if len(g) > 1 else 1.0
+
+
+def test_sg_derivative_equals_scipy_savgol_inside() -> None:
+    from scipy.signal import savgol_filter
+
+    from gazemap.events.ivt_pso import sg_derivative
+
+    x = np.random.default_rng(3).normal(size=200).cumsum()
+    for w in (3, 7, 15):
+        ours = sg_derivative(x, w, 0.002)
+        ref = savgol_filter(x, w, 2, deriv=1, delta=0.002)
+        h = w // 2
+        assert np.allclose(ours[h:-h], ref[h:-h])

@@ -13,7 +13,6 @@ linearly bridged for the features only; their labels come from the blink rule.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from gazemap.events.preprocess import Prepared
 
@@ -62,6 +61,7 @@ def feature_names() -> list[str]:
 
 def compute_features(prep: Prepared) -> np.ndarray:
     """Feature matrix (n, len(feature_names())) float32 for the preprocessed gaze."""
+    from scipy import ndimage
     from scipy.signal import savgol_filter
 
     n = len(prep)

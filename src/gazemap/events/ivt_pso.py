@@ -46,6 +46,17 @@ DEFAULTS: Params = {
 }
 
 
+def sg_derivative(x: np.ndarray, window: int, dt_s: float) -> np.ndarray:
+    """First derivative by a Savitzky-Golay filter of order 2 (= order 1 at the centre):
+    sum_k k x[i+k] / (dt sum_k k^2), k = -h..h; the h samples at either end are not defined
+    by the filter (callers replace them). Same as scipy.signal.savgol_filter(x, window, 2,
+    deriv=1, delta=dt_s) away from the ends, without importing scipy.signal (2 s)."""
+    h = window // 2
+    k = np.arange(-h, h + 1, dtype=np.float64)
+    kernel = k[::-1] / (dt_s * float(np.sum(k * k)))
+    return np.convolve(x, kernel, mode="same")
+
+
 def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
     """Angular speed, deg/s, per sample.
 
@@ -54,8 +65,6 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
     position (the per-sample visual angle). Losses are bridged linearly for the filter only;
     samples closer than half a window to a loss or break use a central difference inside
     their run. NaN where the sample is not valid."""
-    from scipy.signal import savgol_filter
-
     n = len(prep)
     w = max(3, int(round(window_s / prep.dt_s)) | 1)
     v = np.full(n, np.nan)
@@ -72,8 +81,8 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
         y[bad] = np.interp(idx[bad], idx[~bad], y[~bad])
     sc = prep.screen
     if n >= w:
-        vx = savgol_filter(x, w, 2, deriv=1, delta=prep.dt_s)
-        vy = savgol_filter(y, w, 2, deriv=1, delta=prep.dt_s)
+        vx = sg_derivative(x, w, prep.dt_s)
+        vy = sg_derivative(y, w, prep.dt_s)
     else:
         vx = np.zeros(n)
         vy = np.zeros(n)
