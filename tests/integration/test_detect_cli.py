@@ -117,6 +117,9 @@ def test_label_writes_one_row_per_sample(tmp_path: Path) -> None:
     assert len((out / "B.csv").read_text().splitlines()) == 3
     bad = run("label", str(tmp_path / "nowhere"), "--out", str(out))
     assert bad.returncode == 2 and "not a folder" in bad.stderr
+    (tmp_path / "file.txt").write_text("x")
+    onfile = run("label", str(folder), "--out", str(tmp_path / "file.txt"))
+    assert onfile.returncode == 2 and "is not a folder" in onfile.stderr
 
 
 @pytest.mark.skipif(
