@@ -122,3 +122,19 @@ def test_utf16_export_is_read(tmp_path: Path) -> None:
     p.write_bytes(STUDIO.read_text(encoding="utf-8").encode("utf-16"))
     (r,) = read_tsv(p)
     assert len(r.time_s) == 40
+
+
+def test_parsing_pauses_gc_and_restores_it() -> None:
+    import gc
+
+    from gazemap.importers._common import no_gc
+
+    assert gc.isenabled()
+    with no_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    read_tsv(STUDIO)
+    assert gc.isenabled()
+    with pytest.raises(ImportFormatError):
+        read_tsv(REF / "eyelink_monocular_vel_res.asc")
+    assert gc.isenabled()

@@ -29,6 +29,7 @@ from gazemap.importers._common import (
     ImportedRecording,
     fixations_with_degrees,
     import_errors,
+    no_gc,
     read_text,
 )
 from gazemap.types import Markers, Saccades, ScreenGeometry, Validity
@@ -96,7 +97,7 @@ def read_asc(
         (default: left when recorded, else right).
     """
     p = Path(path)
-    with import_errors(p, "EyeLink ASC"):
+    with import_errors(p, "EyeLink ASC"), no_gc():
         return _read(p, recording, event_eye)
 
 

@@ -32,6 +32,7 @@ from gazemap.importers._common import (
     ImportedRecording,
     fixations_with_degrees,
     import_errors,
+    no_gc,
     read_text,
 )
 from gazemap.types import Fixations, Markers, Saccades, ScreenGeometry, Validity
@@ -169,7 +170,7 @@ def read_tsv(
     time_unit : ``"us"``, ``"ms"`` or ``"s"``; default from the header, else µs (Pro Lab) / ms (Studio).
     """
     p = Path(path)
-    with import_errors(p, "Tobii TSV"):
+    with import_errors(p, "Tobii TSV"), no_gc():
         return _read(p, recording, time_unit)
 
 
