@@ -27,4 +27,8 @@ def test_missing_eye_and_monocular() -> None:
     assert math.isnan(row[C["left_pupil_mm"]])  # no scale given: arbitrary units are not mm
     mono = sample_to_row(Sample(1000.0, 3, False), SCREEN, MISSING_DATA)
     # the eye that is not recorded is not flagged (its channels are NaN), as in the ASC importer
-    assert int(mono[C["validity"]]) == 0 and mono[C["x_px"]] == 228.0 and math.isnan(mono[C["right_x_px"]])
+    assert (
+        int(mono[C["validity"]]) == 0
+        and mono[C["x_px"]] == 228.0
+        and math.isnan(mono[C["right_x_px"]])
+    )
