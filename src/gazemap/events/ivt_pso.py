@@ -87,7 +87,9 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
         vx = np.zeros(n)
         vy = np.zeros(n)
     h = w // 2
-    near = (np.arange(n) - prep.seg_start < h) | (prep.seg_end - np.arange(n) < h)
+    idx = np.arange(n, dtype=prep.seg_start.dtype)
+    near = (idx - prep.seg_start < h) | (prep.seg_end - idx < h)
+    del idx
     near &= prep.valid
     if near.any():
         k = np.flatnonzero(near)
@@ -99,7 +101,8 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
             vy[k] = (prep.y_px[hi] - prep.y_px[lo]) / span
     vx *= deg_per_px(x, sc.width_px, sc.width_mm, float(sc.distance_mm))
     vy *= deg_per_px(y, sc.height_px, sc.height_mm, float(sc.distance_mm))
-    v = np.hypot(vx, vy)
+    v = np.hypot(vx, vy, out=vx)
+    del vy
     if any_bad:
         v[bad] = np.nan
     return v

@@ -236,12 +236,15 @@ def _segments(ok: np.ndarray, brk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     ``brk[i]`` True means a time break between samples i-1 and i."""
     n = len(ok)
-    idx = np.arange(n)
+    itype = np.int32 if n < 2**31 - 1 else np.int64  # half the memory of int64 for < 2 G samples
+    idx = np.arange(n, dtype=itype)
     first = ok & (np.concatenate(([True], ~ok[:-1])) | brk)
     last = ok & (np.concatenate((~ok[1:], [True])) | np.concatenate((brk[1:], [True])))
-    seg_start = np.maximum.accumulate(np.where(first, idx, 0))
-    seg_end = np.minimum.accumulate(np.where(last, idx, n - 1)[::-1])[::-1]
-    return seg_start, seg_end
+    seg_start = np.where(first, idx, 0)
+    np.maximum.accumulate(seg_start, out=seg_start)
+    seg_end = np.where(last, idx, n - 1)[::-1]
+    np.minimum.accumulate(seg_end, out=seg_end)
+    return seg_start, seg_end[::-1]
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -292,10 +295,8 @@ def fill_gaps(
 
     Returns
     -------
-    x, y : (n,) filled copies; filled : (n,) bool, samples that were interpolated.
+    x, y : (n,) ``x`` and ``y`` filled in place; filled : (n,) bool, interpolated samples.
     """
-    x = x.copy()
-    y = y.copy()
     filled = np.zeros(len(x), dtype=bool)
     starts, ends = runs(~valid)
     if len(starts) == 0 or max_gap_s <= 0:
@@ -526,7 +527,7 @@ def preprocess(
     x = smooth(x, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
     y = smooth(y, seg_start, seg_end, str(params["noise"]), int(params["noise_window"]))
     if velocity_window_s is None:
-        vel = np.full(n, np.nan)
+        vel = np.broadcast_to(np.float64(np.nan), (n,))  # read-only, no memory
     else:
         ux, uy, uz = unit_vectors(x, y, screen)
         half = max(1, int(round(velocity_window_s / dt / 2.0)))
