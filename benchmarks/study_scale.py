@@ -60,7 +60,14 @@ def generate(folder: Path, n: int, minutes: float, rate_hz: float) -> float:
     return time.perf_counter() - t0
 
 
+#: CPU seconds (user + sys) of every analyze run, by output folder name
+CPU_S: dict[str, float] = {}
+
+
 def analyze(study: Path, out: Path, jobs: int, *extra: str) -> float:
+    import resource
+
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     cp = subprocess.run(
         [
@@ -79,6 +86,9 @@ def analyze(study: Path, out: Path, jobs: int, *extra: str) -> float:
         text=True,
     )
     dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time does not depend on what else runs on the (shared) machine, wall time does
+    CPU_S[out.name] = round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 2)
     if cp.returncode != 0:
         raise SystemExit(f"gazemap analyze failed ({cp.returncode}): {cp.stderr}")
     return dt
@@ -168,6 +178,10 @@ def main() -> None:
             "speedup_cold": round(cold[f"{ws[0]}_workers_s"] / cold[f"{ws[-1]}_workers_s"], 2),
             f"analyze_storing_detections_{wmax}_workers_s": round(t_write, 2),
             f"analyze_reusing_detections_{wmax}_workers_s": round(t_warm, 2),
+            # with --jobs 1 every session runs in the gazemap process itself, so its CPU time
+            # is the whole work; pool workers (forkserver children) are not counted by rusage
+            "cpu_s_1_worker_run": CPU_S.get("out1"),
+            "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
             "outputs_identical_all_runs": identical,
         }
         print(json.dumps(result, indent=2))
