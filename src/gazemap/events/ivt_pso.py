@@ -57,6 +57,14 @@ def sg_derivative(x: np.ndarray, window: int, dt_s: float) -> np.ndarray:
     return np.convolve(x, kernel, mode="same")
 
 
+def _valid_runs(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Start and exclusive end of every run of valid samples without a time break."""
+    first = np.flatnonzero(
+        prep.valid & (prep.seg_start == np.arange(len(prep), dtype=prep.seg_start.dtype))
+    )
+    return first, prep.seg_end[first] + 1
+
+
 def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
     """Angular speed, deg/s, per sample.
 
@@ -87,9 +95,13 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
         vx = np.zeros(n)
         vy = np.zeros(n)
     h = w // 2
-    idx = np.arange(n, dtype=prep.seg_start.dtype)
-    near = (idx - prep.seg_start < h) | (prep.seg_end - idx < h)
-    del idx
+    # samples within h of the start or end of their valid run (only those, not a full pass)
+    rs, re_ = _valid_runs(prep)
+    off = np.arange(h)
+    cand = np.concatenate([(rs[:, None] + off).ravel(), (re_[:, None] - 1 - off).ravel()])
+    cand = np.unique(cand[(cand >= 0) & (cand < n)])
+    near = np.zeros(n, dtype=bool)
+    near[cand] = True
     near &= prep.valid
     if near.any():
         k = np.flatnonzero(near)
