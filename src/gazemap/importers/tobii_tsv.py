@@ -18,6 +18,7 @@ movement classification (``Eye movement type`` = Fixation/Saccade with its index
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import sys
@@ -143,6 +144,41 @@ def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> 
     )
 
 
+def _numeric_block(
+    lines: list[str], start: int, keep: list[int], usecols: list[int]
+) -> np.ndarray | None:
+    """The numeric columns of a chunk of rows parsed in one C pass (numpy's loadtxt), or None
+    when anything is unusual, so that the per-column path can name the offending row."""
+    chunk = (
+        lines[start : start + len(keep)]
+        if keep == list(range(len(keep)))
+        else [lines[start + j] for j in keep]
+    )
+    text = "\n".join(chunk)
+    # empty cells -> nan (two passes catch runs of empty cells); decimal commas -> dots
+    text = text.replace("\t\t", "\tnan\t").replace("\t\t", "\tnan\t").replace("\t\n", "\tnan\n")
+    if text.endswith("\t"):
+        text += "nan"
+    if text.startswith("\t"):
+        text = "nan" + text
+    text = text.replace("\n\t", "\nnan\t")
+    text = text.replace(",", ".")
+    try:
+        arr = np.loadtxt(
+            io.StringIO(text),
+            delimiter="\t",
+            usecols=usecols,
+            dtype=np.float64,
+            comments=None,
+            ndmin=2,
+        )
+    except ValueError:
+        return None
+    if arr.shape != (len(keep), len(usecols)) or np.isinf(arr).any():
+        return None
+    return arr
+
+
 def _check_rows(rows: list[list[str]], ncol: int, p: Path, start: int) -> list[int]:
     """Indices of the rows to keep (blank lines dropped); a short/long row is an error."""
     keep = []
@@ -206,7 +242,11 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
         linenos.append(chunk_ln)
         columns = list(zip(*rows, strict=True))
         del rows
-        for k in num_keys:
+        block = _numeric_block(lines, start, keep, [index[k] for k in num_keys])
+        for c, k in enumerate(num_keys):
+            if block is not None:
+                parts[k].append(block[:, c])
+                continue
             parts[k].append(
                 _floats(
                     list(columns[index[k]]),
