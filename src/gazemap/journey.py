@@ -496,6 +496,16 @@ def session_tables(
                 hits[rows, n_aois_total + si] = ~any_hit & pm.mapped
             col0 += m_aoi
         am = aoi_metrics(s, e, hits, visit.start_s)
+        # "the action" = the participant's first click in the visit (else the visit's end);
+        # revisits before it are the search/confusion signal of the revisits rule
+        action_s = min((c[0] for c in visit.clicks), default=visit.end_s)
+        entries = hits.copy()
+        entries[1:] &= ~hits[:-1]
+        visits_before = (
+            (entries & (s < action_s)[:, None]).sum(axis=0)
+            if n
+            else np.zeros(len(columns), dtype=int)
+        )
         for c, (sc, aoi_id) in enumerate(columns):
             if aoi_id is None:
                 name, role, out_id = "outside every AOI", "", OUTSIDE_ID
@@ -535,6 +545,8 @@ def session_tables(
                     "_first_time_s": at(am.first_index),
                     "_longest_time_s": at(am.longest_index),
                     "_revisit_time_s": at(am.revisit_index),
+                    "_revisits_before_action": max(int(visits_before[c]) - 1, 0),
+                    "_action_s": float(action_s),
                     "_mean_fixation_duration_ms": _nan_to_none(
                         float(am.mean_fixation_duration_s[c]) * 1000.0
                     ),
@@ -1013,9 +1025,15 @@ def friction_evidence(
                     )
                 if a.role in ("target", "cta", "navigation"):
                     aff = [
-                        (p, float(r["revisits"]), r["_revisit_time_s"], r["_touchpoint_start_s"])
+                        (
+                            p,
+                            float(r["_revisits_before_action"]),
+                            r["_revisit_time_s"],
+                            r["_touchpoint_start_s"],
+                        )
                         for p, r in rows.items()
-                        if r["revisits"] >= th.revisits and r["_revisit_time_s"] is not None
+                        if r["_revisits_before_action"] >= th.revisits
+                        and r["_revisit_time_s"] is not None
                     ]
                     v = _med([x[1] for x in aff])
                     add(
@@ -1027,7 +1045,9 @@ def friction_evidence(
                         n_total,
                         v,
                         th.revisits,
-                        f"revisits of the AOI compared with the protocol threshold revisits = {th.revisits}",
+                        "revisits of the AOI before the participant's first click on the "
+                        "touchpoint (the action; the whole touchpoint without a click), compared "
+                        f"with the protocol threshold revisits = {th.revisits}",
                         th.min_participants_share,
                         v / th.revisits if aff and th.revisits else None,
                         good,

@@ -76,6 +76,7 @@ def m_row(p: str, aoi: str, role: str, **kw: Any) -> dict[str, Any]:
         "_first_time_s": 101.0,
         "_longest_time_s": 102.0,
         "_revisit_time_s": None,
+        "_revisits_before_action": 0,
         "_mean_fixation_duration_ms": 250.0,
     }
     r.update(kw)
@@ -163,7 +164,19 @@ def test_search_revisits_long_fixations_distractor() -> None:
     ch = {
         ("P1", "cta"): {"fixations_before_first": 30},
         ("P2", "cta"): {"fixations_before_first": 50},
-        ("P3", "nav"): {"revisits": 4, "visit_count": 5, "_revisit_time_s": 105.0},
+        ("P3", "nav"): {
+            "revisits": 4,
+            "visit_count": 5,
+            "_revisit_time_s": 105.0,
+            "_revisits_before_action": 4,
+        },
+        # many revisits, but after the action (the click): not search/confusion
+        ("P4", "nav"): {
+            "revisits": 6,
+            "visit_count": 7,
+            "_revisit_time_s": 125.0,
+            "_revisits_before_action": 1,
+        },
         ("P4", "text"): {"_mean_fixation_duration_ms": 500.0, "_longest_time_s": 120.0},
         ("P5", "ad"): {"dwell_s": 3.0, "_first_time_s": 104.0},
     }

@@ -194,6 +194,8 @@ def test_session_tables_hand_computed() -> None:
         search["fixated"],
     ) == (2, 2, 1, True)
     assert search["_revisit_time_s"] == pytest.approx(12.7)
+    # the click on the search box at 13.8 s is the action: both visits come before it
+    assert search["_action_s"] == 13.8 and search["_revisits_before_action"] == 1
     header = rows_by(m, touchpoint_id="home", aoi_id="header")
     assert header["dwell_s"] == pytest.approx(0.6) and header["aoi_role"] == "navigation"
     banner = rows_by(m, touchpoint_id="home", aoi_id="banner")
@@ -400,3 +402,24 @@ def test_fixation_running_past_the_end_counts_for_its_part_inside() -> None:
         detector="d",
     )
     assert rows_by(t2.metrics, aoi_id="search")["dwell_s"] == pytest.approx(0.04)
+
+
+def test_revisits_before_the_first_click() -> None:
+    p = protocol()
+    visit = TouchpointVisit(
+        "home", 10.0, 14.0, (ScreenVisit("home", 10.0, 14.0),), ((11.0, "search"), (13.0, "x"))
+    )
+    t = session_tables(
+        FIX,
+        Segmentation((visit,), ()),
+        SCROLL,
+        SCREEN,
+        p,
+        participant="P",
+        session_id="s",
+        detector="d",
+    )
+    search = rows_by(t.metrics, aoi_id="search")
+    assert search["revisits"] == 1 and search["_revisits_before_action"] == 0
+    assert search["_action_s"] == 11.0
+    assert rows_by(t.touchpoints, touchpoint_id="home")["clicks"] == 2
