@@ -150,7 +150,7 @@ def test_ground_truth_dwell_goes_to_the_aois_looked_at(study, protocol) -> None:
             tot_t += dur
             if len(k) and sim.truth_aoi[i] in fx[k[0]]["aoi_ids"]:
                 hit_t += dur
-        assert hit_t / tot_t > 0.85, (p, hit_t / tot_t)
+        assert hit_t / tot_t > 0.85, (p, hit_t / tot_t)  # measured 0.99-1.0
         t_mid = (f.start_s + f.end_s) / 2
         ok_t = all_t = 0.0
         for r in fx:
@@ -163,7 +163,8 @@ def test_ground_truth_dwell_goes_to_the_aois_looked_at(study, protocol) -> None:
             all_t += r["duration_s"]
             if len(k) and sim.truth_aoi[k[0]] in r["aoi_ids"]:
                 ok_t += r["duration_s"]
-        assert ok_t / all_t > 0.8, (p, ok_t / all_t)
+        # measured 0.86-0.88 (what the participant meant to look at vs what we map there)
+        assert ok_t / all_t > 0.75, (p, ok_t / all_t)
         assert len(t_mid) == len(f)
         assert res.marker_problems == [] or all("no visit" not in m for m in res.marker_problems)
         assert res.data_loss is not None and res.data_loss < 0.2
