@@ -38,14 +38,16 @@ def test_binocular_two_recordings() -> None:
     assert np.isnan(r.gaze["left_pupil_raw"][blink]).all()
     assert r.gaze["left_pupil_raw"][0] == 1200.0
     # messages: those before START belong to the block; the offset form shifts the time
-    assert list(r.markers.value) == [
+    assert sum(v.startswith(("VALIDATE", "!CAL")) for v in r.markers.value) == 9
+    assert [v for v in r.markers.value if not v.startswith(("VALIDATE", "!CAL"))] == [
         "DISPLAY_COORDS 0 0 1279 1023",
         "RECCFG CR 500 2 1 LR",
         "TRIALID 1",
         "touchpoint/landing/start",
         "touchpoint/landing/end",
     ]
-    assert r.markers.time_s[3] == pytest.approx((1000010 + 2 * 20 + 4) / 1000)
+    k = list(r.markers.value).index("touchpoint/landing/start")
+    assert r.markers.time_s[k] == pytest.approx((1000010 + 2 * 20 + 4) / 1000)
     # source events of the left eye
     assert len(r.fixations) == 2 and len(r.saccades) == 1
     assert r.fixations.start_s[0] == pytest.approx(1000.010) and r.fixations.end_s[
@@ -64,6 +66,7 @@ def test_binocular_two_recordings() -> None:
 def test_right_eye_events_on_request() -> None:
     r = read_asc(BINO, recording=1, event_eye="R")[0]
     assert r.fixations.x_px[0] == 404.0 and r.event_eye == "R"
+    assert r.calibration is not None and r.calibration[1].tolist() == [0.40, 0.45, 0.33]
 
 
 def test_monocular_with_velocity_and_resolution_columns() -> None:
@@ -106,6 +109,12 @@ def test_session_file_has_streams_derived_and_provenance(tmp_path: Path) -> None
         assert labels[0] == Label.FIXATION and (labels == Label.SACCADE).sum() == 15
         assert (labels == Label.BLINK).sum() == 10
         assert d["fixations"]["x_deg"][0] < 0  # left of the screen centre
+        cal = s.h5["calibration"]
+        assert cal["points_px"][()].tolist() == [[640, 512], [640, 100], [1180, 512]]
+        assert cal["error_deg"][()].tolist() == [0.31, 0.52, 0.27]
+        assert cal.attrs["mean_error_deg"] == 0.37 and cal.attrs["eye"] == "left"
+    with open_session(written[1]) as s:
+        assert "calibration" not in s.h5  # no validation before the second recording
 
 
 def test_recording_option_writes_one_file(tmp_path: Path) -> None:

@@ -93,6 +93,8 @@ class ImportedRecording:
     #: per-sample label sets (types.Label values) of the source, e.g. hand coders: each
     #: becomes /derived/<source>_<key> with events made from runs of equal labels
     label_sets: dict[str, np.ndarray] = field(default_factory=dict)
+    #: validation the source reports: points (n, 2) px, error (n,) degrees, attributes
+    calibration: tuple[np.ndarray, np.ndarray, dict[str, str | float]] | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -335,6 +337,9 @@ def write_session(
                     w.add_clock_offsets(s.group, s.clock_offsets)
             if rec.fixations is not None or rec.saccades is not None or rec.blinks is not None:
                 _write_derived(w.h5, source, rec, screen)
+            if rec.calibration is not None:
+                points, errors, cal_attrs = rec.calibration
+                w.write_calibration(points, errors, **cal_attrs)
             for key, label_set in rec.label_sets.items():
                 _write_label_set(w.h5, f"{source}_{key}", rec, label_set, screen)
         return out

@@ -37,6 +37,46 @@ from gazemap.types import Markers, Saccades, ScreenGeometry, Validity
 FORMAT = "eyelink_asc"
 _LONE_DOT = re.compile(r"(?<!\S)\.(?!\S)")
 _INT = re.compile(r"[-+]?\d+$")
+#: per-point validation message, e.g. "VALIDATE R 4POINT 4  RIGHT  at 752,300  OFFSET 0.54 deg."
+_VALIDATE = re.compile(
+    r"^VALIDATE\s+([LR])\b.*?\bat\s+(-?[\d.]+)\s*,\s*(-?[\d.]+)\s+OFFSET\s+([\d.]+)\s+deg",
+    re.IGNORECASE,
+)
+#: summary, e.g. "!CAL VALIDATION HV9 R RIGHT GOOD ERROR 0.35 avg. 0.71 max ..."
+_SUMMARY = re.compile(
+    r"^!CAL VALIDATION\s+(\S+)\s+\S+\s+(LEFT|RIGHT)\s+(\S+)\s+ERROR\s+([\d.]+)\s+avg\.\s+([\d.]+)\s+max"
+)
+
+
+def validation(
+    messages: list[str], eye: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, str | float]] | None:
+    """The last EyeLink validation of ``eye`` ("L"/"R") in a recording's messages.
+
+    Per-point ``VALIDATE`` messages come before their ``!CAL VALIDATION`` summary; the points
+    of the last summary of that eye are returned as (points (n, 2) px, error (n,) deg, attrs).
+    """
+    points: list[tuple[float, float, float]] = []
+    result = None
+    for m in messages:
+        v = _VALIDATE.match(m)
+        if v and v.group(1).upper() == eye:
+            points.append((float(v.group(2)), float(v.group(3)), float(v.group(4))))
+            continue
+        sm = _SUMMARY.match(m)
+        if sm and sm.group(2)[0] == eye:
+            attrs: dict[str, str | float] = {
+                "source": "eyelink_asc",
+                "type": sm.group(1),
+                "eye": sm.group(2).lower(),
+                "result": sm.group(3),
+                "mean_error_deg": float(sm.group(4)),
+                "max_error_deg": float(sm.group(5)),
+            }
+            arr = np.array(points, dtype=np.float64).reshape(-1, 3)
+            result = (arr[:, :2], arr[:, 2], attrs)
+            points = []
+    return result
 
 
 @dataclass
@@ -385,7 +425,9 @@ def _finish(b: _Block, p: Path, event_eye: str | None) -> ImportedRecording:
     rate = b.rate_hz
     if not rate and n > 1:
         rate = float(round(1.0 / np.median(np.diff(t_s)))) if np.median(np.diff(t_s)) > 0 else 0.0
+    calibration = validation(b.markers_v, ev_eye)
     return ImportedRecording(
+        calibration=calibration,
         time_s=t_s,
         gaze=cols,
         markers=Markers(
