@@ -108,7 +108,19 @@ def _analyze(args: argparse.Namespace) -> int:
     shown = out
     writer = getattr(report, "write_report", None)
     if not args.no_report and writer is not None and n_ok:
-        writer(out, result.protocol)
+        from tqdm import tqdm
+
+        n_tp = len(result.protocol.touchpoints)
+        with tqdm(
+            total=n_tp, desc="report", unit="touchpoint", file=sys.stderr, disable=args.quiet
+        ) as bar:
+
+            def step(text: str) -> None:
+                # called before each touchpoint is drawn
+                bar.set_postfix_str(text, refresh=False)
+                bar.update(1)
+
+            writer(out, result.protocol, progress=step)
         if (out / "index.html").exists():
             shown = out / "index.html"
     print(shown)
