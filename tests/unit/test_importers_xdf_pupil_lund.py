@@ -204,3 +204,17 @@ def test_lund_errors(tmp_path: Path) -> None:
     p.write_text("time,x\n0,1\n")
     with pytest.raises(ImportFormatError):
         read_lund(p)
+
+
+def test_lund_layout_csv_without_recordings_json(tmp_path: Path) -> None:
+    (out,) = import_file("lund", REF / "lund_small.csv", tmp_path / "s.h5")
+    with open_session(out) as s:
+        g = s.gaze()
+        assert len(g) == 442 and np.isnan(g.x_px[-10:]).all() and (g.validity[-10:] == 3).all()
+        assert s.attrs["import_format"] == "lund"
+        mn = s.h5["derived/lund_mn"]
+        assert len(mn["fixations"]) == 6 and len(mn["saccades"]) == 6
+        ra = s.h5["derived/lund_ra"]
+        assert len(ra["saccades"]) == 6  # RA marks the last saccade sample as PSO
+        assert (ra["labels"][()] == Label.PSO).sum() == 6
+        assert mn["fixations"]["end_s"][0] == pytest.approx(0.118)
