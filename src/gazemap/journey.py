@@ -82,6 +82,23 @@ class _Open:
     clicks: list[tuple[float, str]] = field(default_factory=list)
 
 
+def _click_target(value: str) -> str:
+    """The AOI id (or selector) of a ``click/<target>[ <x_px> <y_px>]`` marker.
+
+    The presenter appends the click's page position; a selector may itself contain spaces,
+    so only two trailing numbers are split off.
+    """
+    body = value[len("click/") :]
+    parts = body.rsplit(" ", 2)
+    if len(parts) == 3:
+        try:
+            float(parts[1]), float(parts[2])
+        except ValueError:
+            return body
+        return parts[0]
+    return body
+
+
 def _t(v: float) -> str:
     return f"t={v:.3f} s"
 
@@ -239,7 +256,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                 cur.screen_id = sc_id
                 cur.screen_start_s = t
         elif head == "click":
-            aoi_id = v[len("click/") :]
+            aoi_id = _click_target(v)
             if cur is None:
                 if ignored_repeat is None:
                     problems.append(f"click {aoi_id!r} at {_t(t)} outside any touchpoint; ignored")
@@ -1023,7 +1040,9 @@ def friction_evidence(
                         good,
                         "fixations",
                     )
-                if a.role in ("target", "cta", "navigation"):
+                # a fixed (sticky) element stays in view on every scroll position, so
+                # returning to it is how people orient, not a sign of searching
+                if a.role in ("target", "cta", "navigation") and not a.fixed:
                     aff = [
                         (
                             p,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -307,3 +308,32 @@ def test_behaviour_is_paired_with_the_finding() -> None:
     everyone = {(p, "cta"): {"ttff_s": 9.0} for p in PARTICIPANTS}
     late = only(friction_evidence(rows(everyone), same, PROTO), "target-late")
     assert late["behaviour"]["supports"] is None and "behaviour" not in late["severity_reason"]
+
+
+def test_revisits_of_a_fixed_sticky_element_are_not_confusion() -> None:
+    sticky = AOI("nav", "Sticky header", "navigation", "rect", (0, 0, 10, 10), fixed=True)
+    tp = PROTO.touchpoints[0]
+    sc = tp.screens[0]
+    screen = dataclasses.replace(sc, aois=tuple(sticky if a.id == "nav" else a for a in sc.aois))
+    proto = dataclasses.replace(
+        PROTO,
+        stages=(
+            dataclasses.replace(
+                PROTO.stages[0], touchpoints=(dataclasses.replace(tp, screens=(screen,)),)
+            ),
+        ),
+    )
+    ch = {
+        (p, "nav"): {
+            "revisits": 6,
+            "visit_count": 7,
+            "_revisit_time_s": 105.0,
+            "_revisits_before_action": 6,
+        }
+        for p in PARTICIPANTS
+    }
+    recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], proto)
+    assert [r for r in recs if r["rule_id"] == "revisits"] == []
+    # the same revisits on the non-fixed menu are reported
+    recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], PROTO)
+    assert only(recs, "revisits")["participants"] == PARTICIPANTS

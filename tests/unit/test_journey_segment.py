@@ -165,3 +165,17 @@ def test_empty_markers() -> None:
     s = segment_touchpoints(Markers(np.empty(0), np.empty(0, dtype=object)), P)
     assert s.visits == ()
     assert len(s.problems) == 3  # one "no visit" per touchpoint
+
+
+@pytest.mark.parametrize(
+    ("marker", "target"),
+    [
+        ("click/search 700.0 36.0", "search"),  # the presenter appends page px
+        ("click/search", "search"),
+        ("click/#main .buy 12 40", "#main .buy"),  # a selector with a space
+        ("click/free text here", "free text here"),  # no trailing numbers: all of it
+    ],
+)
+def test_click_target_drops_the_page_position(marker: str, target: str) -> None:
+    s = seg([(1, "touchpoint/home/start"), (1.5, marker), (2, "touchpoint/home/end")])
+    assert s.visits[0].clicks == ((1.5, target),)
