@@ -87,6 +87,10 @@ class FakeOpenGazeServer:
     busy: bool = False
     calib_error_px: float | None = 21.5
     batch: int = 1
+    #: IDs answered with NACK (an older firmware without them)
+    nack: frozenset[str] = frozenset()
+    #: accept the connection but never answer
+    silent: bool = False
     #: (CNT, generation time on the LSL clock) of every record sent
     sent: list[tuple[int, float]] = field(default_factory=list)
     connections: int = 0
@@ -199,6 +203,10 @@ class FakeOpenGazeServer:
             return "", sending
         kind, attrs = m.group(1), dict(_ATTR.findall(m.group(2)))
         ident = attrs.get("ID", "")
+        if self.silent:
+            return "", sending
+        if ident in self.nack:
+            return f'<NACK ID="{ident}" />', sending
         if kind == "SET":
             state = attrs.get("STATE", "0") == "1"
             if ident == "ENABLE_SEND_DATA":

@@ -181,3 +181,27 @@ def test_stop_while_the_tracker_is_away_ends_normally(unique_id: str) -> None:
     drv.finish()  # stop requested during the re-connect attempts
     waiter.close()
     assert drv.error is None and drv.publisher is not None and drv.publisher.n_gaps >= 1
+
+
+def test_refused_required_record_and_silent_server() -> None:
+    with (
+        FakeOpenGazeServer(nack=frozenset({"ENABLE_SEND_POG_FIX"})) as srv,
+        pytest.raises(DeviceError, match="refused ENABLE_SEND_POG_FIX"),
+    ):
+        gazepoint.connect("127.0.0.1", srv.port)
+    with (
+        FakeOpenGazeServer(silent=True) as srv,
+        pytest.raises(DeviceError, match="did not answer SET ENABLE_SEND_TIME"),
+    ):
+        gazepoint.connect("127.0.0.1", srv.port)
+
+
+def test_optional_records_refused_by_older_firmware(unique_id: str) -> None:
+    with FakeOpenGazeServer(nack=frozenset({"ENABLE_SEND_PUPILMM", "ENABLE_SEND_POG_BEST"})) as srv:
+        session = gazepoint.connect("127.0.0.1", srv.port)
+        assert (
+            "ENABLE_SEND_PUPILMM" not in session.enabled
+            and "ENABLE_SEND_POG_FIX" in session.enabled
+        )
+        assert session.tick_hz == 1.0e7 and session.screen_size == (1920, 1080)
+        session.client.close()
