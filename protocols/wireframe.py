@@ -227,8 +227,12 @@ def draw_protocol(
     yaml_path: Path,
     extras: dict[str, Iterable[Any]] | None = None,
     styles: dict[str, Any] | None = None,
+    out_dir: Path | None = None,
 ) -> list[Path]:
     """Draw every screen of ``yaml_path`` to its ``screenshot`` path; returns the files.
+
+    ``out_dir``: write ``<screen id>.png`` there instead (for protocols whose screenshots are
+    real renders and whose wireframes are kept beside them).
 
     ``extras[screen_id]``: callables ``f(img)`` drawn before the AOIs (decoration that is not
     an AOI). ``styles[aoi_id]``: callables ``f(img, coords, aoi)`` replacing the default look.
@@ -248,7 +252,10 @@ def draw_protocol(
                     f(img)
                 for a in sc.get("aois", []):
                     draw_aoi(img, a, styles)
-                path = yaml_path.parent / sc["screenshot"]
+                if out_dir is not None:
+                    path = out_dir / f"{sc['id']}.png"
+                else:
+                    path = yaml_path.parent / sc["screenshot"]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
                 out.append(path)

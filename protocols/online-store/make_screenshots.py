@@ -1,7 +1,9 @@
-"""Draw the wireframe screenshots of protocols/online-store.yaml.
+"""Draw the wireframes of protocols/online-store.yaml into protocols/online-store/wireframes/.
 
 Run from anywhere: ``python protocols/online-store/make_screenshots.py``. Writes one PNG per
-screen, at page size, next to this script. The AOIs come from the protocol file; the
+screen, at page size. The protocol's own screenshots (next to this script) are real renders
+of the demo shop (demo-site/), captured by ``gazemap present --screenshots``; the wireframes
+show where the AOIs are, for a protocol author checking the coordinates. The AOIs come from the protocol file; the
 decoration below (texts, cards that are no AOI) is what makes each page look like a shop.
 """
 
@@ -137,5 +139,5 @@ STYLES = {
 }
 
 if __name__ == "__main__":
-    for p in wf.draw_protocol(HERE.parent / "online-store.yaml", EXTRAS, STYLES):
+    for p in wf.draw_protocol(HERE.parent / "online-store.yaml", EXTRAS, STYLES, HERE / "wireframes"):
         print(p.relative_to(HERE.parent), p.stat().st_size // 1024, "KiB")
