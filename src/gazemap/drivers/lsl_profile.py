@@ -281,12 +281,17 @@ def relay(
 
     info = resolve_stream(m.match, resolve_timeout_s)
     inlet = pylsl.StreamInlet(info, max_buflen=360, recover=True)
-    full = inlet.info(timeout=5.0)
+    try:
+        full = inlet.info(timeout=5.0)
+        except (pylsl.util.TimeoutError, pylsl.util.LostError) as exc:
+        raise DeviceError(
+            f"the LSL stream {m.match} was found but did not answer ({type(exc).__name__}); its "
+            "publisher is busy or gone. Restart it and retry."
+        ) from exc
     idx = resolve_indices(m, _labels(full))
     clock = ClockMapper()
     last_data = time.monotonic()
     in_gap = False
-    correction = inlet.time_correction(timeout=5.0) if m.clock == "lsl" else 0.0
     next_corr = time.monotonic() + 5.0
     try:
         while not stop.done(publisher.n_samples):
