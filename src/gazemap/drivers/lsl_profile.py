@@ -283,7 +283,8 @@ def relay(
     inlet = pylsl.StreamInlet(info, max_buflen=360, recover=True)
     try:
         full = inlet.info(timeout=5.0)
-        except (pylsl.util.TimeoutError, pylsl.util.LostError) as exc:
+        correction = inlet.time_correction(timeout=5.0) if m.clock == "lsl" else 0.0
+    except (pylsl.util.TimeoutError, pylsl.util.LostError) as exc:
         raise DeviceError(
             f"the LSL stream {m.match} was found but did not answer ({type(exc).__name__}); its "
             "publisher is busy or gone. Restart it and retry."
