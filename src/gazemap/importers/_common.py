@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -479,6 +480,22 @@ def no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def progress(total: int, desc: str) -> Any:
+    """A tqdm progress bar on stderr for long imports (silent when stderr is not a terminal)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=" rows",
+        unit_scale=True,
+        leave=False,
+        disable=not sys.stderr.isatty() or total < 200_000,
+    )
 
 
 def import_errors(path: Path, what: str) -> contextlib.AbstractContextManager[None]:

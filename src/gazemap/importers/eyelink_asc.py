@@ -30,6 +30,7 @@ from gazemap.importers._common import (
     fixations_with_degrees,
     import_errors,
     no_gc,
+    progress,
     read_text,
 )
 from gazemap.types import Markers, Saccades, ScreenGeometry, Validity
@@ -149,8 +150,12 @@ def _read(p: Path, recording: int | None, event_eye: str | None) -> list[Importe
     pending_v: list[str] = []
     pending_display: tuple[int, int] | None = None
     cur: _Block | None = None
-    for i, raw in enumerate(text.splitlines()):
+    all_lines = text.splitlines()
+    bar = progress(len(all_lines), f"reading {p.name}")
+    for i, raw in enumerate(all_lines):
         lineno = i + 1
+        if not i % 200_000:
+            bar.update(min(200_000, len(all_lines) - i))
         if not raw or raw.isspace():
             continue
         c = raw[0]
@@ -226,6 +231,7 @@ def _read(p: Path, recording: int | None, event_eye: str | None) -> list[Importe
             if cur is None:
                 raise ImportFormatError(f"{p}:{lineno}: {kw} outside a START … END block.")
             _event(kw, tokens, cur, p, lineno)
+    bar.close()
     if cur is not None:
         raise ImportFormatError(
             f"{p}: the block started on line {cur.start_line} has no END (file truncated?). "

@@ -34,6 +34,7 @@ from gazemap.importers._common import (
     fixations_with_degrees,
     import_errors,
     no_gc,
+    progress,
     read_text,
 )
 from gazemap.types import Fixations, Markers, Saccades, ScreenGeometry, Validity
@@ -228,7 +229,9 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
     cols: dict[str, list[str]] = {k: [] for k in str_keys}
     linenos: list[np.ndarray] = []
     chunk = 100_000
+    bar = progress(len(lines) - 1, f"reading {p.name}")
     for start in range(1, len(lines), chunk):
+        bar.update(min(chunk, len(lines) - start))
         rows = [ln.split("\t") for ln in lines[start : start + chunk]]
         if set(map(len, rows)) == {ncol}:
             keep = list(range(len(rows)))
@@ -257,6 +260,7 @@ def _read(p: Path, recording: int | None, time_unit: str | None) -> list[Importe
             )
         for k in str_keys:
             cols[k].extend(map(sys.intern, columns[index[k]]))
+    bar.close()
     if not linenos:
         raise ImportFormatError(f"{p}: no data rows after the header; expected samples.")
     ln = np.concatenate(linenos)
