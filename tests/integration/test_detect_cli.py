@@ -60,6 +60,8 @@ def test_detect_writes_then_caches(tmp_path: Path) -> None:
         assert f["derived/ivt"].attrs["velocity_threshold_deg_s"] == 40.0
     default = run("detect", str(p))
     assert default.returncode == 0 and "written" in default.stdout
+    forced = run("detect", str(p), "--force")
+    assert forced.returncode == 0 and "written" in forced.stdout
 
 
 @pytest.mark.parametrize(
