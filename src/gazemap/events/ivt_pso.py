@@ -70,9 +70,9 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
 
     Savitzky-Golay first derivative (2nd order, odd window of at least 3 samples) of the
     position in px, turned into deg/s with the local d(deg)/d(px) of each axis at the sample's
-    position (the per-sample visual angle). Losses are bridged linearly for the filter only;
-    samples closer than half a window to a loss or break use a central difference inside
-    their run. NaN where the sample is not valid."""
+    position (the per-sample visual angle). Samples closer than half a window to a loss, a
+    break or the ends use a central difference inside their run. NaN where the sample is not
+    valid."""
     n = len(prep)
     w = max(3, int(round(window_s / prep.dt_s)) | 1)
     v = np.full(n, np.nan)
@@ -81,12 +81,8 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
         return v
     x, y = prep.x_px, prep.y_px
     any_bad = bool(bad.any())
-    if any_bad:
-        idx = np.arange(n)
-        x = x.copy()
-        y = y.copy()
-        x[bad] = np.interp(idx[bad], idx[~bad], x[~bad])
-        y[bad] = np.interp(idx[bad], idx[~bad], y[~bad])
+    # NaN (lost) samples spoil the filter only within h samples of them, and exactly those
+    # samples are recomputed below from their own run: no bridging needed
     sc = prep.screen
     if n >= w:
         vx = sg_derivative(x, w, prep.dt_s)
