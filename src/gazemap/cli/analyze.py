@@ -6,19 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from gazemap.cli._common import parse_params
 from gazemap.errors import InputError
-
-
-def _parse_params(pairs: list[str] | None) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for p in pairs or []:
-        key, sep, value = p.partition("=")
-        if not sep or not key.strip():
-            raise InputError(
-                f"--param takes NAME=VALUE, got {p!r} (e.g. --param velocity_threshold_deg_s=40)."
-            )
-        out[key.strip()] = value.strip()
-    return out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,7 +60,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from gazemap.journey import MAX_SCROLL_PX
     from gazemap.report.export import write_outputs
 
-    params = _parse_params(args.param)
+    params = parse_params(args.param)
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}.")
     if args.max_scroll_px is not None and not args.max_scroll_px >= 0:

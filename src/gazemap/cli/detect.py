@@ -8,19 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gazemap.cli._common import parse_params
 from gazemap.errors import InputError
-
-
-def _parse_params(pairs: list[str] | None) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for p in pairs or []:
-        key, sep, value = p.partition("=")
-        if not sep or not key.strip():
-            raise InputError(
-                f"--param takes NAME=VALUE, got {p!r} (e.g. --param velocity_threshold_deg_s=40)."
-            )
-        out[key.strip()] = value.strip()
-    return out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +52,7 @@ def _detect(args: argparse.Namespace) -> int:
     from gazemap.store.reader import Session
 
     name = args.detector or DEFAULT_DETECTOR
-    params = _parse_params(args.param)
+    params = parse_params(args.param)
     full_params(name, params)  # unknown detector / parameter -> one-line error before any I/O
     if args.force:
         from gazemap.events import detect
@@ -94,7 +83,7 @@ def _label(args: argparse.Namespace) -> int:
     from gazemap.importers.lund_csv import read_lund_folder
 
     name = args.detector or DEFAULT_DETECTOR
-    params = _parse_params(args.param)
+    params = parse_params(args.param)
     from gazemap.store.derived import full_params
 
     full_params(name, params)

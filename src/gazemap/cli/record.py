@@ -184,15 +184,9 @@ def _check_output(out: Path, force: bool) -> None:
     """Refuse bad --out paths before waiting for streams."""
     from gazemap.errors import InputError
     from gazemap.store.journal import journal_path
+    from gazemap.store.writer import check_output_path
 
-    if out.exists() and not force:
-        raise InputError(
-            f"{out} already exists; refusing to overwrite it. Choose another --out or pass --force."
-        )
-    if not out.parent.exists():
-        raise InputError(
-            f"cannot write {out}: folder {out.parent} does not exist. Create it first."
-        )
+    check_output_path(out, force)
     if journal_path(out).exists() and not out.exists() and not force:
         raise InputError(
             f"{journal_path(out)} exists: an earlier recording of {out} was interrupted. Run "

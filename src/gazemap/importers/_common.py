@@ -34,6 +34,7 @@ import numpy as np
 
 from gazemap import __version__
 from gazemap.errors import GazemapError, ImportFormatError, InputError
+from gazemap.store.writer import check_output_path
 from gazemap.types import (
     GAZE_CHANNELS,
     Fixations,
@@ -113,15 +114,7 @@ def check_input(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def check_output(out: Path, force: bool) -> None:
-    if out.exists() and not force:
-        raise InputError(
-            f"{out} already exists; refusing to overwrite it. Choose another --out or pass --force."
-        )
-    if not out.parent.exists():
-        raise InputError(
-            f"cannot write {out}: folder {out.parent} does not exist. Create it first."
-        )
+check_output = check_output_path
 
 
 def read_text(path: Path, what: str) -> str:

@@ -52,6 +52,18 @@ def _append(ds: h5py.Dataset, values: np.ndarray) -> None:
     ds[old:] = values
 
 
+def check_output_path(path: Path, force: bool) -> None:
+    """Refuse to overwrite ``path`` without ``force`` and to write into a missing folder."""
+    if path.exists() and not force:
+        raise InputError(
+            f"{path} already exists; refusing to overwrite it. Choose another --out or pass --force."
+        )
+    if not path.parent.exists():
+        raise InputError(
+            f"cannot write {path}: folder {path.parent} does not exist. Create it first."
+        )
+
+
 class SessionWriter:
     """Create a session file and append stream data to it.
 
@@ -78,16 +90,7 @@ class SessionWriter:
         the sample study; None while recording, where speed matters)."""
         self.path = Path(path)
         self._compression = compression
-        if self.path.exists() and not force:
-            raise InputError(
-                f"{self.path} already exists; refusing to overwrite it. Choose another --out "
-                "or pass --force to replace it."
-            )
-        parent = self.path.parent
-        if not parent.exists():
-            raise InputError(
-                f"cannot write {self.path}: folder {parent} does not exist. Create it first."
-            )
+        check_output_path(self.path, force)
         try:
             self._f = h5py.File(self.path, "w", libver="latest")
         except OSError as exc:
