@@ -3,9 +3,12 @@
 Pure functions over arrays and protocol objects (no I/O):
 
 - :func:`segment_touchpoints` cuts a session into touchpoint visits using its markers
-  (``touchpoint/<id>/start``, ``touchpoint/<id>/end``, ``screen/<id>``, ``click/<aoi>``).
-  Every marker problem (missing start or end, duplicates, overlaps, unknown ids, markers out
-  of time order) is reported as a sentence; nothing is silently dropped or guessed.
+  (``touchpoint/<id>/start``, ``touchpoint/<id>/end``, ``screen/<id>``, ``click/<aoi>``) and
+  reads the presenter's other markers (``screen/unknown <url>``, ``task/<n>/start|end``,
+  ``error/<kind> ...``, ``aoi-boxes <json>``). Every marker problem (missing start or end,
+  duplicates, overlaps, unknown ids, markers out of time order, errors the presenter
+  reported) is reported as a sentence, and pages outside the protocol as notes; nothing is
+  silently dropped or guessed.
 - :func:`map_to_page` maps fixation centroids from screen px to page px with the Scroll
   stream, by the scroll offset at each fixation's midpoint, and flags fixations during which
   the offset moved by more than ``max_scroll_px`` (they are not assigned to any AOI).
@@ -42,11 +45,17 @@ SEVERITIES = ("low", "medium", "high")
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ScreenVisit:
-    """A screen shown within a touchpoint visit, [start_s, end_s). ``screen_id`` None: unknown."""
+    """A screen shown within a touchpoint visit, [start_s, end_s).
+
+    ``screen_id`` None: no protocol screen; ``url`` is then the page the presenter reported
+    with ``screen/unknown <url>`` (a page outside the protocol), or None when no screen
+    marker said which of the touchpoint's screens was shown.
+    """
 
     screen_id: str | None
     start_s: float
     end_s: float
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +75,15 @@ class TouchpointVisit:
 
 @dataclass(frozen=True, slots=True)
 class Segmentation:
-    """Touchpoint visits in time order and the marker problems found (sentences)."""
+    """Touchpoint visits in time order, the marker problems found, and notes (sentences).
+
+    ``notes`` are facts worth knowing that are not marker errors, e.g. pages outside the
+    protocol (``screen/unknown <url>``) the participant visited.
+    """
 
     visits: tuple[TouchpointVisit, ...]
     problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -78,6 +92,7 @@ class _Open:
     start_s: float
     screen_id: str | None
     screen_start_s: float
+    screen_url: str | None = None
     screens: list[ScreenVisit] = field(default_factory=list)
     clicks: list[tuple[float, str]] = field(default_factory=list)
 
@@ -103,6 +118,11 @@ def _t(v: float) -> str:
     return f"t={v:.3f} s"
 
 
+#: marker heads the presenter sends that segmentation reads (docs/presenter.md)
+UNKNOWN_SCREEN = "screen/unknown"
+AOI_BOXES_HEAD = "aoi-boxes "
+
+
 def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
     """Cut a session into touchpoint visits from its markers.
 
@@ -124,12 +144,21 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
       start it sets the screen the touchpoint starts on; a screen of another touchpoint or an
       unknown screen is reported and ignored. A touchpoint with one screen needs no screen
       marker; with several, time before its first screen marker has no screen (reported);
+    - ``screen/unknown <url>`` (the presenter: a page that matches no protocol screen) is a
+      note, not a problem; within an open touchpoint the time on that page is a screen
+      visit without a screen id (its fixations are not mapped to AOIs) until the next
+      ``screen/<id>``;
     - ``click/<aoi>`` inside a visit counts as a click (an AOI the touchpoint does not have is
       reported but counted); outside a visit it is reported and ignored;
+    - ``task/<n>/start|end`` must name a touchpoint's position n (1-based, journey order):
+      a malformed one is reported; ``error/<kind> <message>`` (the presenter found a
+      problem: unreachable site, screen timeout, absent selector ...) is reported as a
+      problem; ``aoi-boxes <json>`` is read by the analysis (gazemap.batch), not here;
     - touchpoints of the protocol with no visit are reported; other (free-text) markers are
       ignored.
     """
     problems: list[str] = []
+    notes: list[str] = []
     times = np.asarray(markers.time_s, dtype=np.float64)
     values = [str(v) for v in markers.value]
     order = np.argsort(times, kind="stable")
@@ -152,7 +181,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
 
     def close_screen(o: _Open, t: float) -> None:
         if t > o.screen_start_s or o.screen_id is not None:
-            o.screens.append(ScreenVisit(o.screen_id, o.screen_start_s, t))
+            o.screens.append(ScreenVisit(o.screen_id, o.screen_start_s, t, o.screen_url))
 
     for k in order:
         t = float(times[k])
@@ -217,8 +246,9 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                         )
                     else:
                         screens = tuple(s for s in cur.screens if s.end_s > s.start_s)
-                        if any(s.screen_id is None for s in screens):
-                            gap = next(s for s in screens if s.screen_id is None)
+                        unnamed = [s for s in screens if s.screen_id is None and s.url is None]
+                        if unnamed:
+                            gap = unnamed[0]
                             problems.append(
                                 f"touchpoint {tp_id!r} has several screens but no screen/<id> "
                                 f"marker for {_t(gap.start_s)}-{gap.end_s:.3f} s; fixations "
@@ -234,6 +264,23 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                     problems.append(
                         f"end of touchpoint {tp_id!r} at {_t(t)} without a matching start; ignored"
                     )
+        elif v.startswith(UNKNOWN_SCREEN + " ") or (
+            v == UNKNOWN_SCREEN and "unknown" not in screen_owner
+        ):
+            url = v[len(UNKNOWN_SCREEN) :].strip() or "(no url given)"
+            if cur is None:
+                pending_screen = None
+                notes.append(
+                    f"page {url} at {_t(t)} matches no protocol screen (outside a touchpoint)"
+                )
+                continue
+            notes.append(
+                f"page {url} at {_t(t)} matches no protocol screen; within touchpoint "
+                f"{cur.tp.id!r} its fixations are not mapped to AOIs"
+            )
+            if cur.screen_id is not None or cur.screen_url != url:
+                close_screen(cur, t)
+                cur.screen_id, cur.screen_url, cur.screen_start_s = None, url, t
         elif head == "screen":
             sc_id = v[len("screen/") :]
             if len(parts) < 2 or not sc_id:
@@ -253,8 +300,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                 continue
             if sc_id != cur.screen_id:
                 close_screen(cur, t)
-                cur.screen_id = sc_id
-                cur.screen_start_s = t
+                cur.screen_id, cur.screen_url, cur.screen_start_s = sc_id, None, t
         elif head == "click":
             aoi_id = _click_target(v)
             if cur is None:
@@ -268,6 +314,22 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                     "counted as a click"
                 )
             cur.clicks.append((t, aoi_id))
+        elif head == "task":
+            n_tp = len(tps)
+            ok = (
+                len(parts) == 3
+                and parts[1].isdigit()
+                and 1 <= int(parts[1]) <= n_tp
+                and parts[2] in ("start", "end")
+            )
+            if not ok:
+                problems.append(
+                    f"malformed marker {v!r} at {_t(t)}: expected task/<n>/start or "
+                    f"task/<n>/end with n = 1..{n_tp} (a touchpoint's position in the journey); "
+                    "ignored"
+                )
+        elif head == "error" and len(parts) > 1:
+            problems.append(f"the presenter reported a problem at {_t(t)}: {v}")
     if cur is not None:
         problems.append(
             f"touchpoint {cur.tp.id!r} started at {_t(cur.start_s)} but never ended (no "
@@ -276,7 +338,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
     for tp_id in tps:
         if tp_id not in done and (cur is None or cur.tp.id != tp_id):
             problems.append(f"no visit of touchpoint {tp_id!r} in this session")
-    return Segmentation(tuple(visits), tuple(problems))
+    return Segmentation(tuple(visits), tuple(problems), tuple(notes))
 
 
 # --------------------------------------------------------------------------------------
