@@ -254,3 +254,47 @@ def test_sg_derivative_equals_scipy_savgol_inside() -> None:
         ref = savgol_filter(x, w, 2, deriv=1, delta=0.002)
         h = w // 2
         assert np.allclose(ours[h:-h], ref[h:-h])
+
+
+def test_ivt_pso_saccade_edges_by_onset_and_lower_offset_threshold() -> None:
+    from gazemap.events.ivt_pso import _trim_edges
+
+    #          0  1   2   3    4    5   6   7   8  9
+    v = np.array([5, 20, 40, 150, 300, 90, 30, 12, 8, 5], dtype=float)
+    # the run above the lower (offset) threshold 10 is 1..8; it starts at the first sample
+    # above the onset 35 (2) and ends after the last above the offset 10 (7 -> end 8)
+    s, e, pk = _trim_edges(v, np.array([1]), np.array([8]), np.array([300.0]), 35.0, 10.0)
+    assert (s[0], e[0], pk[0]) == (2, 8, 300.0)
+    # a run that never exceeds the onset is dropped (peak -inf)
+    s, e, pk = _trim_edges(v, np.array([7]), np.array([8]), np.array([12.0]), 35.0, 10.0)
+    assert pk[0] == -np.inf
+
+
+def test_ivt_pso_offset_at_the_first_low_minimum_after_the_peak() -> None:
+    from gazemap.events.ivt_pso import _offset_at_low_minimum
+
+    #          0    1    2    3   4   5   6   7   8
+    v = np.array([40, 200, 400, 150, 60, 20, 50, 30, 12], dtype=float)
+    # peak 400 at 2; local minima after it: 5 (20 < 0.3 * 400): the saccade ends after it
+    assert _offset_at_low_minimum(v, np.array([0]), np.array([9]), 0.3)[0] == 6
+    # with frac 0.04 no minimum is slow enough (< 16): unchanged
+    assert _offset_at_low_minimum(v, np.array([0]), np.array([9]), 0.04)[0] == 9
+    # two saccades at once, the second without a minimum
+    s, e = np.array([0, 9]), np.array([9, 12])
+    v2 = np.concatenate((v, [100, 300, 200]))
+    assert list(_offset_at_low_minimum(v2, s, e, 0.3)) == [6, 12]
+
+
+def test_ivt_pso_saccade_over_a_filled_gap_is_blink() -> None:
+    # the eye jumps during a 20 ms loss that gap fill interpolates: the coders (and
+    # ivt_pso with blink_filled) call that blink, not saccade
+    g = scanpath(500, [(200, 300, 0.4), (700, 300, 0.4)], noise_px=0.2)
+    x, y = g.x_px.copy(), g.y_px.copy()
+    x[195:205] = np.nan
+    y[195:205] = np.nan
+    g2 = GazeSamples(g.time_s, x, y)
+    on = detect(g2, SCREEN, "ivt_pso")
+    off = detect(g2, SCREEN, "ivt_pso", blink_filled=False)
+    assert (on.labels == Label.SACCADE).sum() == 0 and (on.labels == Label.BLINK).sum() > 10
+    assert (off.labels == Label.SACCADE).sum() > 0
+    assert len(on.fixations) == 2 and len(off.fixations) == 2
