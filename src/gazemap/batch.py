@@ -56,6 +56,7 @@ class SessionResult:
     precision_rms_deg: float | None = None
     duration_s: float | None = None
     marker_problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     tables: SessionTables | None = None
     detector: str = ""
     params: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +74,7 @@ class SessionResult:
             "precision_rms_deg": self.precision_rms_deg,
             "duration_s": self.duration_s,
             "marker_problems": list(self.marker_problems),
+            "notes": list(self.notes),
             "screen": dict(self.screen) if self.screen else None,
         }
 
@@ -115,7 +117,8 @@ def analyze_session(
             res.session_id = s.session_id or Path(path).stem
             gaze = s.gaze()
             markers = s.markers()
-            scroll = s.scroll()
+            scroll_name, scroll_why = s.page_scroll_stream()
+            scroll = s.scroll(scroll_name) if scroll_name is not None else None
             screen = s.screen
             det = read_detection(s, name, dict(params or {}))
         if det is None:
@@ -130,8 +133,14 @@ def analyze_session(
             "height_mm": screen.height_mm,
             "distance_mm": screen.distance_mm,
         }
+        if scroll_why:
+            res.notes.append(scroll_why)
+        res.notes.extend(_screen_note(screen, protocol))
+        protocol, box_notes, box_problems = _live_aoi_boxes(markers, protocol)
+        res.notes.extend(box_notes)
         seg = segment_touchpoints(markers, protocol)
-        res.marker_problems = list(seg.problems)
+        res.marker_problems = list(seg.problems) + box_problems
+        res.notes.extend(seg.notes)
         labels = det.labels if len(det.labels) == len(gaze) else None
         whole = assess(gaze, screen, labels=labels)
         res.data_loss = _finite(whole.data_loss)
@@ -160,6 +169,74 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def _screen_note(screen: Any, protocol: Protocol) -> list[str]:
+    """A note when the tracker's screen differs from the screen the protocol was made for."""
+    w, h = protocol.screen_width_px, protocol.screen_height_px
+    if w is None or h is None or (int(w), int(h)) == (screen.width_px, screen.height_px):
+        return []
+    return [
+        f"the session's screen is {screen.width_px}x{screen.height_px} px but protocol "
+        f"{protocol.id!r} is for {w}x{h} px: gaze is mapped with the session's screen; if the "
+        "browser did not fill the tracker's screen, give the tracker's size to `gazemap present` "
+        "(--screen-width-px/--screen-height-px)"
+    ]
+
+
+def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[str], list[str]]:
+    """The protocol with selector AOIs at the boxes the presenter resolved in this session.
+
+    ``gazemap present`` publishes ``aoi-boxes <json>`` markers with every AOI's box in the
+    live page (docs/presenter.md); per issue 8 those resolved boxes, not the protocol's
+    coords, are what the analysis uses for AOIs given by CSS ``selector`` (the last record
+    per screen). Returns (protocol, notes, problems): a note per screen whose AOIs moved, a
+    problem per unreadable record.
+    """
+    from gazemap.presenter.matching import AOI_BOXES_PREFIX, aoi_boxes_from_markers
+
+    values = [str(v) for v in markers.value]
+    times = np.asarray(markers.time_s, dtype=np.float64)
+    problems: list[str] = []
+    good: list[str] = []
+    for t, v in zip(times, values, strict=True):
+        if not v.startswith(AOI_BOXES_PREFIX):
+            continue
+        if aoi_boxes_from_markers([v]):
+            good.append(v)
+        else:
+            problems.append(
+                f"aoi-boxes marker at t={t:.3f} s is not a valid record (JSON with 'screen' and "
+                f"'aois'): {v[:80]!r}; the protocol's coords were used for that screen"
+            )
+    boxes = aoi_boxes_from_markers(good)
+    if not boxes:
+        return protocol, [], problems
+    from gazemap.presenter.matching import apply_aoi_boxes
+
+    notes: list[str] = []
+    for sc_id, rec in sorted(boxes.items()):
+        if sc_id not in protocol.screens:
+            problems.append(f"aoi-boxes record names unknown screen {sc_id!r}; ignored")
+            continue
+        live = rec.get("aois", {})
+        used = [a.id for a in protocol.screens[sc_id].aois if a.selector and live.get(a.id)]
+        absent = [
+            a.id
+            for a in protocol.screens[sc_id].aois
+            if a.selector and a.id in live and not live.get(a.id)
+        ]
+        if used:
+            notes.append(
+                f"screen {sc_id!r}: AOI(s) {', '.join(used)} at the boxes resolved from the live "
+                "page (aoi-boxes marker), not the protocol's coords"
+            )
+        if absent:
+            notes.append(
+                f"screen {sc_id!r}: selector AOI(s) {', '.join(absent)} found no element in the "
+                "live page; the protocol's coords were used"
+            )
+    return apply_aoi_boxes(protocol, boxes), notes, problems
 
 
 def _progress(total: int, show: bool) -> Any:

@@ -1,10 +1,13 @@
 """Simulated tracker: publishes a simulated participant as live LSL streams.
 
 ``gazemap stream simulated`` runs gazemap.simulation.simulate_session and publishes its
-samples in real time on three outlets, exactly as a tracker driver and a stimulus program
-would: a canonical ``Gaze`` stream (gazemap.acquisition.lsl.make_gaze_outlet, with channel
-labels, units, eyes and the screen in its description), a ``Markers`` stream
-(``touchpoint/<id>/start`` ...) and a ``Scroll`` stream. Samples are pushed in chunks as
+samples in real time, exactly as a tracker driver and a stimulus program would: a canonical
+``Gaze`` stream (gazemap.acquisition.lsl.make_gaze_outlet, with channel labels, units, eyes
+and the screen in its description) and, with ``--protocol`` (the simulated participant does
+the journey's tasks on simulated pages), a ``Markers`` stream (``touchpoint/<id>/start`` ...)
+and a ``Scroll`` stream. Without a protocol it is a tracker only (free viewing): a tracker
+has no page, so it publishes no Markers or Scroll that could be mistaken for those of the
+stimulus program (``gazemap present``) running beside it. Samples are pushed in chunks as
 the wall clock advances; their LSL timestamps are the stream start plus the simulated
 sample time, so the recorded timestamps are those of the simulation.
 
@@ -34,7 +37,10 @@ import numpy as np
 from gazemap.errors import InputError
 from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry
 
-DESCRIPTION = "simulated tracker: realistic gaze, markers and scroll (no hardware needed)"
+DESCRIPTION = (
+    "simulated tracker: realistic gaze; with --protocol also the journey's markers and "
+    "scroll (no hardware needed)"
+)
 
 #: a 24" 1080p monitor at 65 cm, as the recorder's default
 DEFAULT_SCREEN = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
@@ -57,7 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="session length; default: the protocol's journey, or until Ctrl-C without one",
     )
-    parser.add_argument("--protocol", default=None, help="study protocol YAML: do its tasks")
+    parser.add_argument(
+        "--protocol",
+        default=None,
+        help="study protocol YAML: do its tasks and publish their Markers and Scroll too "
+        "(without it: Gaze only, free viewing, e.g. beside `gazemap present`)",
+    )
     parser.add_argument("--participant", default="P01", help="participant id (default P01)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -66,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source-id",
         default=None,
-        help="LSL source id of the Gaze stream (Markers/Scroll get -markers/-scroll); "
+        help="LSL source id of the Gaze stream (Markers/Scroll, with --protocol, get "
+        "-markers/-scroll); "
         "default gazemap-sim-<host>-<participant>",
     )
     parser.add_argument("--name", default="gazemap-sim", help="stream name prefix")
@@ -261,7 +273,8 @@ def _wait_for_recorder(outlets: list[Any], stop: _Stop, wait_s: float | None, sa
     # the recorder opens the other inlets right after the first one
     t_end = time.monotonic() + 3.0
     for o in outlets[1:]:
-        o.wait_for_consumers(max(0.0, t_end - time.monotonic()))
+        if o is not None:
+            o.wait_for_consumers(max(0.0, t_end - time.monotonic()))
     return True
 
 
@@ -293,11 +306,14 @@ def run(args: argparse.Namespace) -> int:
     gaze_out = lsl.make_gaze_outlet(
         f"{args.name} Gaze", source_id, args.rate_hz, screen, model="simulated"
     )
-    mark_out = lsl.make_marker_outlet(f"{args.name} Markers", f"{source_id}-markers")
-    scroll_out = lsl.make_scroll_outlet(f"{args.name} Scroll", f"{source_id}-scroll")
-    outlets = [gaze_out, mark_out, scroll_out]
+    outlets: list[Any] = [gaze_out, None, None]
+    if protocol is not None:
+        # only a simulated participant doing tasks has pages (and so markers and scroll)
+        outlets[1] = lsl.make_marker_outlet(f"{args.name} Markers", f"{source_id}-markers")
+        outlets[2] = lsl.make_scroll_outlet(f"{args.name} Scroll", f"{source_id}-scroll")
+    kinds = "Gaze/Markers/Scroll" if protocol is not None else "Gaze (free viewing)"
     say(
-        f"publishing Gaze/Markers/Scroll as {args.name!r} (source_id {source_id}), "
+        f"publishing {kinds} as {args.name!r} (source_id {source_id}), "
         f"{args.rate_hz:g} Hz, participant {args.participant}"
         + (f", protocol {protocol.id}" if protocol is not None else "")
     )
@@ -343,6 +359,10 @@ def _publish(seg: Any, t0: float, outlets: list[Any], sent: dict[str, int], stop
     m_v = [str(v) for v in seg.markers.value]
     s_t = seg.scroll.time_s + t0
     s_v = scroll_matrix(seg.scroll)
+    if mark_out is None:  # Gaze only (no protocol): nothing to publish on the page streams
+        m_t, m_v = m_t[:0], []
+    if scroll_out is None:
+        s_t, s_v = s_t[:0], s_v[:0]
     ig = im = isc = 0
     end = float(g_t[-1]) if len(g_t) else t0
     while not stop.event.is_set():

@@ -11,7 +11,14 @@ import numpy as np
 
 from gazemap.errors import SessionFileError
 from gazemap.store import schema
-from gazemap.types import GAZE_CHANNEL_LABELS, GazeSamples, Markers, ScreenGeometry, ScrollSamples
+from gazemap.types import (
+    GAZE_CHANNEL_LABELS,
+    SCROLL_CHANNEL_LABELS,
+    GazeSamples,
+    Markers,
+    ScreenGeometry,
+    ScrollSamples,
+)
 
 
 def open_session(path: str | os.PathLike[str], mode: str = "r") -> Session:
@@ -210,16 +217,91 @@ class Session:
             t, v = t[order], v[order]
         return Markers(t, v)
 
-    def scroll(self, name: str = "scroll") -> ScrollSamples | None:
+    def scroll_streams(self) -> list[str]:
+        """Names of the file's Scroll streams (LSL type Scroll, or the group ``scroll``)."""
+        out = []
+        for n in self.stream_names:
+            g = self._f["streams"][n]
+            kind = str(_plain(g.attrs.get("type", ""))).lower()
+            if (kind == "scroll" or n == "scroll") and all(c in g for c in SCROLL_CHANNEL_LABELS):
+                out.append(n)
+        return out
+
+    def page_scroll_stream(self) -> tuple[str | None, str]:
+        """The Scroll stream that describes the page the participant saw, and why.
+
+        A session can hold several Scroll streams, e.g. the presenter's (``gazemap present``:
+        the browser's real scroll offsets) and a tracker driver's or simulator's. They
+        describe different pages, so they are never merged. The one chosen is, in order:
+
+        1. the only one;
+        2. one whose companion Markers stream names screens (``screen/<id>``): the
+           companion has the same source_id with ``-markers`` for ``-scroll`` (the
+           convention of ``gazemap present`` and ``gazemap stream simulated``), so the
+           scroll offsets belong to the pages those markers name;
+        3. the one with the most samples (a page that scrolls reports many), then the group
+           named ``scroll``.
+
+        Returns
+        -------
+        (group name or None when the file has no Scroll stream, reason: a sentence, empty
+        when there was nothing to choose).
+        """
+        names = self.scroll_streams()
+        if not names:
+            return None, ""
+        if len(names) == 1:
+            return names[0], ""
+        streams = self._f["streams"]
+        sid_of = {
+            n: str(_plain(streams[n].attrs.get("source_id", "")) or "") for n in self.stream_names
+        }
+        by_sid = {sid: n for n, sid in sid_of.items() if sid}
+
+        def names_screens(scroll_name: str) -> bool:
+            sid = sid_of.get(scroll_name, "")
+            if not sid.endswith("-scroll"):
+                return False
+            mk = by_sid.get(sid[: -len("-scroll")] + "-markers")
+            if mk is None or schema.MARKER_VALUE not in streams[mk]:
+                return False
+            return any(
+                (v.decode("utf-8") if isinstance(v, bytes) else str(v)).startswith("screen/")
+                for v in streams[mk][schema.MARKER_VALUE][()]
+            )
+
+        paired = [n for n in names if names_screens(n)]
+        pool = paired or names
+        counts = {n: len(streams[n][schema.TIME]) for n in names}
+        best = max(pool, key=lambda n: (counts[n], n == "scroll"))
+        others = ", ".join(f"{n} ({counts[n]} samples)" for n in names if n != best)
+        why = (
+            "its Markers stream names the screens"
+            if paired
+            else "it has the most samples (no Scroll stream has a Markers companion naming screens)"
+        )
+        return best, (
+            f"{len(names)} Scroll streams; used {best!r} ({counts[best]} samples): {why}; "
+            f"not used: {others}"
+        )
+
+    def scroll(self, name: str | None = None) -> ScrollSamples | None:
+        """The Scroll stream as ScrollSamples, or None when the file has none.
+
+        ``name=None`` (default) reads the page's Scroll stream chosen by
+        :meth:`page_scroll_stream` (the only one, or the presenter's when a driver also
+        published one); a name reads that stream (None when it is absent).
+        """
+        if name is None:
+            name = self.page_scroll_stream()[0]
+            if name is None:
+                return None
         if not self.has_stream(name):
             return None
         g = self._stream(name)
         return ScrollSamples(
             time_s=g[schema.TIME][()],
-            **{
-                k: g[k][()].astype(np.float64)
-                for k in ("scroll_x_px", "scroll_y_px", "viewport_x_px", "viewport_y_px")
-            },
+            **{k: g[k][()].astype(np.float64) for k in SCROLL_CHANNEL_LABELS},
         )
 
 
