@@ -39,6 +39,9 @@ from gazemap.protocol import Protocol
 
 STUDY_FILE = "study.yaml"
 
+#: a live AOI box further than this from the protocol's coords is named in the notes, px
+MOVED_PX = 2.0
+
 
 @dataclass
 class SessionResult:
@@ -220,16 +223,30 @@ def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[st
             problems.append(f"aoi-boxes record names unknown screen {sc_id!r}; ignored")
             continue
         live = rec.get("aois", {})
-        used = [a.id for a in protocol.screens[sc_id].aois if a.selector and live.get(a.id)]
-        absent = [
-            a.id
-            for a in protocol.screens[sc_id].aois
-            if a.selector and a.id in live and not live.get(a.id)
-        ]
+        aois = protocol.screens[sc_id].aois
+        used = [a for a in aois if a.selector and live.get(a.id)]
+        absent = [a.id for a in aois if a.selector and a.id in live and not live.get(a.id)]
         if used:
+            moved = []
+            for a in used:
+                b = live[a.id]
+                x0, y0, x1, y1 = a.bbox
+                shift = max(
+                    abs(float(b["x_px"]) - x0),
+                    abs(float(b["y_px"]) - y0),
+                    abs(float(b["x_px"]) + float(b["width_px"]) - x1),
+                    abs(float(b["y_px"]) + float(b["height_px"]) - y1),
+                )
+                if shift > MOVED_PX:
+                    moved.append(f"{a.id} (by {shift:.0f} px)")
             notes.append(
-                f"screen {sc_id!r}: AOI(s) {', '.join(used)} at the boxes resolved from the live "
-                "page (aoi-boxes marker), not the protocol's coords"
+                f"screen {sc_id!r}: {len(used)} selector AOI(s) at the boxes resolved from the "
+                "live page (aoi-boxes marker)"
+                + (
+                    f"; differ from the protocol's coords: {', '.join(moved)}"
+                    if moved
+                    else f"; all within {MOVED_PX:g} px of the protocol's coords"
+                )
             )
         if absent:
             notes.append(

@@ -159,7 +159,10 @@ def test_analysis_uses_the_page_scroll_and_the_live_aoi_boxes(tmp_path: Path) ->
     assert r.ok, r.error
     assert r.marker_problems == []
     assert any("used 'gazemap_present_scroll'" in n for n in r.notes)
-    assert any("AOI(s) buy at the boxes resolved from the live page" in n for n in r.notes)
+    assert (
+        "screen 'page': 1 selector AOI(s) at the boxes resolved from the live page (aoi-boxes "
+        "marker); differ from the protocol's coords: buy (by 1350 px)"
+    ) in r.notes
     assert r.tables is not None
     long_fix = [row for row in r.tables.fixations if row["duration_s"] > 1.0]
     assert long_fix, "the 4 s still period should be one long fixation"
