@@ -122,6 +122,26 @@ def _t(v: float) -> str:
 UNKNOWN_SCREEN = "screen/unknown"
 AOI_BOXES_HEAD = "aoi-boxes "
 
+#: HTML elements the presenter may name a click by when it hits no AOI and no element id
+_HTML_TAGS = frozenset(
+    "html body main div span p a img button input label select option textarea form section "
+    "article aside header footer nav ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tr "
+    "td th figure figcaption picture svg path strong em small b i br hr".split()
+)
+
+
+def _is_element_description(target: str) -> bool:
+    """True for the presenter's name of a clicked element outside every AOI.
+
+    ``gazemap present`` names such a click ``#<nearest id>``, ``tag.class`` or ``tag``, or
+    ``document`` (docs/presenter.md): a click on the page, not on an AOI.
+    """
+    if not target or any(ch.isspace() for ch in target):
+        return False
+    if target.startswith("#") or target == "document":
+        return True
+    return target.split(".", 1)[0] in _HTML_TAGS
+
 
 def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
     """Cut a session into touchpoint visits from its markers.
@@ -149,7 +169,9 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
       visit without a screen id (its fixations are not mapped to AOIs) until the next
       ``screen/<id>``;
     - ``click/<aoi>`` inside a visit counts as a click (an AOI the touchpoint does not have is
-      reported but counted); outside a visit it is reported and ignored;
+      reported but counted; the presenter's name of a clicked element outside every AOI,
+      ``#<id>``, ``tag.class`` or ``document``, is a click like any other); outside a visit
+      it is reported and ignored;
     - ``task/<n>/start|end`` must name a touchpoint's position n (1-based, journey order):
       a malformed one is reported; ``error/<kind> <message>`` (the presenter found a
       problem: unreachable site, screen timeout, absent selector ...) is reported as a
@@ -169,6 +191,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"after one at {_t(times[i - 1])}); they were sorted by time"
         )
     tps = {tp.id: tp for tp in protocol.touchpoints}
+    all_aois = {a.id for sc in protocol.screens.values() for a in sc.aois}
     screen_owner: dict[str, str] = {}
     for tp in protocol.touchpoints:
         for sc in tp.screens:
@@ -308,7 +331,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                     problems.append(f"click {aoi_id!r} at {_t(t)} outside any touchpoint; ignored")
                 continue
             known = {a.id for sc in cur.tp.screens for a in sc.aois}
-            if aoi_id not in known:
+            if aoi_id not in known and (aoi_id in all_aois or not _is_element_description(aoi_id)):
                 problems.append(
                     f"click on {aoi_id!r} at {_t(t)} names no AOI of touchpoint {cur.tp.id!r}; "
                     "counted as a click"

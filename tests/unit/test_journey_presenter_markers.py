@@ -139,3 +139,18 @@ def test_malformed_task_markers_are_reported(bad: str) -> None:
     assert len(s.problems) == 1
     assert s.problems[0].startswith(f"malformed marker {bad!r} at t=3.500 s")
     assert "n = 1..2" in s.problems[0]
+
+
+@pytest.mark.parametrize("target", ["#promo", "div.card.wide", "p", "document", "main"])
+def test_clicks_on_page_elements_outside_every_aoi_are_not_problems(target: str) -> None:
+    s = seg([*CLEAN[:4], (1.2, f"click/{target} 12.0 34.0"), *CLEAN[4:]])
+    assert s.problems == ()
+    assert s.visits[0].clicks == ((1.2, target), (1.5, "box"))
+
+
+@pytest.mark.parametrize("target", ["banner", "#main .buy"])
+def test_clicks_naming_no_aoi_and_no_element_are_still_reported(target: str) -> None:
+    s = seg([*CLEAN[:4], (1.2, f"click/{target} 12.0 34.0"), *CLEAN[4:]])
+    assert s.problems == (
+        f"click on {target!r} at t=1.200 s names no AOI of touchpoint 'home'; counted as a click",
+    )
