@@ -62,3 +62,56 @@ def test_training_set_from_lund() -> None:
     X, y = learned.training_set(recs)
     assert X.shape[1] == len(feature_names()) and len(X) == len(y)
     assert set(np.unique(y)) <= {1, 2, 3, 4, 5}
+
+
+def test_moving_mean_of_class_probabilities_by_hand() -> None:
+    from gazemap.events.learned import moving_mean
+
+    a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    m = moving_mean(a, 3)
+    # ends average over the rows that exist: (1 + 0) / 2; inside: (1 + 0 + 1) / 3
+    assert np.allclose(m[:, 0], [0.5, 2 / 3, 2 / 3, 1.0])
+    assert np.allclose(m.sum(axis=1), 1.0)
+
+
+def test_rf_smooths_its_probabilities_on_noisy_signals() -> None:
+    # a scanpath of 4 fixations with ~0.1 deg sample noise (3 px at ~31.5 px/deg): far
+    # noisier than the training tracker; unsmoothed, the forest fragments the fixations
+    from gazemap.events import detect
+    from gazemap.events.preprocess import PREPROCESS_DEFAULTS, preprocess
+    from gazemap.types import GazeSamples, ScreenGeometry
+
+    screen = ScreenGeometry(1024, 768, 380.0, 300.0, 670.0)
+    path = [(200, 300, 0.4), (700, 300, 0.3), (700, 600, 0.5), (300, 100, 0.3)]
+
+    def scanpath(rate_hz: float, noise_px: float, seed: int = 0) -> GazeSamples:
+        rng = np.random.default_rng(seed)
+        xs, ys = [], []
+        px, py = path[0][:2]
+        for k, (x, y, dur) in enumerate(path):
+            if k:  # raised-cosine saccade, main-sequence duration
+                m = int(round((0.021 + 0.0022 * np.hypot(x - px, y - py) / 31.5) * rate_hz))
+                w = (1 - np.cos(np.linspace(0, np.pi, m))) / 2
+                xs.append(px + (x - px) * w)
+                ys.append(py + (y - py) * w)
+            xs.append(np.full(int(round(dur * rate_hz)), float(x)))
+            ys.append(np.full(int(round(dur * rate_hz)), float(y)))
+            px, py = x, y
+        xa = np.concatenate(xs)
+        ya = np.concatenate(ys)
+        xa = xa + rng.normal(0, noise_px, len(xa))
+        ya = ya + rng.normal(0, noise_px, len(ya))
+        return GazeSamples(np.arange(len(xa)) / rate_hz, xa, ya)
+
+    g = scanpath(1000, noise_px=3.0, seed=1)
+    prep = preprocess(g, screen, dict(PREPROCESS_DEFAULTS), None)
+    assert learned.sample_noise_deg(prep) > learned.DEFAULTS["smooth_noise_deg"]
+    smoothed = detect(g, screen, "rf")
+    raw = detect(g, screen, "rf", smooth_s=0.0)
+    assert len(smoothed.fixations) == 4
+    assert len(raw.fixations) > 4
+    # on a quiet signal (0.5 px) the threshold is not reached: smoothing changes nothing
+    quiet = scanpath(500, noise_px=0.5)
+    assert np.array_equal(
+        detect(quiet, screen, "rf").labels, detect(quiet, screen, "rf", smooth_s=0.0).labels
+    )
