@@ -199,7 +199,8 @@ def test_record_a_web_study_and_analyse_it(tmp_path: Path, unique_id: str) -> No
     t0, t1 = float(markers.time_s[0]), float(markers.time_s[-1])
     for r in tps:
         assert t0 <= float(r["start_s"]) < float(r["end_s"]) <= t1 + 1e-6, r
-        assert int(r["fixation_count"]) >= 1, r
+    # autoplay spends ~0.4-1 s per touchpoint: not every one need hold a whole fixation
+    assert sum(int(r["fixation_count"]) for r in tps) >= len(tps)
 
     # fixations mapped to page px with the Scroll stream's offset at their midpoint
     fix = read_csv(out / "fixations.csv")
