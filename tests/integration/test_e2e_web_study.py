@@ -219,26 +219,35 @@ def test_record_a_web_study_and_analyse_it(tmp_path: Path, unique_id: str) -> No
 
     # AOI hits follow the boxes of the live page, not the protocol's coords: every mapped
     # fixation is in exactly the AOIs whose live box holds it (page px; viewport px for
-    # fixed elements such as the sticky header)
+    # fixed elements such as the sticky header, which cover the page under them)
     mapped = [r for r in fix if r["mapped"] in ("1", "True", "true") and r["screen_id"]]
     assert mapped, "no fixation was mapped to a page"
+
+    def where(px: float, py: float, box: dict[str, float]) -> bool | None:
+        """Inside the box, outside, or None within 1 px of an edge (either is right)."""
+        x, y, w, h = box["x_px"], box["y_px"], box["width_px"], box["height_px"]
+        if min(abs(px - x), abs(px - x - w), abs(py - y), abs(py - y - h)) < 1.0:
+            return None
+        return x < px < x + w and y < py < y + h
+
     for r in mapped:
         mid = float(r["start_s"]) + float(r["duration_s"]) / 2.0
         i = max(int(np.searchsorted(st, mid, side="right")) - 1, 0)
+        vx = float(r["x_px"]) - scroll.viewport_x_px[i]
+        vy = float(r["y_px"]) - scroll.viewport_y_px[i]
         hits = set(filter(None, re.split(r"[;|, ]+", r["aoi_ids"])))
-        for aoi_id, box in live[r["screen_id"]].items():
-            if not box:
-                continue
+        boxes = {k: b for k, b in live[r["screen_id"]].items() if b}
+        on_fixed = [where(vx, vy, b) for b in boxes.values() if b.get("fixed")]
+        for aoi_id, box in boxes.items():
             if box.get("fixed"):
-                px = float(r["x_px"]) - scroll.viewport_x_px[i]
-                py = float(r["y_px"]) - scroll.viewport_y_px[i]
+                inside = where(vx, vy, box)
+            elif None in on_fixed:
+                continue  # on a sticky element's edge: covered or not is not the point
             else:
-                px, py = float(r["page_x_px"]), float(r["page_y_px"])
-            x, y, w, h = box["x_px"], box["y_px"], box["width_px"], box["height_px"]
-            if min(abs(px - x), abs(px - x - w), abs(py - y), abs(py - y - h)) < 1.0:
-                continue  # on an edge: inclusive or not is not the point here
-            inside = x < px < x + w and y < py < y + h
-            assert (aoi_id in hits) == inside, (aoi_id, box, r)
+                inside = where(float(r["page_x_px"]), float(r["page_y_px"]), box)
+                inside = None if inside is None else inside and not any(on_fixed)
+            if inside is not None:
+                assert (aoi_id in hits) == inside, (aoi_id, box, r)
 
     metrics = read_csv(out / "metrics.csv")
     assert {(r["touchpoint_id"], r["aoi_id"]) for r in metrics} >= {
