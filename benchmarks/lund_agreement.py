@@ -178,6 +178,7 @@ TUNE_GRID: dict[str, list[object]] = {
     "offset_min_frac": [0.2, 0.3, 0.4],
     "pso_deg_s": [15.0, 20.0],
     "pso_window_s": [0.03, 0.04],
+    "peak_noise_k": [0.0, 4.0, 5.0, 6.0, 8.0],
 }
 
 

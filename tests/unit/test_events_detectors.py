@@ -298,3 +298,21 @@ def test_ivt_pso_saccade_over_a_filled_gap_is_blink() -> None:
     assert (on.labels == Label.SACCADE).sum() == 0 and (on.labels == Label.BLINK).sum() > 10
     assert (off.labels == Label.SACCADE).sum() > 0
     assert len(on.fixations) == 2 and len(off.fixations) == 2
+
+
+def test_ivt_pso_noise_adaptive_peak_threshold_keeps_small_saccades_in_quiet_data() -> None:
+    # a ~0.6 deg saccade (20 px) peaks near 60 deg/s: below the fixed 80 deg/s peak
+    # threshold, above 5 x the local mean speed of a quiet (0.2 px noise) signal
+    g = scanpath(500, [(300, 300, 0.4), (320, 300, 0.4)], noise_px=0.2)
+    fixed = detect(g, SCREEN, "ivt_pso", peak_noise_k=0.0)
+    local = detect(g, SCREEN, "ivt_pso")
+    assert len(fixed.saccades) == 0 and len(fixed.fixations) == 1
+    assert len(local.saccades) == 1 and len(local.fixations) == 2
+    assert 40 < local.saccades.peak_velocity_deg_s[0] < 80
+    # on a noisy signal (~0.13 deg) the local threshold rises to the fixed one: the same
+    # saccades as without it
+    noisy = scanpath(500, PATH, noise_px=4.0, seed=2)
+    assert np.array_equal(
+        detect(noisy, SCREEN, "ivt_pso").labels,
+        detect(noisy, SCREEN, "ivt_pso", peak_noise_k=0.0).labels,
+    )
