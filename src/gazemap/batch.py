@@ -120,6 +120,7 @@ def analyze_session(
             res.session_id = s.session_id or Path(path).stem
             gaze = s.gaze()
             markers = s.markers()
+            journey_streams = _journey_marker_streams(s)
             scroll_name, scroll_why = s.page_scroll_stream()
             scroll = s.scroll(scroll_name) if scroll_name is not None else None
             screen = s.screen
@@ -138,6 +139,14 @@ def analyze_session(
         }
         if scroll_why:
             res.notes.append(scroll_why)
+        if len(journey_streams) > 1:
+            res.notes.append(
+                f"{len(journey_streams)} Markers streams send touchpoint markers "
+                f"({', '.join(journey_streams)}); they are read together, so the touchpoints "
+                "are doubled. Run one stimulus source per session (e.g. `gazemap stream "
+                "simulated` without --protocol beside `gazemap present`), or record the "
+                "other's streams out with `gazemap record --stream`"
+            )
         res.notes.extend(_screen_note(screen, protocol))
         protocol, box_notes, box_problems = _live_aoi_boxes(markers, protocol)
         res.notes.extend(box_notes)
@@ -172,6 +181,19 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def _journey_marker_streams(session: Any) -> list[str]:
+    """Names of the session's Markers streams that send ``touchpoint/`` markers."""
+    out = []
+    for name in session.stream_names:
+        attrs = session.stream_attrs(name)
+        if str(attrs.get("type", "")).lower() != "markers":
+            continue
+        values = session.markers(name).value
+        if any(str(v).startswith("touchpoint/") for v in values):
+            out.append(name)
+    return out
 
 
 def _screen_note(screen: Any, protocol: Protocol) -> list[str]:

@@ -205,3 +205,23 @@ def test_presenter_problems_and_unknown_pages_reach_sessions_json(tmp_path: Path
     assert any("http://127.0.0.1/track.html" in n and "not mapped to AOIs" in n for n in notes)
     assert any("1920x1080 px but protocol 'p' is for 1000x800 px" in n for n in notes)
     json.dumps(summary)  # sessions.json entry stays JSON
+
+
+def test_two_sources_of_touchpoint_markers_are_explained(tmp_path: Path) -> None:
+    """A simulator run with --protocol beside the presenter: both send touchpoints."""
+    f = tmp_path / "s.h5"
+    write_session(f, BASE)
+    with open_session(f, "r+") as s:
+        g = s.h5["streams/markers"]  # the driver's Markers stream, empty so far
+        for ds, data in (("time_s", [1.2, 9.0]), ("time_raw_s", [1.2, 9.0])):
+            g[ds].resize((2,))
+            g[ds][:] = data
+        g["value"].resize((2,))
+        g["value"][:] = ["touchpoint/page/start", "touchpoint/page/end"]
+    r = analyze_session(f, make_protocol(), write_cache=False)
+    assert r.ok, r.error
+    assert any(p.startswith("duplicate start of touchpoint 'page'") for p in r.marker_problems)
+    assert any(
+        n.startswith("2 Markers streams send touchpoint markers (gazemap_present_markers, markers)")
+        for n in r.notes
+    ), r.notes
