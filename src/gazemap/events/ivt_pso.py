@@ -25,8 +25,8 @@ speed (off by default: it did not raise agreement). ``saccade_offset_deg_s=0`` u
 onset threshold for both edges and ``offset_min_frac=0`` turns the minimum rule off.
 
 Noise-adaptive peak (``peak_noise_k``): a candidate also counts as a saccade when its peak
-exceeds ``peak_noise_k`` x the mean speed (capped at the onset threshold) within 100 ms
-either side, but never below ``peak_floor_deg_s``; the coders mark small saccades (peaks
+exceeds ``peak_noise_k`` x the mean speed (capped at the onset threshold) within
+``peak_noise_window_s`` (100 ms) either side, but never below ``peak_floor_deg_s``; the coders mark small saccades (peaks
 40-80 deg/s) in quiet stretches, which a fixed threshold misses, while on a noisy signal the
 local threshold rises to ``saccade_peak_deg_s``.
 
@@ -62,6 +62,7 @@ DEFAULTS: Params = {
     "offset_at_minimum": False,
     "peak_noise_k": 5.0,
     "peak_floor_deg_s": 40.0,
+    "peak_noise_window_s": 0.1,
 }
 
 
@@ -223,7 +224,7 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
         k_noise = float(p["peak_noise_k"])
         if k_noise > 0 and len(s):
             # local peak threshold: k x the mean speed (capped at the onset threshold, so
-            # saccades barely count) within 100 ms either side of the candidate, between
+            # saccades barely count) within peak_noise_window_s either side of the candidate, between
             # peak_floor_deg_s and saccade_peak_deg_s: small saccades in quiet stretches
             # count, noise bursts in noisy stretches do not (after Nyström & Holmqvist's
             # noise-adaptive threshold)
@@ -231,7 +232,7 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
             cs = np.nan_to_num(v, nan=0.0)
             np.minimum(cs, on_thr, out=cs)
             np.cumsum(cs, out=cs)
-            hw = max(1, int(round(0.1 / prep.dt_s)))
+            hw = max(1, int(round(float(p["peak_noise_window_s"]) / prep.dt_s)))
             lo = np.maximum(s - hw, 0)
             hi = np.minimum(e + hw, n)
             local = (cs[hi - 1] - np.where(lo > 0, cs[lo - 1], 0.0)) / (hi - lo)
