@@ -141,6 +141,8 @@ def test_overview_shows_detector_parameters_and_sessions(built) -> None:
     assert "velocity_threshold_deg_s" in html and "&lt;none&gt;" in html
     assert "P04.h5 is damaged" in html
     assert 'id="screen-assumed"' in html  # the fixture records no screen geometry
+    # a session's notes (not errors) are listed, escaped
+    assert "note: page outside the protocol: &lt;script&gt;" in html
 
 
 def test_fmt_num() -> None:

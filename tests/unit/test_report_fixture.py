@@ -242,7 +242,8 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
     sessions = [
         {"file": f"{p}.h5", "participant": p, "session_id": f"{p}-s1", "ok": True,
          "error": None, "data_loss": 0.31 if p == "P03" else 0.04, "precision_rms_deg": 0.12,
-         "duration_s": 300.0, "marker_problems": [] if p != "P02" else ["touchpoint/x/end " + XSS]}
+         "duration_s": 300.0, "marker_problems": [] if p != "P02" else ["touchpoint/x/end " + XSS],
+         "notes": ["page outside the protocol: " + XSS] if p == "P01" else []}
         for p in PARTICIPANTS
     ] + [{"file": "P04.h5", "participant": "P04", "session_id": None, "ok": False,
           "error": "P04.h5 is damaged", "data_loss": None, "precision_rms_deg": None,
