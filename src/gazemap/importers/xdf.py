@@ -216,22 +216,7 @@ def read_xdf(
                 gaze_clock_offsets=_offsets(s),
             )
             gaze_rec.source_attrs["gaze_stream"] = name
-            extra.append(
-                ExtraStream(
-                    _group_name(name, taken),
-                    name,
-                    typ,
-                    tuple(labels),
-                    tuple(_units(s, len(labels))),
-                    ts,
-                    data,
-                    srate,
-                    _first(info, "source_id"),
-                    "",
-                    _offsets(s),
-                )
-            )
-            continue
+            # the foreign stream itself is kept too, as recorded (below)
         extra.append(
             ExtraStream(
                 _group_name(name, taken),
