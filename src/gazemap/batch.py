@@ -159,10 +159,13 @@ def analyze_session(
         res.precision_rms_deg = _finite(whole.precision_rms_deg)
         t = np.asarray(gaze.time_s)
         res.duration_s = float(t[-1] - t[0]) if len(t) > 1 else 0.0
-        quality: dict[str, TouchpointQuality] = {}
+        per_visit: dict[str, list[tuple[float, float, float]]] = {}
         for v in seg.visits:
             q = assess(gaze, screen, labels=labels, start_s=v.start_s, end_s=v.end_s)
-            quality[v.touchpoint_id] = TouchpointQuality(q.data_loss, q.precision_rms_deg)
+            per_visit.setdefault(v.touchpoint_id, []).append(
+                (v.duration_s, q.data_loss, q.precision_rms_deg)
+            )
+        quality = {tp_id: combine_visit_quality(qs) for tp_id, qs in per_visit.items()}
         res.tables = session_tables(
             det.fixations,
             seg,
@@ -181,6 +184,36 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def combine_visit_quality(visits: list[tuple[float, float, float]]) -> TouchpointQuality:
+    """Data quality of a touchpoint from the quality of each of its visits.
+
+    Parameters
+    ----------
+    visits : (duration_s, data_loss, precision_rms_deg) of each visit of the touchpoint.
+
+    Returns
+    -------
+    TouchpointQuality: data loss = the duration-weighted mean of the visits' data loss (the
+    share of the touchpoint's expected samples that are lost, at a constant sampling rate);
+    precision = the root of the duration-weighted mean of the squared RMS-S2S of the visits
+    that have one (NaN when none has). One visit: its own numbers.
+    """
+    if len(visits) == 1:
+        return TouchpointQuality(visits[0][1], visits[0][2])
+    w = np.array([d for d, _, _ in visits], dtype=np.float64)
+    loss = np.array([dl for _, dl, _ in visits], dtype=np.float64)
+    prec = np.array([p for _, _, p in visits], dtype=np.float64)
+    ok_l = np.isfinite(loss) & (w > 0)
+    data_loss = float(np.sum(w[ok_l] * loss[ok_l]) / np.sum(w[ok_l])) if ok_l.any() else math.nan
+    ok_p = np.isfinite(prec) & (w > 0)
+    precision = (
+        float(np.sqrt(np.sum(w[ok_p] * prec[ok_p] ** 2) / np.sum(w[ok_p])))
+        if ok_p.any()
+        else math.nan
+    )
+    return TouchpointQuality(data_loss, precision)
 
 
 def _journey_marker_streams(session: Any) -> list[str]:

@@ -159,7 +159,10 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
       visits must not overlap; a start while another touchpoint is open, a second start of
       the open touchpoint, an end without a start, and a start never ended are reported and
       ignored (no end is guessed);
-    - a touchpoint visited again is reported; its first visit is used;
+    - a touchpoint may be visited again after its end (a return, e.g. from the cart back to
+      the product page): every visit is kept, in time order, and each return is a note
+      (not a problem); the metrics of :func:`session_tables` use all visits of a touchpoint
+      (docs/metrics.md, "Returns to a touchpoint");
     - ``screen/<id>`` switches the screen within the open touchpoint; before a touchpoint's
       start it sets the screen the touchpoint starts on; a screen of another touchpoint or an
       unknown screen is reported and ignored. A touchpoint with one screen needs no screen
@@ -197,9 +200,8 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
         for sc in tp.screens:
             screen_owner.setdefault(sc.id, tp.id)
     visits: list[TouchpointVisit] = []
-    done: dict[str, TouchpointVisit] = {}
+    done: dict[str, list[TouchpointVisit]] = defaultdict(list)
     cur: _Open | None = None
-    ignored_repeat: str | None = None
     pending_screen: tuple[str, float] | None = None
 
     def close_screen(o: _Open, t: float) -> None:
@@ -239,18 +241,6 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                             f"so this start is ignored"
                         )
                     continue
-                if ignored_repeat is not None:
-                    # a repeated visit never ended and another touchpoint starts: end the skip
-                    ignored_repeat = None
-                if tp_id in done:
-                    prev = done[tp_id]
-                    problems.append(
-                        f"touchpoint {tp_id!r} started again at {_t(t)} (already visited "
-                        f"{_t(prev.start_s)}-{prev.end_s:.3f} s); the first visit is used and "
-                        "this one is ignored"
-                    )
-                    ignored_repeat = tp_id
-                    continue
                 tp = tps[tp_id]
                 screen_id: str | None = None
                 if pending_screen is not None and screen_owner.get(pending_screen[0]) == tp_id:
@@ -278,11 +268,17 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                                 "then are not mapped to AOIs"
                             )
                         visit = TouchpointVisit(tp_id, cur.start_s, t, screens, tuple(cur.clicks))
+                        earlier = done[tp_id]
+                        if earlier:
+                            notes.append(
+                                f"touchpoint {tp_id!r} visited again: visit {len(earlier) + 1} "
+                                f"{_t(visit.start_s)}-{visit.end_s:.3f} s (earlier: "
+                                + ", ".join(f"{e.start_s:.3f}-{e.end_s:.3f} s" for e in earlier)
+                                + "); its metrics use all visits"
+                            )
                         visits.append(visit)
-                        done[tp_id] = visit
+                        earlier.append(visit)
                     cur = None
-                elif ignored_repeat == tp_id:
-                    ignored_repeat = None
                 else:
                     problems.append(
                         f"end of touchpoint {tp_id!r} at {_t(t)} without a matching start; ignored"
@@ -327,8 +323,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
         elif head == "click":
             aoi_id = _click_target(v)
             if cur is None:
-                if ignored_repeat is None:
-                    problems.append(f"click {aoi_id!r} at {_t(t)} outside any touchpoint; ignored")
+                problems.append(f"click {aoi_id!r} at {_t(t)} outside any touchpoint; ignored")
                 continue
             known = {a.id for sc in cur.tp.screens for a in sc.aois}
             if aoi_id not in known and (aoi_id in all_aois or not _is_element_description(aoi_id)):
@@ -359,7 +354,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"touchpoint/{cur.tp.id}/end marker); ignored"
         )
     for tp_id in tps:
-        if tp_id not in done and (cur is None or cur.tp.id != tp_id):
+        if not done.get(tp_id) and (cur is None or cur.tp.id != tp_id):
             problems.append(f"no visit of touchpoint {tp_id!r} in this session")
     return Segmentation(tuple(visits), tuple(problems), tuple(notes))
 
@@ -521,6 +516,14 @@ def session_tables(
     exceeds the time on the touchpoint. (A fixation still running when the participant clicks
     and the touchpoint ends counts, for its part before the end.) It belongs to the screen
     shown at the midpoint of its clipped part.
+
+    A touchpoint visited several times (a return, see :func:`segment_touchpoints`) gives one
+    set of rows over all its visits: fixations of every visit, in time order; TTFF and
+    ``t_rel_s`` in *touchpoint time* (s since the first visit's start, the time spent outside
+    the touchpoint between visits left out); dwell, fixation counts, clicks, time on the
+    touchpoint and scanpath length summed over the visits; an AOI visit (run of fixations in
+    the AOI) ends when a touchpoint visit ends. ``start_s``/``end_s`` are the first visit's
+    start and the last visit's end; ``visits`` counts the visits (docs/metrics.md).
     """
     th = protocol.thresholds
     quality = quality or {}
@@ -531,27 +534,48 @@ def session_tables(
     f_x = np.asarray(fixations.x_px)[order]
     f_y = np.asarray(fixations.y_px)[order]
     f_dur = f_end - f_start
-    for visit in segmentation.visits:
-        tp = protocol.touchpoint(visit.touchpoint_id)
+    by_tp: dict[str, list[TouchpointVisit]] = {}
+    for v in segmentation.visits:
+        by_tp.setdefault(v.touchpoint_id, []).append(v)
+    for tp_visits in by_tp.values():
+        tp_visits.sort(key=lambda v: v.start_s)
+        first_visit, last_visit = tp_visits[0], tp_visits[-1]
+        tp = protocol.touchpoint(first_visit.touchpoint_id)
         stage = protocol.stage_of(tp.id)
-        overlap = np.minimum(f_end, visit.end_s) - np.maximum(f_start, visit.start_s)
-        sel = np.flatnonzero(
-            (overlap > 0) & ((overlap >= min_overlap_s) | (overlap >= 0.5 * f_dur))
-        )
-        s = np.clip(f_start[sel], visit.start_s, visit.end_s)
-        e = np.clip(f_end[sel], visit.start_s, visit.end_s)
-        mid_sel = (s + e) / 2.0
-        x, y = f_x[sel], f_y[sel]
-        n = len(sel)
-        # screen of each fixation
-        screen_idx = np.full(n, -1)
         tp_screens: list[Screen] = list(tp.screens)
         sc_pos = {sc.id: i for i, sc in enumerate(tp_screens)}
-        for sv in visit.screens:
-            if sv.screen_id is None:
-                continue
-            m = (mid_sel >= sv.start_s) & (mid_sel < sv.end_s)
-            screen_idx[m] = sc_pos[sv.screen_id]
+        # the fixations of every visit, in time order; `tt` = touchpoint time (s since the
+        # first visit's start, time outside the touchpoint between visits left out)
+        parts_s, parts_e, parts_sel, parts_tt, parts_vi, parts_sc = [], [], [], [], [], []
+        offset_s = 0.0
+        for vi, visit in enumerate(tp_visits):
+            overlap = np.minimum(f_end, visit.end_s) - np.maximum(f_start, visit.start_s)
+            sel_v = np.flatnonzero(
+                (overlap > 0) & ((overlap >= min_overlap_s) | (overlap >= 0.5 * f_dur))
+            )
+            s_v = np.clip(f_start[sel_v], visit.start_s, visit.end_s)
+            e_v = np.clip(f_end[sel_v], visit.start_s, visit.end_s)
+            mid_v = (s_v + e_v) / 2.0
+            sc_v = np.full(len(sel_v), -1)
+            for sv in visit.screens:
+                if sv.screen_id is None:
+                    continue
+                sc_v[(mid_v >= sv.start_s) & (mid_v < sv.end_s)] = sc_pos[sv.screen_id]
+            parts_s.append(s_v)
+            parts_e.append(e_v)
+            parts_sel.append(sel_v)
+            parts_tt.append(s_v - visit.start_s + offset_s)
+            parts_vi.append(np.full(len(sel_v), vi))
+            parts_sc.append(sc_v)
+            offset_s += visit.duration_s
+        s = np.concatenate(parts_s)
+        e = np.concatenate(parts_e)
+        sel = np.concatenate(parts_sel).astype(np.int64)
+        tt = np.concatenate(parts_tt)
+        visit_of = np.concatenate(parts_vi).astype(np.int64)
+        screen_idx = np.concatenate(parts_sc).astype(np.int64)
+        x, y = f_x[sel], f_y[sel]
+        n = len(sel)
         page_x = np.full(n, np.nan)
         page_y = np.full(n, np.nan)
         mapped = np.zeros(n, dtype=bool)
@@ -597,12 +621,33 @@ def session_tables(
                     any_hit = np.zeros(len(rows), dtype=bool)
                 hits[rows, n_aois_total + si] = ~any_hit & pm.mapped
             col0 += m_aoi
-        am = aoi_metrics(s, e, hits, visit.start_s)
-        # "the action" = the participant's first click in the visit (else the visit's end);
-        # revisits before it are the search/confusion signal of the revisits rule
-        action_s = min((c[0] for c in visit.clicks), default=visit.end_s)
+        am = aoi_metrics(s, e, hits, first_visit.start_s)
+        # TTFF in touchpoint time: from the first visit's start, without the time between visits
+        # (one visit: the same as am.ttff_s)
+        first_idx = np.asarray(am.first_index)
+        ttff_s = (
+            np.where(first_idx >= 0, tt[np.maximum(first_idx, 0)], np.nan)
+            if n
+            else np.full(len(columns), np.nan)
+        )
+        # an AOI visit ends when the touchpoint visit ends: a run of fixations in the AOI does
+        # not continue across the time the participant spent elsewhere
         entries = hits.copy()
-        entries[1:] &= ~hits[:-1]
+        if n:
+            new_tp_visit = np.ones(n, dtype=bool)
+            new_tp_visit[1:] = visit_of[1:] != visit_of[:-1]
+            entries[1:] &= ~hits[:-1] | new_tp_visit[1:, None]
+            aoi_visits = entries.sum(axis=0).astype(np.int64)
+            csum = np.cumsum(entries, axis=0)
+            second = (csum == 2) & entries
+            revisit_index = np.where(second.any(axis=0), np.argmax(second, axis=0), -1)
+        else:
+            aoi_visits = np.zeros(len(columns), dtype=np.int64)
+            revisit_index = np.full(len(columns), -1)
+        # "the action" = the participant's first click on the touchpoint (in any visit; else
+        # the last visit's end); revisits before it are the search/confusion signal
+        all_clicks = [c for v in tp_visits for c in v.clicks]
+        action_s = min((c[0] for c in all_clicks), default=last_visit.end_s)
         visits_before = (
             (entries & (s < action_s)[:, None]).sum(axis=0)
             if n
@@ -630,7 +675,7 @@ def session_tables(
                     "aoi_id": out_id,
                     "aoi_name": name,
                     "aoi_role": role,
-                    "ttff_s": _nan_to_none(float(am.ttff_s[c])),
+                    "ttff_s": _nan_to_none(float(ttff_s[c])),
                     "first_fixation_duration_s": _nan_to_none(
                         float(am.first_fixation_duration_s[c])
                     ),
@@ -639,14 +684,14 @@ def session_tables(
                     else None,
                     "dwell_s": float(am.dwell_s[c]),
                     "fixation_count": int(am.fixation_count[c]),
-                    "visit_count": int(am.visit_count[c]),
-                    "revisits": int(am.revisits[c]),
+                    "visit_count": int(aoi_visits[c]),
+                    "revisits": max(int(aoi_visits[c]) - 1, 0),
                     "fixated": fixated,
                     "detector": detector,
-                    "_touchpoint_start_s": visit.start_s,
+                    "_touchpoint_start_s": first_visit.start_s,
                     "_first_time_s": at(am.first_index),
                     "_longest_time_s": at(am.longest_index),
-                    "_revisit_time_s": at(am.revisit_index),
+                    "_revisit_time_s": at(revisit_index),
                     "_revisits_before_action": max(int(visits_before[c]) - 1, 0),
                     "_action_s": float(action_s),
                     "_mean_fixation_duration_ms": _nan_to_none(
@@ -654,7 +699,20 @@ def session_tables(
                     ),
                 }
             )
-        tm = touchpoint_metrics(visit.start_s, visit.end_s, s, e, x, y, screen)
+        # per visit, then summed: the saccade between two visits is not part of the scanpath
+        tms = [
+            touchpoint_metrics(
+                v.start_s,
+                v.end_s,
+                s[visit_of == vi],
+                e[visit_of == vi],
+                x[visit_of == vi],
+                y[visit_of == vi],
+                screen,
+            )
+            for vi, v in enumerate(tp_visits)
+        ]
+        mean_fix_ms = float(np.mean(e - s) * 1000.0) if n else float("nan")
         q = quality.get(tp.id)
         data_loss = q.data_loss if q else float("nan")
         prec = q.precision_rms_deg if q else float("nan")
@@ -669,16 +727,17 @@ def session_tables(
                 "session_id": session_id,
                 "stage_id": stage.id,
                 "touchpoint_id": tp.id,
-                "start_s": visit.start_s,
-                "end_s": visit.end_s,
-                "time_on_touchpoint_s": tm.time_on_touchpoint_s,
-                "fixation_count": tm.fixation_count,
-                "mean_fixation_duration_ms": _nan_to_none(tm.mean_fixation_duration_ms),
-                "scanpath_length_deg": tm.scanpath_length_deg,
+                "start_s": first_visit.start_s,
+                "end_s": last_visit.end_s,
+                "visits": len(tp_visits),
+                "time_on_touchpoint_s": float(sum(t.time_on_touchpoint_s for t in tms)),
+                "fixation_count": int(sum(t.fixation_count for t in tms)),
+                "mean_fixation_duration_ms": _nan_to_none(mean_fix_ms),
+                "scanpath_length_deg": float(sum(t.scanpath_length_deg for t in tms)),
                 "data_loss": _nan_to_none(data_loss),
                 "precision_rms_deg": _nan_to_none(prec),
                 "quality_ok": quality_ok,
-                "clicks": len(visit.clicks),
+                "clicks": len(all_clicks),
                 "detector": detector,
                 "_fixation_dwell_s": float(np.sum(e - s)),
                 "_first_screen_id": tp_screens[0].id if tp_screens else None,
@@ -694,7 +753,7 @@ def session_tables(
                     "screen_id": tp_screens[si].id if si >= 0 else "",
                     "index": i,
                     "start_s": float(s[i]),
-                    "t_rel_s": float(s[i] - visit.start_s),
+                    "t_rel_s": float(tt[i]),
                     "duration_s": float(e[i] - s[i]),
                     "x_px": float(x[i]),
                     "y_px": float(y[i]),

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gazemap.batch import analyze_session
+from gazemap.batch import analyze_session, combine_visit_quality
+from gazemap.journey import TouchpointQuality
 from gazemap.protocol import AOI, FrictionThresholds, Protocol, Screen, Stage, Touchpoint
 from gazemap.store import SessionWriter, open_session
 from gazemap.store.schema import StreamInfo
@@ -172,6 +173,55 @@ def test_analysis_uses_the_page_scroll_and_the_live_aoi_boxes(tmp_path: Path) ->
         assert row["aoi_ids"] == ["buy"]
     buy = next(m for m in r.tables.metrics if m["aoi_id"] == "buy")
     assert buy["dwell_s"] > 3.0
+
+
+def test_a_return_to_the_page_counts_both_visits(tmp_path: Path) -> None:
+    # the participant leaves the page at 4.0 s and comes back at 5.0 s, when the eye
+    # settles on the live "buy" box for 4 s
+    f = tmp_path / "s.h5"
+    markers = [*BASE[:4], (4.0, "touchpoint/page/end"), (5.0, "touchpoint/page/start"), *BASE[4:]]
+    write_session(f, markers)
+    r = analyze_session(f, make_protocol(), write_cache=False)
+    assert r.ok, r.error
+    assert r.marker_problems == []
+    assert (
+        "touchpoint 'page' visited again: visit 2 t=5.000 s-9.500 s (earlier: 1.000-4.000 s); "
+        "its metrics use all visits"
+    ) in r.summary()["notes"]
+    assert r.tables is not None
+    [tp] = r.tables.touchpoints
+    assert (tp["start_s"], tp["end_s"], tp["visits"]) == (1.0, 9.5, 2)
+    assert tp["time_on_touchpoint_s"] == 3.0 + 4.5
+    assert tp["fixation_count"] == len(r.tables.fixations)
+    # no fixation lies wholly in the 4.0-5.0 s away from the page
+    assert not [
+        x
+        for x in r.tables.fixations
+        if 4.0 <= x["start_s"] and x["start_s"] + x["duration_s"] <= 5.0
+    ]
+    buy = next(m for m in r.tables.metrics if m["aoi_id"] == "buy")
+    # after the scroll at 3 s the passing glances already land on the live box (visit 1)
+    assert 3.0 <= buy["_first_time_s"] < 4.0
+    assert buy["ttff_s"] == pytest.approx(buy["_first_time_s"] - 1.0, abs=1e-9)
+    # touchpoint time: in the second visit, 3 s of the first visit + the time into the second
+    second = [x for x in r.tables.fixations if x["start_s"] >= 5.0]
+    assert second and all(
+        x["t_rel_s"] == pytest.approx(3.0 + x["start_s"] - 5.0, abs=1e-9) for x in second
+    )
+    assert max(x["duration_s"] for x in second) > 3.0  # the 4 s still period, on "buy"
+    assert tp["data_loss"] == 0.0
+
+
+def test_quality_of_several_visits_is_duration_weighted() -> None:
+    # visits of 2 s (loss 0.1, RMS 0.3 deg) and 1 s (loss 0.4, RMS 0.6 deg):
+    # loss (2*0.1 + 1*0.4)/3 = 0.2; RMS sqrt((2*0.09 + 1*0.36)/3) = sqrt(0.18)
+    q = combine_visit_quality([(2.0, 0.1, 0.3), (1.0, 0.4, 0.6)])
+    assert q.data_loss == pytest.approx(0.2, rel=1e-12)
+    assert q.precision_rms_deg == pytest.approx(0.18**0.5, rel=1e-12)
+    # a visit without fixations has no precision: the others' stands; one visit: unchanged
+    q = combine_visit_quality([(2.0, 0.1, float("nan")), (1.0, 0.4, 0.6)])
+    assert q.precision_rms_deg == 0.6 and q.data_loss == pytest.approx(0.2, rel=1e-12)
+    assert combine_visit_quality([(3.0, 0.25, 0.5)]) == TouchpointQuality(0.25, 0.5)
 
 
 def test_without_aoi_boxes_the_protocol_coords_stand(tmp_path: Path) -> None:

@@ -97,11 +97,9 @@ def test_clean_session() -> None:
             [
                 (1, "touchpoint/home/start"),
                 (2, "touchpoint/home/end"),
-                (3, "touchpoint/home/start"),
-                (4, "click/search"),
-                (5, "touchpoint/home/end"),
+                (2, "touchpoint/home/end"),
             ],
-            "'home' started again at t=3.000 s",
+            "end of touchpoint 'home' at t=2.000 s without a matching start",
             [("home", 1, 2)],
         ),
         ([(1, "touchpoint/nope/start")], "unknown touchpoint 'nope'", []),
