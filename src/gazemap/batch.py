@@ -412,8 +412,7 @@ def _run_dask(
 # --------------------------------------------------------------------------------------
 # Study level
 # --------------------------------------------------------------------------------------
-def find_sessions(study_dir: str | os.PathLike[str], exclude: Sequence[Path] = ()) -> list[Path]:
-    """Session files (``*.h5``) under ``study_dir`` (recursively, hidden folders skipped)."""
+def _study_dir(study_dir: str | os.PathLike[str]) -> Path:
     root = Path(study_dir)
     if not root.exists():
         raise InputError(f"study directory {root} does not exist. Check the path.")
@@ -421,6 +420,12 @@ def find_sessions(study_dir: str | os.PathLike[str], exclude: Sequence[Path] = (
         raise InputError(
             f"{root} is not a directory; gazemap analyze takes a folder of session files."
         )
+    return root
+
+
+def find_sessions(study_dir: str | os.PathLike[str], exclude: Sequence[Path] = ()) -> list[Path]:
+    """Session files (``*.h5``) under ``study_dir`` (recursively, hidden folders skipped)."""
+    root = _study_dir(study_dir)
     ex = [e.resolve() for e in exclude]
     out = []
     for p in sorted(root.rglob("*.h5")):
@@ -448,7 +453,7 @@ def find_protocol(
         if not p.exists():
             raise InputError(f"protocol file {p} does not exist. Check --protocol.")
         return p
-    study = Path(study_dir) / STUDY_FILE
+    study = _study_dir(study_dir) / STUDY_FILE
     if not study.exists():
         raise InputError(
             f"no protocol found: {study} does not exist. Pass --protocol FILE, or write "

@@ -139,7 +139,7 @@ def test_protocol_option_and_out_inside_the_study(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
-        ("none", [], "does not exist"),
+        ("none", [], "does not exist. Check the path"),
         ("empty", [], "holds no session files"),
         ("noproto", [], "no protocol found"),
         ("ok", ["--protocol", "/nonexistent/p.yaml"], "does not exist. Check --protocol"),
