@@ -12,8 +12,10 @@ the same with ``jobs=1``, a process pool, or a Dask scheduler.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,8 @@ from gazemap.journey import (
 from gazemap.protocol import Protocol
 
 STUDY_FILE = "study.yaml"
+#: written by ``gazemap present --screenshots DIR`` (docs/presenter.md, "Screenshots")
+SCREENSHOTS_FILE = "screenshots.json"
 
 #: a live AOI box further than this from the protocol's coords is named in the notes, px
 MOVED_PX = 2.0
@@ -492,6 +496,9 @@ class StudyResult:
     journey: dict[str, Any]
     detector: str
     params: dict[str, Any]
+    #: per screen id, the image the report draws on (:func:`study_screenshots`); None when
+    #: the study folder holds no screenshots.json
+    screenshots: dict[str, Any] | None = None
 
 
 def combine(
@@ -581,4 +588,119 @@ def analyze_study(
         max_scroll_px=max_scroll_px,
         write_cache=write_cache,
     )
-    return combine(results, protocol, study=str(study_dir), detector=detector, params=params)
+    result = combine(results, protocol, study=str(study_dir), detector=detector, params=params)
+    shots = study_screenshots(study_dir, protocol, exclude)
+    if shots is not None:
+        result.screenshots = shots
+        result.evidence_doc["screenshots"] = shots
+    return result
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR header, or None if the file is not a PNG."""
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    w, h = struct.unpack(">II", head[16:24])
+    return int(w), int(h)
+
+
+def _size_note(screen_id: str, file: Path, w: int, h: int, pw: int, ph: int) -> str | None:
+    if abs(w - pw) <= 1 and abs(h - ph) <= 1:
+        return None
+    return (
+        f"screen '{screen_id}': the study's screenshot {file} is {w}x{h} px, the protocol's page "
+        f"is {pw}x{ph} px; AOIs and fixations are in page px, so the image is stretched to the "
+        "page for drawing. Update the protocol's 'page' size if the page changed."
+    )
+
+
+def study_screenshots(
+    study_dir: str | os.PathLike[str], protocol: Protocol, exclude: Sequence[Path] = ()
+) -> dict[str, Any] | None:
+    """The image each screen's heatmaps are drawn on, from the study's own captures.
+
+    Looks for ``screenshots.json`` (written by ``gazemap present --screenshots DIR``) in
+    ``study_dir`` and its subfolders (hidden folders and ``exclude`` skipped). Per protocol
+    screen: the study's capture if one is listed and its file exists (``source: "study"``),
+    else the protocol's screenshot (``source: "protocol"``); per-participant captures
+    (``<participant>/<screen>`` keys) are listed under ``participants``. Sizes are image px;
+    a capture whose size differs from the protocol's page size gets a ``note``.
+
+    Returns
+    -------
+    ``{screen_id: {"source", "file", "width_px", "height_px", "page_width_px",
+    "page_height_px", "note", "participants": {participant: {"file", "width_px",
+    "height_px", "note"}}}}``, or None when the study holds no screenshots.json.
+
+    Raises
+    ------
+    InputError
+        A screenshots.json is not JSON or has no ``screens`` object.
+    """
+    root = _study_dir(study_dir)
+    ex = [e.resolve() for e in exclude]
+    manifests = []
+    for p in sorted(root.rglob(SCREENSHOTS_FILE)):
+        if any(part.startswith(".") for part in p.relative_to(root).parts):
+            continue
+        if any(p.resolve().is_relative_to(e) for e in ex):
+            continue
+        manifests.append(p)
+    if not manifests:
+        return None
+    screens = protocol.screens
+    out: dict[str, Any] = {}
+    for sid, sc in screens.items():
+        own = protocol.screenshot_path(sc)
+        out[sid] = {
+            "source": "protocol",
+            "file": None if own is None else str(own),
+            "width_px": sc.page_width_px,
+            "height_px": sc.page_height_px,
+            "page_width_px": sc.page_width_px,
+            "page_height_px": sc.page_height_px,
+            "note": None,
+            "participants": {},
+        }
+    for mp in manifests:
+        try:
+            doc = json.loads(mp.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"{mp}: not valid JSON ({exc}). Re-create it with `gazemap present "
+                "--screenshots DIR` or delete it to draw on the protocol's screenshots."
+            ) from exc
+        if not isinstance(doc, dict) or not isinstance(doc.get("screens"), dict):
+            raise InputError(
+                f"{mp}: needs a 'screens' object (screen id -> {{'file': ...}}), as written by "
+                "`gazemap present --screenshots DIR`; fix or delete it."
+            )
+        for key, entry in sorted(doc["screens"].items()):
+            participant, _, sid = str(key).rpartition("/")
+            if sid not in screens or not isinstance(entry, dict):
+                continue
+            if not isinstance(entry.get("file"), str):
+                continue
+            file = (mp.parent / entry["file"]).resolve()
+            if not file.is_file():
+                continue
+            size = _png_size(file)
+            if size is None:
+                w, h = entry.get("width_px"), entry.get("height_px")
+                if not isinstance(w, int) or not isinstance(h, int):
+                    continue
+                size = (w, h)
+            sc = screens[sid]
+            rec: dict[str, Any] = {
+                "file": str(file),
+                "width_px": size[0],
+                "height_px": size[1],
+                "note": _size_note(sid, file, *size, sc.page_width_px, sc.page_height_px),
+            }
+            if participant:
+                out[sid]["participants"].setdefault(participant, rec)
+            elif out[sid]["source"] == "protocol":
+                out[sid].update(rec, source="study")
+    return out

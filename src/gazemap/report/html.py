@@ -215,6 +215,7 @@ def write_report(
             images = render_touchpoint(
                 out_dir, protocol, tp, outputs.fixations, participants,
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
+                screenshots=outputs.evidence.get("screenshots"),
             )  # fmt: skip
             findings = _sorted_findings(outputs.findings_of(tp.id))
             screen_ids = {sc.id for sc in tp.screens}

@@ -4,7 +4,7 @@ gaze plot per participant, all from fixations.csv rows, written as PNG files nex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,22 @@ def screen_heatmap(
     )
 
 
+def _base_image(path: Path | None, screen: Screen) -> tuple[np.ndarray, str | None]:
+    """The screenshot as RGB, or a blank page and the reason when it cannot be read."""
+    try:
+        return render.load_screenshot(path, screen.page_width_px, screen.page_height_px), None
+    except InputError as exc:
+        blank = render.blank_page(screen.page_width_px, screen.page_height_px)
+        return blank, f"{exc} A blank page stands in for it."
+
+
+def _with_aois(base: np.ndarray, screen: Screen) -> np.ndarray:
+    return render.draw_aois(
+        base, screen.aois, page_width_px=screen.page_width_px,
+        page_height_px=screen.page_height_px,
+    )  # fmt: skip
+
+
 def render_touchpoint(
     out_dir: Path,
     protocol: Protocol,
@@ -84,10 +100,15 @@ def render_touchpoint(
     sigma_deg: float = 1.0,
     colormap: str = "viridis",
     gaze_plots: bool = True,
+    screenshots: Mapping[str, Any] | None = None,
 ) -> list[ScreenImages]:
     """Write the images of every screen of ``tp``; returns what the pages show.
 
     ``participants`` fixes each participant's colour across the whole report.
+    ``screenshots`` is evidence.json's ``screenshots`` (per screen id, the study's own
+    capture, docs/outputs.md): heatmaps and fog maps are drawn on its ``file`` when its
+    ``source`` is ``"study"``, a participant's gaze plot on that participant's capture;
+    otherwise on the protocol's screenshot.
     """
     colour_index = {p: i for i, p in enumerate(participants)}
     result = []
@@ -95,18 +116,17 @@ def render_touchpoint(
         rows = [r for r in fixations if r["touchpoint_id"] == tp.id and r["screen_id"] == screen.id]
         rows.sort(key=lambda r: (r["participant"], r["start_s"] or 0.0))
         hm_path, fog_path, thumb_path = image_paths(tp.id, screen.id)
-        warning = None
-        try:
-            base = render.load_screenshot(
-                protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
-            )
-        except InputError as exc:
-            warning = f"{exc} A blank page stands in for it."
-            base = render.blank_page(screen.page_width_px, screen.page_height_px)
-        with_aois = render.draw_aois(
-            base, screen.aois, page_width_px=screen.page_width_px,
-            page_height_px=screen.page_height_px,
-        )  # fmt: skip
+        shot = (screenshots or {}).get(screen.id) or {}
+        image_path = protocol.screenshot_path(screen)
+        notes = []
+        if shot.get("source") == "study" and shot.get("file"):
+            image_path = Path(shot["file"])
+            if shot.get("note"):
+                notes.append(str(shot["note"]))
+        base, problem = _base_image(image_path, screen)
+        notes.extend([problem] if problem else [])
+        warning = " ".join(notes) or None
+        with_aois = _with_aois(base, screen)
         # a fixation during which the page scrolled has no single page position
         steady = [r for r in rows if r.get("mapped") is not False]
         hm = screen_heatmap(steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
@@ -144,8 +164,14 @@ def render_touchpoint(
                 by_p.setdefault(r["participant"], []).append(r)
             for p in sorted(by_p, key=lambda p: (colour_index.get(p, len(colour_index)), p)):
                 pr = by_p[p]
+                backdrop = with_aois
+                own = (shot.get("participants") or {}).get(p)
+                if own and own.get("file"):
+                    p_base, p_problem = _base_image(Path(own["file"]), screen)
+                    if p_problem is None:
+                        backdrop = _with_aois(p_base, screen)
                 img = render.gaze_plot(
-                    with_aois,
+                    backdrop,
                     _column(pr, "page_x_px"),
                     _column(pr, "page_y_px"),
                     _column(pr, "duration_s"),

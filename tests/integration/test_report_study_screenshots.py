@@ -1,0 +1,133 @@
+"""The real ``gazemap analyze`` on a study folder that holds its own screenshots
+(``screenshots.json`` as ``gazemap present --screenshots DIR`` writes it): heatmaps are drawn
+on those captures, evidence.json names them, a size mismatch is a note; without a
+screenshots.json the outputs are unchanged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import REPO, SAMPLE, gazemap_cmd
+
+pytestmark = pytest.mark.integration
+
+PROTOCOL = REPO / "protocols" / "online-store.yaml"
+MAGENTA = (255, 0, 255)  # RGB, a colour the protocol's screenshots do not use
+CYAN = (0, 255, 255)
+
+
+def _png(path: Path, width_px: int, height_px: int, rgb: tuple[int, int, int]) -> None:
+    img = np.zeros((height_px, width_px, 3), np.uint8)
+    img[:] = rgb[::-1]  # BGR
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), img)
+
+
+def _rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert bgr is not None, path
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _share(img: np.ndarray, rgb: tuple[int, int, int]) -> float:
+    return float(np.all(img == np.array(rgb, np.uint8), axis=2).mean())
+
+
+def _analyze(study: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*gazemap_cmd(), "analyze", str(study), "--out", str(out), "--no-cache", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    if not (SAMPLE / "P01.h5").is_file():
+        pytest.skip("recordings/sample is not there")
+    root = tmp_path_factory.mktemp("shots")
+    study = root / "study"
+    study.mkdir()
+    shutil.copy(SAMPLE / "P01.h5", study / "P01.h5")
+    (study / "study.yaml").write_text(f"protocol: {PROTOCOL}\n", encoding="utf-8")
+    plain = _analyze(study, root / "out-plain")
+    assert plain.returncode == 0, plain.stderr
+    shots = study / "screenshots"
+    _png(shots / "home.png", 1440, 2600, MAGENTA)  # the protocol's page size
+    _png(shots / "search.png", 1440, 3000, MAGENTA)  # protocol says 1440x3200
+    _png(shots / "P01" / "home.png", 1440, 2600, CYAN)  # per participant
+    manifest = {
+        "protocol": "online-store",
+        "screens": {
+            "home": {"file": "home.png", "width_px": 1440, "height_px": 2600},
+            "search": {"file": "search.png", "width_px": 1440, "height_px": 3000},
+            "P01/home": {"file": "P01/home.png", "width_px": 1440, "height_px": 2600},
+        },
+    }
+    (shots / "screenshots.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with_shots = _analyze(study, root / "out-shots")
+    assert with_shots.returncode == 0, with_shots.stderr
+    return study, root / "out-plain", root / "out-shots"
+
+
+def test_heatmap_is_drawn_on_the_study_capture_and_named(runs) -> None:  # type: ignore[no-untyped-def]
+    study, plain, shots = runs
+    ev = json.loads((shots / "evidence.json").read_text(encoding="utf-8"))
+    try:
+        import jsonschema  # not a declared dependency: checked when installed
+    except ImportError:  # pragma: no cover
+        jsonschema = None
+    if jsonschema is not None:
+        schema = json.loads((REPO / "docs" / "evidence.schema.json").read_text(encoding="utf-8"))
+        jsonschema.validate(ev, schema)
+    rec = ev["screenshots"]
+    home = rec["home"]
+    assert home["source"] == "study"
+    assert Path(home["file"]) == (study / "screenshots" / "home.png").resolve()
+    assert (home["width_px"], home["height_px"]) == (1440, 2600)
+    assert home["note"] is None
+    assert rec["cart"]["source"] == "protocol"
+    assert rec["cart"]["file"] == str(REPO / "protocols" / "online-store" / "cart.png")
+    assert Path(home["participants"]["P01"]["file"]).name == "home.png"
+    heat = _rgb(shots / "touchpoints" / "home" / "home_heatmap.png")
+    assert heat.shape[:2] == (2600, 1440)
+    # most of the page is far from any fixation: the capture shows through unchanged
+    assert _share(heat, MAGENTA) > 0.3
+    assert _share(_rgb(plain / "touchpoints" / "home" / "home_heatmap.png"), MAGENTA) == 0.0
+    # the protocol's screenshot is still used for a screen the study did not capture
+    assert _share(_rgb(shots / "touchpoints" / "cart" / "cart_heatmap.png"), MAGENTA) == 0.0
+    # P01's gaze plot is drawn on P01's own capture
+    gaze = _rgb(shots / "touchpoints" / "home" / "home_gazeplot_P01.png")
+    assert _share(gaze, CYAN) > 0.3 and _share(gaze, MAGENTA) == 0.0
+
+
+def test_size_mismatch_is_a_note_and_still_drawn(runs) -> None:  # type: ignore[no-untyped-def]
+    _, _, shots = runs
+    search = json.loads((shots / "evidence.json").read_text(encoding="utf-8"))["screenshots"][
+        "search"
+    ]
+    assert search["source"] == "study"
+    assert (search["height_px"], search["page_height_px"]) == (3000, 3200)
+    assert "1440x3000" in search["note"] and "1440x3200" in search["note"]
+    heat = _rgb(shots / "touchpoints" / "search" / "search_heatmap.png")
+    assert heat.shape[:2] == (3000, 1440)
+    assert _share(heat, MAGENTA) > 0.3
+    html = (shots / "touchpoints" / "search" / "index.html").read_text(encoding="utf-8")
+    assert "1440x3000" in html
+
+
+def test_without_screenshots_json_nothing_changes(runs) -> None:  # type: ignore[no-untyped-def]
+    _, plain, shots = runs
+    assert "screenshots" not in json.loads((plain / "evidence.json").read_text("utf-8"))
+    for name in ("metrics.csv", "touchpoints.csv", "fixations.csv", "evidence.csv"):
+        assert (plain / name).read_bytes() == (shots / name).read_bytes(), name
+    html = (plain / "touchpoints" / "search" / "index.html").read_text(encoding="utf-8")
+    assert "1440x3000" not in html
