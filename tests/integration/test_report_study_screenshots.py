@@ -39,6 +39,11 @@ def _share(img: np.ndarray, rgb: tuple[int, int, int]) -> float:
     return float(np.all(img == np.array(rgb, np.uint8), axis=2).mean())
 
 
+def _magenta_ish(img: np.ndarray) -> float:
+    """Share of pixels whose red and blue both clearly exceed green (a darkened magenta)."""
+    return float(((img[..., 0] > img[..., 1] + 50) & (img[..., 2] > img[..., 1] + 50)).mean())
+
+
 def _analyze(study: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*gazemap_cmd(), "analyze", str(study), "--out", str(out), "--no-cache", "--quiet"],
@@ -75,6 +80,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     (shots / "screenshots.json").write_text(json.dumps(manifest), encoding="utf-8")
     with_shots = _analyze(study, root / "out-shots")
     assert with_shots.returncode == 0, with_shots.stderr
+    # the size mismatch of 'search' is also printed as a note
+    notes = [ln for ln in with_shots.stderr.splitlines() if "note: screen 'search'" in ln]
+    assert len(notes) == 1 and "1440x3000" in notes[0], with_shots.stderr
+    assert "note: screen 'search'" not in plain.stderr
     return study, root / "out-plain", root / "out-shots"
 
 
@@ -102,6 +111,10 @@ def test_heatmap_is_drawn_on_the_study_capture_and_named(runs) -> None:  # type:
     # most of the page is far from any fixation: the capture shows through unchanged
     assert _share(heat, MAGENTA) > 0.3
     assert _share(_rgb(plain / "touchpoints" / "home" / "home_heatmap.png"), MAGENTA) == 0.0
+    # the fog map too: where people looked, the magenta capture is visible
+    fog = _rgb(shots / "touchpoints" / "home" / "home_fog.png").astype(int)
+    plain_fog = _rgb(plain / "touchpoints" / "home" / "home_fog.png").astype(int)
+    assert _magenta_ish(fog) > 0.05 and _magenta_ish(plain_fog) == 0.0
     # the protocol's screenshot is still used for a screen the study did not capture
     assert _share(_rgb(shots / "touchpoints" / "cart" / "cart_heatmap.png"), MAGENTA) == 0.0
     # P01's gaze plot is drawn on P01's own capture

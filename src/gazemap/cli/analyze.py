@@ -88,6 +88,10 @@ def _analyze(args: argparse.Namespace) -> int:
     for r in result.sessions:
         if not r.ok:
             print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
+    for shot in (result.screenshots or {}).values():  # the study's own captures (issue 8)
+        for rec in (shot, *shot["participants"].values()):
+            if rec.get("note"):
+                print(f"gazemap analyze: note: {rec['note']}", file=sys.stderr)
     n_problems = sum(len(r.marker_problems) for r in result.sessions)
     print(
         f"{n_ok} of {len(result.sessions)} sessions analysed, {len(result.evidence)} findings, "
