@@ -20,14 +20,12 @@ import os
 import re
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, gazemap_cmd
+from conftest import REPO, gazemap_cmd, wait_for
 
 from gazemap.presenter.matching import aoi_boxes_from_markers
 from gazemap.protocol import load_protocol
@@ -62,16 +60,6 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
         return self.p.wait()
-
-
-def wait_for(cond: Callable[[], object], timeout_s: float, what: str) -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def recorded(rec: Proc, group: str) -> int:

@@ -15,14 +15,13 @@ import resource
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pylsl
 import pytest
-from conftest import gazemap_cmd
+from conftest import gazemap_cmd, wait_for
 
 from gazemap.store import open_session
 from gazemap.store.journal import journal_path
@@ -62,16 +61,6 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def gaze_count(rec: Proc) -> int:
