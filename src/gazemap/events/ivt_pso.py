@@ -63,6 +63,14 @@ DEFAULTS: Params = {
     "peak_noise_k": 5.0,
     "peak_floor_deg_s": 40.0,
     "peak_noise_window_s": 0.1,
+    "onset_refine_deg_s": 20.0,
+    "onset_back_s": 0.004,
+    "offset_refine_deg_s": 30.0,
+    "offset_back_s": 0.006,
+    "pso_end_deg_s": 5.0,
+    "turn_min_frac": 0.7,
+    "turn_cos": 0.3,
+    "turn_look_s": 0.008,
 }
 
 
@@ -129,8 +137,13 @@ def sg_speed(prep: Prepared, window_s: float) -> np.ndarray:
             vy[k] = (prep.y_px[hi] - prep.y_px[lo]) / span
     vx *= deg_per_px(x, sc.width_px, sc.width_mm, float(sc.distance_mm))
     vy *= deg_per_px(y, sc.height_px, sc.height_mm, float(sc.distance_mm))
-    v = np.hypot(vx, vy, out=vx)
+    # sqrt(vx^2 + vy^2) in place: np.hypot guards against overflow that speeds in deg/s cannot
+    # reach, at 4x the time
+    np.multiply(vx, vx, out=vx)
+    np.multiply(vy, vy, out=vy)
+    np.add(vx, vy, out=vx)
     del vy
+    v = np.sqrt(vx, out=vx)
     if any_bad:
         v[bad] = np.nan
     return v
@@ -198,6 +211,162 @@ def _offset_at_low_minimum(vz: np.ndarray, s: np.ndarray, e: np.ndarray, frac: f
     return e2
 
 
+def _windows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten the windows [lo, hi) (empty when hi <= lo): window id and sample index of every
+    member, and the offset of each window's first member in the flat arrays."""
+    ln = np.maximum(hi - lo, 0)
+    first = np.cumsum(ln) - ln
+    rid = np.repeat(np.arange(len(lo)), ln)
+    idx = np.arange(int(ln.sum())) - np.repeat(first, ln) + np.repeat(lo, ln)
+    return rid, idx, first
+
+
+def _first(rid: np.ndarray, mask: np.ndarray, last: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """For windows flattened by :func:`_windows` (``rid`` non-decreasing): the windows with a
+    member in ``mask`` and the flat position of their first (``last``: last) such member."""
+    pos = np.flatnonzero(mask)
+    r = rid[pos]
+    if not len(r):
+        return r, pos
+    change = r[1:] != r[:-1]
+    edge = np.concatenate(([True], change)) if not last else np.concatenate((change, [True]))
+    return r[edge], pos[edge]
+
+
+def central_speed(prep: Prepared, idx: np.ndarray) -> np.ndarray:
+    """Angular speed (deg/s) at samples ``idx`` from their two neighbours (central difference,
+    one-sided at the edge of a run of valid samples); -inf where it is not defined. Computed
+    at the given samples only: the edge refinement needs it near saccade edges, not for
+    every sample."""
+    out = np.full(len(idx), -np.inf)
+    if not len(idx):
+        return out
+    ok = prep.valid[idx]
+    k = idx[ok]
+    lo = np.maximum(k - 1, prep.seg_start[k])
+    hi = np.minimum(k + 1, prep.seg_end[k])
+    span = (hi - lo) * prep.dt_s
+    good = hi > lo
+    sc = prep.screen
+    vx = (prep.x_px[hi] - prep.x_px[lo]) * deg_per_px(
+        prep.x_px[k], sc.width_px, sc.width_mm, float(sc.distance_mm)
+    )
+    vy = (prep.y_px[hi] - prep.y_px[lo]) * deg_per_px(
+        prep.y_px[k], sc.height_px, sc.height_mm, float(sc.distance_mm)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sp = np.where(good, np.hypot(vx, vy) / np.where(good, span, 1.0), -np.inf)
+    out[ok] = np.where(np.isnan(sp), -np.inf, sp)
+    return out
+
+
+def _peaks(vz: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Index of the (first) fastest sample of every run [s, e) (runs not empty)."""
+    rid, idx, first = _windows(s, e)
+    vi = vz[idx]
+    pk = np.maximum.reduceat(vi, first)
+    u, at = _first(rid, vi == pk[rid])
+    out = s.copy()
+    out[u] = idx[at]
+    return out
+
+
+def refine_onsets(
+    prep: Prepared, s: np.ndarray, e: np.ndarray, pk: np.ndarray, thr: float, back: int
+) -> np.ndarray:
+    """Move each saccade's onset to the sample after the last one, between ``back`` samples
+    before the onset (not into the previous saccade) and the peak, whose central-difference
+    speed is at most ``thr``: the smoothed speed rises a sample or two before the position
+    starts to move, where the coders put the onset. Unchanged when no such sample exists.
+    ``pk``: index of each saccade's fastest sample."""
+    if not len(s):
+        return s
+    prev_e = np.concatenate(([0], e[:-1]))
+    lo = np.maximum(s - back, prev_e)
+    rid, idx, _ = _windows(lo, pk + 1)
+    slow = central_speed(prep, idx) <= thr
+    s2 = s.copy()
+    u, at = _first(rid, slow, last=True)
+    last_slow = np.full(len(s), -1, dtype=np.int64)
+    last_slow[u] = idx[at]
+    has_fast = np.zeros(len(s), dtype=bool)
+    has_fast[rid[~slow]] = True
+    new = np.where(last_slow >= 0, last_slow + 1, lo)
+    ok = has_fast & (new <= pk)
+    s2[ok] = new[ok]
+    return s2
+
+
+def refine_offsets(
+    prep: Prepared, e: np.ndarray, pk: np.ndarray, thr: float, back: int
+) -> np.ndarray:
+    """End each saccade after the first of its last ``back`` samples (behind the peak ``pk``)
+    whose central-difference speed is below ``thr``: the smoothed speed lags the stop."""
+    if not len(e):
+        return e
+    lo = np.maximum(pk + 1, e - back)
+    rid, idx, _ = _windows(lo, e)
+    u, at = _first(rid, central_speed(prep, idx) < thr)
+    e2 = e.copy()
+    e2[u] = idx[at] + 1
+    return e2
+
+
+def pso_ends(vz: np.ndarray, a: np.ndarray, b: np.ndarray, thr: float) -> np.ndarray:
+    """End each PSO [a, b) at the first local speed minimum below ``thr`` after its fastest
+    sample (the minimum itself is fixation, as the coders mark it); unchanged when none."""
+    b2 = b.copy()
+    sel = np.flatnonzero(b - a >= 3)
+    if not len(sel):
+        return b2
+    aa, bb = a[sel], b[sel]
+    pk = _peaks(vz, aa, bb)
+    rid, idx, _ = _windows(pk + 1, bb)
+    vi = vz[idx]
+    is_last = idx == bb[rid] - 1
+    nxt = vz[np.minimum(idx + 1, len(vz) - 1)]
+    u, at = _first(rid, (vi < thr) & (is_last | (vi <= nxt)))
+    b2[sel[u]] = idx[at]
+    return b2
+
+
+def split_at_turn(
+    prep: Prepared,
+    vz: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    frac: float,
+    cos_max: float,
+    look: int,
+) -> np.ndarray:
+    """End each saccade [s, e) at the first local speed minimum behind its peak, slower than
+    ``frac`` x the peak, where the eye turns: the cosine between the movement so far (onset to
+    the minimum) and the next ``look`` samples' movement is below ``cos_max``. A dip in speed
+    where the eye keeps its direction is still the saccade; one where it turns back is the
+    start of the post-saccadic oscillation, which is where the coders end saccades."""
+    if not len(s):
+        return e
+    n = len(vz)
+    pk = _peaks(vz, s, e)
+    rid, idx, _ = _windows(pk + 1, e - 1)
+    if not len(idx):
+        return e
+    vi = vz[idx]
+    cand = (vi <= vz[idx - 1]) & (vi < vz[idx + 1]) & (vi < frac * vz[pk[rid]])
+    rid, m = rid[cand], idx[cand]
+    a = s[rid]
+    j = np.minimum(m + look, n - 1)
+    x, y = prep.x_px, prep.y_px
+    d1x, d1y = x[m] - x[a], y[m] - y[a]
+    d2x, d2y = x[j] - x[m], y[j] - y[m]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = (d1x * d2x + d1y * d2y) / np.sqrt((d1x * d1x + d1y * d1y) * (d2x * d2x + d2y * d2y))
+    u, at = _first(rid, c < cos_max)
+    e2 = e.copy()
+    e2[u] = m[at]
+    return e2
+
+
 def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
     n = len(prep)
@@ -244,6 +413,9 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
         frac = float(p["offset_min_frac"])
         if frac > 0 and len(s):
             e = _offset_at_low_minimum(vz, s, e, frac)
+        if float(p["turn_min_frac"]) > 0 and len(s):
+            look = max(1, int(round(float(p["turn_look_s"]) / prep.dt_s)))
+            e = split_at_turn(prep, vz, s, e, float(p["turn_min_frac"]), float(p["turn_cos"]), look)
         if p["offset_at_minimum"]:
             # the saccade ends at the first local speed minimum after its peak (the PSO's
             # start), as the coders place it; the rest of the run above threshold is PSO
@@ -255,6 +427,18 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
                 if len(rising):
                     e2[k] = a + pk + int(rising[0]) + 1
             e = e2
+        # the smoothed speed spreads each saccade by a sample or two: place its edges by the
+        # central-difference speed of the samples there
+        refine_on = float(p["onset_refine_deg_s"])
+        refine_off = float(p["offset_refine_deg_s"])
+        if (refine_on > 0 or refine_off > 0) and len(s):
+            peak_at = _peaks(vz, s, e)
+            if refine_on > 0:
+                back = int(round(float(p["onset_back_s"]) / prep.dt_s))
+                s = refine_onsets(prep, s, e, peak_at, refine_on, back)
+            if refine_off > 0:
+                back = int(round(float(p["offset_back_s"]) / prep.dt_s))
+                e = refine_offsets(prep, e, peak_at, refine_off, back)
         sac = np.zeros(n + 1, dtype=np.int64)
         np.add.at(sac, s, 1)
         np.add.at(sac, e, -1)
@@ -278,6 +462,10 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
             else np.full(len(e), n)
         )
         stop = np.minimum(last + 1, first_inv)
+        if float(p["pso_end_deg_s"]) > 0:
+            stop = np.where(
+                stop > e, pso_ends(vz, e, np.maximum(stop, e), float(p["pso_end_deg_s"])), stop
+            )
         sel = (last >= e) & (stop > e)
         if sel.any():
             mark = np.zeros(n + 1, dtype=np.int64)

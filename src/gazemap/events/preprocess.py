@@ -136,16 +136,20 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
             f"{name} has duplicated timestamps: samples {i} and {i + 1} are both at {t[i]:.6f} s. "
             "Remove the duplicated samples before detection."
         )
-    # rounded to 1 ns so that a shifted clock (rounding in t + offset) gives the same interval
-    dt = round(float(np.median(d)), 9) or float(np.median(d))
     if len(d) >= 20:
         half = len(d) // 2
         a, b = float(np.median(d[:half])), float(np.median(d[half:]))
+        # the median of all lies between the halves' medians: equal halves give it for free
+        med = a if a == b else float(np.median(d))
         if abs(a - b) > 0.2 * min(a, b):
             raise InputError(
                 f"{name}: the sample rate changes from {1 / a:.1f} Hz to {1 / b:.1f} Hz within one "
                 "recording. Split the recording where the rate changes, or resample it to one rate."
             )
+    else:
+        med = float(np.median(d))
+    # rounded to 1 ns so that a shifted clock (rounding in t + offset) gives the same interval
+    dt = round(med, 9) or med
     short = d < 0.5 * dt
     if short.mean() > 0.01:
         i = int(np.argmax(short))
