@@ -68,6 +68,8 @@ class SessionResult:
     detector: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     screen: dict[str, float] | None = None
+    #: aois.csv rows: the AOI geometry this session was analysed with (:func:`aoi_geometry_rows`)
+    aois: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -152,8 +154,9 @@ def analyze_session(
                 "other's streams out with `gazemap record --stream`"
             )
         res.notes.extend(_screen_note(screen, protocol))
-        protocol, box_notes, box_problems = _live_aoi_boxes(markers, protocol)
+        protocol, box_notes, box_problems, live_ids = _live_aoi_boxes(markers, protocol)
         res.notes.extend(box_notes)
+        res.aois = aoi_geometry_rows(protocol, live_ids, res.participant, res.session_id)
         seg = segment_touchpoints(markers, protocol)
         res.marker_problems = list(seg.problems) + box_problems
         res.notes.extend(seg.notes)
@@ -246,14 +249,63 @@ def _screen_note(screen: Any, protocol: Protocol) -> list[str]:
     ]
 
 
-def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[str], list[str]]:
+def aoi_geometry_rows(
+    protocol: Protocol,
+    live: set[tuple[str, str]],
+    participant: str,
+    session_id: str,
+) -> list[dict[str, Any]]:
+    """aois.csv rows (docs/outputs.md): every touchpoint x screen x AOI as the analysis used it.
+
+    Parameters
+    ----------
+    protocol : the protocol with this session's live boxes applied.
+    live : (screen id, AOI id) pairs whose coords came from the live page (aoi-boxes marker).
+    participant, session_id : the session's ids.
+
+    Returns
+    -------
+    One dict per AOI in protocol order: ``coords_px`` as in the protocol (rect x, y, w, h;
+    ellipse cx, cy, rx, ry; polygon x0, y0, ...), the bounding box in ``*_px``, ``source``
+    ``"live"`` or ``"protocol"``.
+    """
+    rows = []
+    for tp in protocol.touchpoints:
+        for sc in tp.screens:
+            for a in sc.aois:
+                x0, y0, x1, y1 = a.bbox
+                rows.append(
+                    {
+                        "participant": participant,
+                        "session_id": session_id,
+                        "touchpoint_id": tp.id,
+                        "screen_id": sc.id,
+                        "aoi_id": a.id,
+                        "aoi_name": a.name,
+                        "aoi_role": a.role,
+                        "shape": a.shape,
+                        "coords_px": [float(c) for c in a.coords],
+                        "x_min_px": float(x0),
+                        "y_min_px": float(y0),
+                        "x_max_px": float(x1),
+                        "y_max_px": float(y1),
+                        "fixed": a.fixed,
+                        "source": "live" if (sc.id, a.id) in live else "protocol",
+                    }
+                )
+    return rows
+
+
+def _live_aoi_boxes(
+    markers: Any, protocol: Protocol
+) -> tuple[Protocol, list[str], list[str], set[tuple[str, str]]]:
     """The protocol with selector AOIs at the boxes the presenter resolved in this session.
 
     ``gazemap present`` publishes ``aoi-boxes <json>`` markers with every AOI's box in the
     live page (docs/presenter.md); per issue 8 those resolved boxes, not the protocol's
     coords, are what the analysis uses for AOIs given by CSS ``selector`` (the last record
-    per screen). Returns (protocol, notes, problems): a note per screen whose AOIs moved, a
-    problem per unreadable record.
+    per screen). Returns (protocol, notes, problems, live): a note per screen whose AOIs moved,
+    a problem per unreadable record, the (screen id, AOI id) pairs placed from the live page.
     """
     from gazemap.presenter.matching import AOI_BOXES_PREFIX, aoi_boxes_from_markers
 
@@ -273,10 +325,11 @@ def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[st
             )
     boxes = aoi_boxes_from_markers(good)
     if not boxes:
-        return protocol, [], problems
+        return protocol, [], problems, set()
     from gazemap.presenter.matching import apply_aoi_boxes
 
     notes: list[str] = []
+    live_ids: set[tuple[str, str]] = set()
     for sc_id, rec in sorted(boxes.items()):
         if sc_id not in protocol.screens:
             problems.append(f"aoi-boxes record names unknown screen {sc_id!r}; ignored")
@@ -284,6 +337,7 @@ def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[st
         live = rec.get("aois", {})
         aois = protocol.screens[sc_id].aois
         used = [a for a in aois if a.selector and live.get(a.id)]
+        live_ids.update((sc_id, a.id) for a in used)
         absent = [a.id for a in aois if a.selector and a.id in live and not live.get(a.id)]
         if used:
             moved = []
@@ -312,7 +366,7 @@ def _live_aoi_boxes(markers: Any, protocol: Protocol) -> tuple[Protocol, list[st
                 f"screen {sc_id!r}: selector AOI(s) {', '.join(absent)} found no element in the "
                 "live page; the protocol's coords were used"
             )
-    return apply_aoi_boxes(protocol, boxes), notes, problems
+    return apply_aoi_boxes(protocol, boxes), notes, problems, live_ids
 
 
 def _progress(total: int, show: bool) -> Any:
@@ -499,6 +553,8 @@ class StudyResult:
     #: per screen id, the image the report draws on (:func:`study_screenshots`); None when
     #: the study folder holds no screenshots.json
     screenshots: dict[str, Any] | None = None
+    #: aois.csv rows: the AOI geometry each session was analysed with
+    aois: list[dict[str, Any]] = field(default_factory=list)
 
 
 def combine(
@@ -554,8 +610,9 @@ def combine(
         for tp in st["touchpoints"]:
             tp["aois"] = [a for a in aois if a["touchpoint_id"] == tp["id"]]
     return StudyResult(
-        protocol, list(results), metrics, tps, fix, records, ev, journey, det_name, det_params
-    )
+        protocol, list(results), metrics, tps, fix, records, ev, journey, det_name, det_params,
+        aois=[row for r in ok for row in r.aois],
+    )  # fmt: skip
 
 
 def analyze_study(

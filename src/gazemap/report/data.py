@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gazemap.errors import InputError
-from gazemap.protocol import Protocol
+from gazemap.protocol import AOI, Protocol
 from gazemap.types import ScreenGeometry
 
 METRICS_COLUMNS = (
@@ -33,12 +33,20 @@ FIXATIONS_COLUMNS = (
     "duration_s", "x_px", "y_px", "page_x_px", "page_y_px", "aoi_ids",
 )  # fmt: skip
 
+AOIS_COLUMNS = (
+    "participant", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "aoi_role", "shape",
+    "coords_px", "fixed", "source",
+)  # fmt: skip
+AOIS_FILE = "aois.csv"
+
 #: columns kept as text; every other column is a number (empty = None) or a bool
 _TEXT = {
     "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id",
-    "aoi_name", "aoi_role", "detector", "aoi_ids",
+    "aoi_name", "aoi_role", "detector", "aoi_ids", "shape", "source",
 }  # fmt: skip
-_BOOL = {"fixated", "quality_ok", "mapped"}  # mapped is 1/0 in fixations.csv
+_BOOL = {"fixated", "quality_ok", "mapped", "fixed"}  # mapped is 1/0 in fixations.csv
+#: list-of-numbers columns (cells joined with ';')
+_NUMBERS = {"coords_px"}
 
 #: assumed when the analysis outputs do not say which screen was used: a 24-inch 16:9
 #: monitor (531 mm wide) at 65 cm, a common lab set-up
@@ -58,6 +66,9 @@ class AnalysisOutputs:
     evidence: dict[str, Any]
     journey: dict[str, Any]
     sessions: list[dict[str, Any]]
+    #: aois.csv rows (the AOI geometry each participant was analysed with); empty for an
+    #: analysis folder written before aois.csv existed
+    aois: list[dict[str, Any]] = field(default_factory=list)
 
     def findings(self) -> list[dict[str, Any]]:
         """Every evidence record of evidence.json, in file order."""
@@ -82,6 +93,17 @@ class AnalysisOutputs:
 def _cell(path: Path, line: int, column: str, text: str) -> Any:
     if column in _TEXT:
         return text
+    if column in _NUMBERS:
+        try:
+            vals = tuple(float(x) for x in text.split(";")) if text else ()
+        except ValueError:
+            vals = ()
+        if not vals or not all(math.isfinite(v) for v in vals):
+            raise InputError(
+                f"{path.name} line {line}: column {column} must be numbers joined with ';', "
+                f"got {text!r}. " + _HOW_TO_FIX
+            )
+        return vals
     if text == "":
         return None
     if column in _BOOL:
@@ -164,6 +186,14 @@ def load_outputs(out_dir: Path) -> AnalysisOutputs:
                             f"{tp.get('id')!r} lacks {key!r}. " + _HOW_TO_FIX
                         )
     sessions = read_json(out_dir / "sessions.json", (), kind=list)
+    aois_path = out_dir / AOIS_FILE
+    aois = read_csv(aois_path, AOIS_COLUMNS) if aois_path.exists() else []
+    for line, r in enumerate(aois, start=2):
+        if r["source"] not in ("live", "protocol") or r["fixed"] is None:
+            raise InputError(
+                f"{aois_path.name} line {line}: source must be live or protocol and fixed "
+                f"true or false, got {r['source']!r} and {r['fixed']!r}. " + _HOW_TO_FIX
+            )
     return AnalysisOutputs(
         out_dir=out_dir,
         metrics=read_csv(out_dir / "metrics.csv", METRICS_COLUMNS),
@@ -172,6 +202,28 @@ def load_outputs(out_dir: Path) -> AnalysisOutputs:
         evidence=evidence,
         journey=read_json(out_dir / "journey.json", ("stages",)),
         sessions=sessions,
+        aois=aois,
+    )
+
+
+def aoi_from_row(row: dict[str, Any], path: str = AOIS_FILE) -> AOI:
+    """An aois.csv row (typed by :func:`read_csv`) as the protocol's AOI object, checked."""
+    shape, coords = row["shape"], tuple(row["coords_px"])
+    n = len(coords)
+    ok = (shape in ("rect", "ellipse") and n == 4) or (shape == "polygon" and n >= 6 and n % 2 == 0)
+    if not ok:
+        raise InputError(
+            f"{path}: AOI {row['aoi_id']!r} of participant {row['participant']!r} on screen "
+            f"{row['screen_id']!r} has shape {shape!r} with {n} coords; rect and ellipse take 4, "
+            "polygon an even number >= 6. " + _HOW_TO_FIX
+        )
+    return AOI(
+        id=row["aoi_id"],
+        name=row["aoi_name"],
+        role=row["aoi_role"],
+        shape=shape,
+        coords=coords,
+        fixed=bool(row["fixed"]),
     )
 
 

@@ -37,10 +37,14 @@ EVIDENCE_COLUMNS = (
     "value", "unit", "threshold", "comparison", "n_participants", "n_total", "participants",
     "examples", "severity", "severity_reason", "source", "reliable", "heatmap",
 )  # fmt: skip
+AOI_COLUMNS = (
+    "participant", "session_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "aoi_role",
+    "shape", "coords_px", "x_min_px", "y_min_px", "x_max_px", "y_max_px", "fixed", "source",
+)  # fmt: skip
 
 OUTPUT_FILES = (
     "metrics.csv", "touchpoints.csv", "fixations.csv", "evidence.json", "evidence.csv",
-    "journey.json", "sessions.json",
+    "journey.json", "sessions.json", "aois.csv",
 )  # fmt: skip
 
 
@@ -109,4 +113,5 @@ def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[
     write_csv(paths["evidence.csv"], EVIDENCE_COLUMNS, result.evidence)
     write_json(paths["journey.json"], result.journey)
     write_json(paths["sessions.json"], [r.summary() for r in result.sessions])
+    write_csv(paths["aois.csv"], AOI_COLUMNS, result.aois)
     return paths

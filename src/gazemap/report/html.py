@@ -209,13 +209,20 @@ def write_report(
     for r in outputs.touchpoints:
         tp_rows_by_id[r["touchpoint_id"]].append(r)
 
+    # aois.csv: tp -> screen -> participant -> the AOI rows that participant was analysed with
+    aoi_rows: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    for r in outputs.aois:
+        aoi_rows[r["touchpoint_id"]][r["screen_id"]][r["participant"]].append(r)
+
     columns: list[dict[str, Any]] = []
     for stage in protocol.stages:
         for tp in stage.touchpoints:
             images = render_touchpoint(
                 out_dir, protocol, tp, outputs.fixations, participants,
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
-                screenshots=outputs.evidence.get("screenshots"),
+                screenshots=outputs.evidence.get("screenshots"), aoi_rows=aoi_rows.get(tp.id),
             )  # fmt: skip
             findings = _sorted_findings(outputs.findings_of(tp.id))
             screen_ids = {sc.id for sc in tp.screens}

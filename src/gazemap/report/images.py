@@ -14,9 +14,12 @@ import numpy as np
 from gazemap import render
 from gazemap.errors import InputError
 from gazemap.heatmap import Heatmap, fixation_heatmap
-from gazemap.protocol import Protocol, Screen, Touchpoint
+from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
+from gazemap.report.data import aoi_from_row
 
 THUMB_WIDTH_PX = 360
+#: two participants' live boxes of an AOI closer than this (every coordinate) are the same, px
+SAME_BOX_PX = 2.0
 
 
 @dataclass(slots=True)
@@ -36,6 +39,14 @@ class ScreenImages:
     peak_per_deg2: float = 0.0
     unit: str = ""
     warning: str | None = None
+    #: the AOI outlines drawn on the heatmap and thumbnail (:func:`heatmap_aois`)
+    heatmap_aois: tuple[AOI, ...] = ()
+    #: caption of the heatmap's outlines when they are not simply the protocol's
+    aoi_note: str | None = None
+    #: per participant, the AOI outlines drawn on that participant's gaze plot
+    gazeplot_aois: dict[str, tuple[AOI, ...]] = field(default_factory=dict)
+    #: participants whose AOIs on this screen include boxes measured in the live page
+    live_participants: set[str] = field(default_factory=set)
 
 
 def image_paths(tp_id: str, screen_id: str) -> tuple[str, str, str]:
@@ -82,11 +93,80 @@ def _base_image(path: Path | None, screen: Screen) -> tuple[np.ndarray, str | No
         return blank, f"{exc} A blank page stands in for it."
 
 
-def _with_aois(base: np.ndarray, screen: Screen) -> np.ndarray:
+def _with_aois(base: np.ndarray, screen: Screen, aois: Sequence[AOI]) -> np.ndarray:
     return render.draw_aois(
-        base, screen.aois, page_width_px=screen.page_width_px,
-        page_height_px=screen.page_height_px,
+        base, aois, page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
     )  # fmt: skip
+
+
+def participant_aois(screen: Screen, rows: Sequence[dict[str, Any]]) -> tuple[AOI, ...]:
+    """The AOIs one participant was analysed with on ``screen``: their aois.csv rows of it.
+
+    Parameters
+    ----------
+    screen : the protocol's screen (its AOIs stand in when ``rows`` is empty, e.g. an
+        analysis folder written before aois.csv existed).
+    rows : aois.csv rows of this participant, touchpoint and screen, in file order.
+    """
+    return tuple(aoi_from_row(r) for r in rows) if rows else screen.aois
+
+
+def _same(a: AOI, b: AOI) -> bool:
+    return (
+        a.shape == b.shape
+        and a.fixed == b.fixed
+        and len(a.coords) == len(b.coords)
+        and all(abs(x - y) <= SAME_BOX_PX for x, y in zip(a.coords, b.coords, strict=True))
+    )
+
+
+def _spread_px(boxes: Sequence[AOI]) -> float:
+    """Largest distance between two participants' bounding-box edges of one AOI, px."""
+    edges = np.array([b.bbox for b in boxes], dtype=np.float64)
+    return float((edges.max(axis=0) - edges.min(axis=0)).max())
+
+
+def heatmap_aois(
+    screen: Screen, per_participant: Mapping[str, Sequence[AOI]], live: Sequence[str]
+) -> tuple[tuple[AOI, ...], str | None]:
+    """The AOI outlines to draw on a heatmap summed over participants, and a caption.
+
+    Parameters
+    ----------
+    screen : the protocol's screen.
+    per_participant : each participant's AOIs on the screen (:func:`participant_aois`), of
+        the participants whose fixations are in the heatmap.
+    live : the participants among them whose AOIs include live-page boxes.
+
+    Returns
+    -------
+    (aois, caption): without live boxes, the protocol's AOIs and None. Otherwise an AOI whose
+    boxes agree (within ``SAME_BOX_PX``) for every participant is drawn at that box, one
+    whose boxes differ at the protocol's coords; the caption says which and by how much.
+    """
+    if not live or not per_participant:
+        return screen.aois, None
+    out: list[AOI] = []
+    differ: list[str] = []
+    for proto in screen.aois:
+        boxes = [
+            next((a for a in aois if a.id == proto.id), proto) for aois in per_participant.values()
+        ]
+        if all(_same(boxes[0], b) for b in boxes[1:]):
+            out.append(boxes[0])
+        else:
+            out.append(proto)
+            differ.append(f"{proto.name} (up to {_spread_px(boxes):.0f} px apart)")
+    n = len(per_participant)
+    who = f"{len(live)} of {n} participants" if len(live) < n else f"all {n} participants"
+    text = f"AOI outlines as measured in the live page (aois.csv) for {who}"
+    if not differ:
+        return tuple(out), text + "; every box is the same for all of them."
+    return tuple(out), (
+        text + f". The live page placed {', '.join(differ)} differently for different "
+        "participants: the protocol's box is drawn for it here; each gaze plot below shows "
+        "that participant's own boxes."
+    )
 
 
 def render_touchpoint(
@@ -101,6 +181,7 @@ def render_touchpoint(
     colormap: str = "viridis",
     gaze_plots: bool = True,
     screenshots: Mapping[str, Any] | None = None,
+    aoi_rows: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]] | None = None,
 ) -> list[ScreenImages]:
     """Write the images of every screen of ``tp``; returns what the pages show.
 
@@ -108,7 +189,9 @@ def render_touchpoint(
     ``screenshots`` is evidence.json's ``screenshots`` (per screen id, the study's own
     capture, docs/outputs.md): heatmaps and fog maps are drawn on its ``file`` when its
     ``source`` is ``"study"``, a participant's gaze plot on that participant's capture;
-    otherwise on the protocol's screenshot.
+    otherwise on the protocol's screenshot. ``aoi_rows`` (screen id -> participant ->
+    aois.csv rows of this touchpoint) gives the AOIs each participant was analysed with: a
+    gaze plot shows that participant's, the heatmap those of :func:`heatmap_aois`.
     """
     colour_index = {p: i for i, p in enumerate(participants)}
     result = []
@@ -120,15 +203,25 @@ def render_touchpoint(
         image_path = protocol.screenshot_path(screen)
         notes = []
         if shot.get("source") == "study" and shot.get("file"):
-            image_path = Path(shot["file"])
+            # relative to the analysis folder (docs/outputs.md); an absolute path stays one
+            image_path = out_dir / shot["file"]
             if shot.get("note"):
                 notes.append(str(shot["note"]))
         base, problem = _base_image(image_path, screen)
         notes.extend([problem] if problem else [])
         warning = " ".join(notes) or None
-        with_aois = _with_aois(base, screen)
         # a fixation during which the page scrolled has no single page position
         steady = [r for r in rows if r.get("mapped") is not False]
+        own_rows = (aoi_rows or {}).get(screen.id) or {}
+        seen = sorted({r["participant"] for r in steady}) or sorted(own_rows)
+        p_aois = {p: participant_aois(screen, own_rows.get(p) or ()) for p in seen}
+        for p in {r["participant"] for r in rows} - set(p_aois):
+            p_aois[p] = participant_aois(screen, own_rows.get(p) or ())
+        live = {p for p, rr in own_rows.items() if any(r["source"] == "live" for r in rr)}
+        hm_aois, aoi_note = heatmap_aois(
+            screen, {p: p_aois[p] for p in seen}, [p for p in seen if p in live]
+        )
+        with_aois = _with_aois(base, screen, hm_aois)
         hm = screen_heatmap(steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
         title = f"{tp.name} — {screen.name}"
         plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
@@ -157,6 +250,9 @@ def render_touchpoint(
             peak_per_deg2=float(hm.per_deg2().max()) if hm.values.size else 0.0,
             unit=render.legend_label(hm),
             warning=warning,
+            heatmap_aois=hm_aois,
+            aoi_note=aoi_note,
+            live_participants=live & set(p_aois),
         )
         if gaze_plots:
             by_p: dict[str, list[dict[str, Any]]] = {}
@@ -164,12 +260,14 @@ def render_touchpoint(
                 by_p.setdefault(r["participant"], []).append(r)
             for p in sorted(by_p, key=lambda p: (colour_index.get(p, len(colour_index)), p)):
                 pr = by_p[p]
-                backdrop = with_aois
+                aois_p = p_aois[p]
+                backdrop = with_aois if aois_p == hm_aois else _with_aois(base, screen, aois_p)
                 own = (shot.get("participants") or {}).get(p)
                 if own and own.get("file"):
-                    p_base, p_problem = _base_image(Path(own["file"]), screen)
+                    p_base, p_problem = _base_image(out_dir / own["file"], screen)
                     if p_problem is None:
-                        backdrop = _with_aois(p_base, screen)
+                        backdrop = _with_aois(p_base, screen, aois_p)
+                info.gazeplot_aois[p] = aois_p
                 img = render.gaze_plot(
                     backdrop,
                     _column(pr, "page_x_px"),
