@@ -71,6 +71,8 @@ DEFAULTS: Params = {
     "turn_min_frac": 0.7,
     "turn_cos": 0.3,
     "turn_look_s": 0.008,
+    "pso_hump_gap_s": 0.006,
+    "pso_hump_frac": 0.7,
 }
 
 
@@ -367,6 +369,25 @@ def split_at_turn(
     return e2
 
 
+def drop_pso_humps(
+    s: np.ndarray, e: np.ndarray, peak: np.ndarray, gap: int, frac: float
+) -> np.ndarray:
+    """Which saccade candidates to keep: one that starts at most ``gap`` samples after the
+    end of the last kept saccade and peaks below ``frac`` x its peak is that saccade's
+    post-saccadic oscillation (the speed dipped between them), not a new saccade. Returns a
+    bool mask; only the few close pairs are visited."""
+    keep = np.ones(len(s), dtype=bool)
+    if len(s) < 2:
+        return keep
+    for i in (np.flatnonzero(s[1:] - e[:-1] <= gap) + 1).tolist():
+        j = i - 1
+        while not keep[j]:
+            j -= 1
+        if s[i] - e[j] <= gap and peak[i] < frac * peak[j]:
+            keep[i] = False
+    return keep
+
+
 def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
     n = len(prep)
@@ -409,7 +430,11 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
             floor = float(p["peak_floor_deg_s"]) * peak_thr / float(p["saccade_peak_deg_s"])
             pthr = np.minimum(peak_thr, np.maximum(floor, k_noise * local))
         keep = (peak > pthr) & ((e - s) * prep.dt_s >= float(p["min_saccade_s"]) - 1e-9)
-        s, e = s[keep], e[keep]
+        s, e, peak = s[keep], e[keep], peak[keep]
+        if float(p["pso_hump_frac"]) > 0 and len(s):
+            gap = int(round(float(p["pso_hump_gap_s"]) / prep.dt_s))
+            keep = drop_pso_humps(s, e, peak, gap, float(p["pso_hump_frac"]))
+            s, e = s[keep], e[keep]
         frac = float(p["offset_min_frac"])
         if frac > 0 and len(s):
             e = _offset_at_low_minimum(vz, s, e, frac)
@@ -480,13 +505,14 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
             before[rs > 0] = blink[rs[rs > 0] - 1]
             after[re_ < n] = blink[re_[re_ < n]]
             hit = before | after
-            if p["blink_filled"]:
+            filled = np.flatnonzero(prep.filled)
+            if p["blink_filled"] and len(filled):
                 # a saccade over a gap that was filled in is the eyelid closing and opening
-                # (the coders label it blink): the filled samples lie inside the run or at
-                # its edge
-                filled = np.flatnonzero(prep.filled)
-                if len(filled):
-                    hit |= np.searchsorted(filled, rs - 1) < np.searchsorted(filled, re_ + 1)
+                # (the coders label it blink): the filled samples lie inside the saccade or
+                # at its edge (a gap in its PSO is a lost sample, not a blink)
+                ss, se = runs(labels == SAC)
+                over = ss[np.searchsorted(filled, ss - 1) < np.searchsorted(filled, se + 1)]
+                hit |= np.searchsorted(over, rs) < np.searchsorted(over, re_)
             for a, b in zip(rs[hit], re_[hit], strict=True):
                 labels[a:b] = BLINK
     return discard_short(labels, prep, FIX, float(p["min_fixation_s"])), v
