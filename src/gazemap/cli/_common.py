@@ -1,8 +1,14 @@
-"""Helpers shared by several CLI modules."""
+"""Helpers shared by several CLI modules (and the drivers' option parsers)."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 from gazemap.errors import InputError
+from gazemap.types import ScreenGeometry
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, object]:
@@ -16,3 +22,162 @@ def parse_params(pairs: list[str] | None) -> dict[str, object]:
             )
         out[key.strip()] = value.strip()
     return out
+
+
+def refuse_existing(path: Any, force: bool, *, hint: str = "Choose another path") -> None:
+    """Refuse to write ``path`` when it exists (without ``force``) or its folder is missing."""
+    p = Path(path)
+    if p.exists() and not force:
+        raise InputError(f"{p} already exists; refusing to overwrite it. {hint} or pass --force.")
+    if not p.parent.exists():
+        raise InputError(f"cannot write {p}: folder {p.parent} does not exist. Create it first.")
+
+
+# ---------------------------------------------------------------------------------------
+# Screen geometry options
+# ---------------------------------------------------------------------------------------
+#: ScreenGeometry fields, in the order of the options
+SCREEN_FIELDS: tuple[str, ...] = ("width_px", "height_px", "width_mm", "height_mm", "distance_mm")
+
+#: the screen used when nothing else gives one: a 24" 1080p monitor at 65 cm (the recorder's
+#: acquisition.recorder.DEFAULT_SCREEN, the drivers', and the importers' default)
+DEFAULT_SCREEN: dict[str, float] = {
+    "width_px": 1920,
+    "height_px": 1080,
+    "width_mm": 531.0,
+    "height_mm": 299.0,
+    "distance_mm": 650.0,
+}
+
+#: field -> (type, metavar, what it is)
+_SCREEN_OPTIONS: dict[str, tuple[type, str, str]] = {
+    "width_px": (int, "PX", "screen width in pixels"),
+    "height_px": (int, "PX", "screen height in pixels"),
+    "width_mm": (float, "MM", "physical width of the screen's image area"),
+    "height_mm": (float, "MM", "physical height of the screen's image area"),
+    "distance_mm": (float, "MM", "eye-screen distance"),
+}
+
+
+def screen_dest(name: str) -> str:
+    """The argparse destination of a screen field: ``width_px`` -> ``screen_width_px``
+    (``distance_mm`` stays ``distance_mm``)."""
+    return name if name == "distance_mm" else f"screen_{name}"
+
+
+def screen_flag(name: str) -> str:
+    """The option of a screen field: ``width_px`` -> ``--screen-width-px``."""
+    return "--" + screen_dest(name).replace("_", "-")
+
+
+def add_screen_arguments(
+    parser: argparse.ArgumentParser,
+    defaults: Mapping[str, object] | None = None,
+    *,
+    source: str | Mapping[str, str] | None = None,
+    fields: Sequence[str] = SCREEN_FIELDS,
+    values: Mapping[str, float] | None = None,
+) -> None:
+    """Add ``--screen-width-px --screen-height-px --screen-width-mm --screen-height-mm
+    --distance-mm`` (or the ``fields`` named) to ``parser``.
+
+    Parameters
+    ----------
+    parser : the command's parser; an option it already defines is left as it is.
+    defaults : per field, what is used when neither the option nor ``source`` gives a value:
+        a number (``1920``) or a text (``"width px x 0.3 mm"``); only for the help text.
+    source : where the value comes from before ``defaults`` (``"the Gaze stream"``), for
+        every field, or per field as a mapping; only for the help text.
+    fields : which of :data:`SCREEN_FIELDS` to add.
+    values : argparse defaults per field (default None: "not given", which the command
+        resolves with :func:`screen_from_args`).
+    """
+    defaults = defaults or {}
+    values = values or {}
+    for name in fields:
+        typ, metavar, what = _SCREEN_OPTIONS[name]
+        flag = screen_flag(name)
+        if flag in parser._option_string_actions:
+            continue
+        src = source.get(name) if isinstance(source, Mapping) else source
+        fallback = defaults.get(name)
+        if isinstance(fallback, int | float):
+            unit = name.rsplit("_", 1)[1]
+            fallback = f"{fallback:g} {unit}"
+        default_text = ", else ".join(str(t) for t in (src, fallback) if t)
+        parser.add_argument(
+            flag,
+            dest=screen_dest(name),
+            type=typ,
+            default=values.get(name),
+            metavar=metavar,
+            help=f"{what} (default: {default_text})" if default_text else what,
+        )
+
+
+def screen_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The screen options as given, keyed by destination (``screen_width_px`` ...);
+    None where not given."""
+    return {screen_dest(k): getattr(args, screen_dest(k), None) for k in SCREEN_FIELDS}
+
+
+def screen_from_args(
+    args: argparse.Namespace,
+    *fallbacks: Mapping[str, Any] | ScreenGeometry | None,
+    mm_per_px: float | None = None,
+    where: str = "the options",
+) -> ScreenGeometry:
+    """The screen geometry from the options, then each fallback mapping in turn.
+
+    Parameters
+    ----------
+    args : parsed options of :func:`add_screen_arguments`.
+    *fallbacks : mappings keyed by :data:`SCREEN_FIELDS` (a device profile's ``screen:``,
+        the protocol's screen size, built-in defaults) or ScreenGeometry objects; None or a
+        missing/None key is skipped.
+    mm_per_px : if given, a width/height in mm that nothing gives is the pixel count times
+        this pitch.
+    where : named in the error for a value that is not a number (e.g. ``"the device profile"``).
+
+    Raises
+    ------
+    InputError
+        a value that is not a number, or a field nothing gives.
+    """
+    values: dict[str, float] = {}
+    for name in SCREEN_FIELDS:
+        v = getattr(args, screen_dest(name), None)
+        for fb in fallbacks:
+            if v is not None:
+                break
+            if isinstance(fb, Mapping):
+                v = fb.get(name)
+            elif fb is not None:
+                v = getattr(fb, name)
+        if v is None and mm_per_px is not None and name in ("width_mm", "height_mm"):
+            v = values[name.replace("_mm", "_px")] * mm_per_px
+        if v is None:
+            raise InputError(f"no screen {name}: pass {screen_flag(name)}.")
+        try:
+            values[name] = float(v)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"screen {name} must be a number, got {v!r}. Fix {screen_flag(name)} or {where}."
+            ) from exc
+    return ScreenGeometry(
+        width_px=int(values["width_px"]),
+        height_px=int(values["height_px"]),
+        width_mm=values["width_mm"],
+        height_mm=values["height_mm"],
+        distance_mm=values["distance_mm"],
+    )
+
+
+def protocol_screen(protocol: Any) -> dict[str, Any] | None:
+    """A protocol's ``screen:`` size as a fallback mapping for :func:`screen_from_args`."""
+    if protocol is None:
+        return None
+    return {
+        "width_px": getattr(protocol, "screen_width_px", None),
+        "height_px": getattr(protocol, "screen_height_px", None),
+    }

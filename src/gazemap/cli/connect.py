@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from gazemap.cli._common import DEFAULT_SCREEN, add_screen_arguments, screen_options
 from gazemap.importers import IMPORTERS
 
 
@@ -55,11 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="tobii_tsv: unit of the recording timestamps (default: from the header)",
     )
-    p.add_argument("--screen-width-px", type=int, default=None)
-    p.add_argument("--screen-height-px", type=int, default=None)
-    p.add_argument("--screen-width-mm", type=float, default=None)
-    p.add_argument("--screen-height-mm", type=float, default=None)
-    p.add_argument("--distance-mm", type=float, default=None)
+    add_screen_arguments(p, DEFAULT_SCREEN, source="from the file")
     p.set_defaults(func=_import)
 
 
@@ -79,16 +76,7 @@ def _import(args: argparse.Namespace) -> int:
         options["profile"] = args.profile
     if args.format == "tobii_tsv" and args.time_unit:
         options["time_unit"] = args.time_unit
-    screen = {
-        k: getattr(args, k)
-        for k in (
-            "screen_width_px",
-            "screen_height_px",
-            "screen_width_mm",
-            "screen_height_mm",
-            "distance_mm",
-        )
-    }
+    screen = screen_options(args)
     written = import_file(
         args.format,
         args.path,

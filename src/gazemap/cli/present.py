@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gazemap.cli._common import add_screen_arguments
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -28,13 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("protocol", help="study protocol YAML (screens need 'url')")
     p.add_argument("--participant", required=True, help="participant id (e.g. P01)")
-    p.add_argument(
-        "--screen-width-px",
-        type=int,
-        default=None,
-        help="tracker screen width (default: the protocol's screen)",
+    add_screen_arguments(
+        p,
+        {"width_px": "the first screen's viewport", "height_px": "the first screen's viewport"},
+        source="the protocol's screen",
+        fields=("width_px", "height_px"),
     )
-    p.add_argument("--screen-height-px", type=int, default=None, help="tracker screen height")
     p.add_argument("--headless", action="store_true", help="run Chromium without a display")
     p.add_argument(
         "--autoplay", action="store_true", help="a synthetic participant walks the journey"

@@ -13,6 +13,7 @@ import socket
 import time
 from pathlib import Path
 
+from gazemap.cli._common import DEFAULT_SCREEN, add_screen_arguments, screen_options
 from gazemap.drivers import DRIVERS
 
 
@@ -55,33 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "repeat for several) instead of all Gaze/Markers/Scroll streams",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.add_argument(
-        "--screen-width-px", type=int, default=None, help="default: from the Gaze stream, else 1920"
-    )
-    p.add_argument(
-        "--screen-height-px",
-        type=int,
-        default=None,
-        help="default: from the Gaze stream, else 1080",
-    )
-    p.add_argument(
-        "--screen-width-mm",
-        type=float,
-        default=None,
-        help="default: from the Gaze stream, else 531",
-    )
-    p.add_argument(
-        "--screen-height-mm",
-        type=float,
-        default=None,
-        help="default: from the Gaze stream, else 299",
-    )
-    p.add_argument(
-        "--distance-mm",
-        type=float,
-        default=None,
-        help="eye-screen distance; default: from the Gaze stream, else 650",
-    )
+    add_screen_arguments(p, DEFAULT_SCREEN, source="from the Gaze stream")
     p.add_argument("--stats-json", default=None, help="write the recording statistics (JSON) here")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_record)
@@ -167,11 +142,7 @@ def _record(args: argparse.Namespace) -> int:
         wait_s=args.wait_s,
         streams=tuple(args.stream),
         force=args.force,
-        screen_width_px=args.screen_width_px,
-        screen_height_px=args.screen_height_px,
-        screen_width_mm=args.screen_width_mm,
-        screen_height_mm=args.screen_height_mm,
-        distance_mm=args.distance_mm,
+        **screen_options(args),
         progress=not args.quiet,
         stats_json=Path(args.stats_json) if args.stats_json else None,
     )

@@ -13,8 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gazemap.errors import InputError
-from gazemap.types import GAZE_CHANNELS, SCROLL_CHANNELS
+from gazemap.cli._common import (
+    add_screen_arguments,
+    protocol_screen,
+    refuse_existing,
+    screen_from_args,
+)
+from gazemap.types import GAZE_CHANNELS, SCROLL_CHANNELS, ScreenGeometry
 
 #: default physical pixel pitch when the screen size in mm is not given (a 20" 16:10 monitor
 #: has 1440 x 900 px of ~0.3 mm)
@@ -85,40 +90,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time of the first sample (default 0)",
     )
-    p.add_argument(
-        "--screen-width-px",
-        type=int,
-        default=None,
-        metavar="PX",
-        help="default: protocol's screen or 1440",
-    )
-    p.add_argument(
-        "--screen-height-px",
-        type=int,
-        default=None,
-        metavar="PX",
-        help="default: protocol's screen or 900",
-    )
-    p.add_argument(
-        "--screen-width-mm",
-        type=float,
-        default=None,
-        metavar="MM",
-        help=f"default: width px x {DEFAULT_PIXEL_MM} mm",
-    )
-    p.add_argument(
-        "--screen-height-mm",
-        type=float,
-        default=None,
-        metavar="MM",
-        help=f"default: height px x {DEFAULT_PIXEL_MM} mm",
-    )
-    p.add_argument(
-        "--distance-mm",
-        type=float,
-        default=DEFAULT_DISTANCE_MM,
-        metavar="MM",
-        help="eye-screen distance (default 650)",
+    add_screen_arguments(
+        p,
+        {
+            "width_px": DEFAULT_SCREEN_PX[0],
+            "height_px": DEFAULT_SCREEN_PX[1],
+            "width_mm": f"width px x {DEFAULT_PIXEL_MM} mm",
+            "height_mm": f"height px x {DEFAULT_PIXEL_MM} mm",
+            "distance_mm": DEFAULT_DISTANCE_MM,
+        },
+        source={"width_px": "the protocol's screen", "height_px": "the protocol's screen"},
+        values={"distance_mm": DEFAULT_DISTANCE_MM},
     )
     p.set_defaults(func=_simulate)
 
@@ -169,31 +151,19 @@ def _protocol_new(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise InputError(
-            f"{out} already exists; refusing to overwrite it. Choose another --out or pass --force."
-        )
-    if not out.parent.exists():
-        raise InputError(
-            f"cannot write {out}: folder {out.parent} does not exist. Create it first."
-        )
+    refuse_existing(out, args.force, hint="Choose another --out")
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}; edit it, then run: gazemap protocol check {out}")
     return 0
 
 
-def _screen(args: argparse.Namespace, protocol: object | None):  # type: ignore[no-untyped-def]
-    from gazemap.types import ScreenGeometry
-
-    w_px = args.screen_width_px
-    if w_px is None:
-        w_px = getattr(protocol, "screen_width_px", None) or DEFAULT_SCREEN_PX[0]
-    h_px = args.screen_height_px
-    if h_px is None:
-        h_px = getattr(protocol, "screen_height_px", None) or DEFAULT_SCREEN_PX[1]
-    w_mm = args.screen_width_mm if args.screen_width_mm is not None else w_px * DEFAULT_PIXEL_MM
-    h_mm = args.screen_height_mm if args.screen_height_mm is not None else h_px * DEFAULT_PIXEL_MM
-    return ScreenGeometry(int(w_px), int(h_px), float(w_mm), float(h_mm), float(args.distance_mm))
+def _screen(args: argparse.Namespace, protocol: object | None) -> ScreenGeometry:
+    return screen_from_args(
+        args,
+        protocol_screen(protocol),
+        {"width_px": DEFAULT_SCREEN_PX[0], "height_px": DEFAULT_SCREEN_PX[1]},
+        mm_per_px=DEFAULT_PIXEL_MM,
+    )
 
 
 def truth_paths(prefix: str | Path) -> dict[str, Path]:
@@ -211,14 +181,7 @@ def _simulate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     truth = truth_paths(args.truth) if args.truth else {}
     for path in [out, *truth.values()]:
-        if path.exists() and not args.force:
-            raise InputError(
-                f"{path} already exists; refusing to overwrite it. Choose another path or pass --force."
-            )
-        if not path.parent.exists():
-            raise InputError(
-                f"cannot write {path}: folder {path.parent} does not exist. Create it first."
-            )
+        refuse_existing(path, args.force)
     sim = simulate_session(
         protocol,
         participant=args.participant,

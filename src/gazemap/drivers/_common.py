@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gazemap.cli import _common as cli_common
 from gazemap.errors import DeviceError, InputError
 from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry, Validity
 
@@ -25,13 +26,7 @@ N_CHANNELS = len(GAZE_CHANNEL_LABELS)
 NAN = float("nan")
 
 #: screen used when neither a profile nor an option gives one (a 24" 1080p monitor at 65 cm)
-DEFAULT_SCREEN = {
-    "width_px": 1920,
-    "height_px": 1080,
-    "width_mm": 531.0,
-    "height_mm": 299.0,
-    "distance_mm": 650.0,
-}
+DEFAULT_SCREEN = dict(cli_common.DEFAULT_SCREEN)
 
 
 def _add(parser: argparse.ArgumentParser, *names: str, **kw: Any) -> None:
@@ -41,8 +36,17 @@ def _add(parser: argparse.ArgumentParser, *names: str, **kw: Any) -> None:
     parser.add_argument(*names, **kw)
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, default_name: str) -> None:
-    """Options every driver understands: profile, outlet names, screen, run length."""
+def add_common_arguments(
+    parser: argparse.ArgumentParser,
+    default_name: str,
+    *,
+    screen_source: str | Mapping[str, str] = "the device profile's screen",
+) -> None:
+    """Options every driver understands: profile, outlet names, screen, run length.
+
+    ``screen_source`` says in the screen options' help where the screen comes from before
+    the built-in DEFAULT_SCREEN (one text, or one per field of cli._common.SCREEN_FIELDS).
+    """
     _add(
         parser,
         "--profile",
@@ -53,11 +57,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_name: str) -> 
     _add(
         parser, "--source-id", default=None, help="LSL source id (default: derived from the device)"
     )
-    _add(parser, "--screen-width-px", type=int, default=None)
-    _add(parser, "--screen-height-px", type=int, default=None)
-    _add(parser, "--screen-width-mm", type=float, default=None)
-    _add(parser, "--screen-height-mm", type=float, default=None)
-    _add(parser, "--distance-mm", type=float, default=None, help="eye-screen distance")
+    cli_common.add_screen_arguments(parser, DEFAULT_SCREEN, source=screen_source)
     _add(
         parser,
         "--duration-s",
@@ -125,25 +125,7 @@ def screen_from(args: argparse.Namespace, profile: Mapping[str, Any]) -> ScreenG
         raise InputError(
             "device profile: 'screen' must be a mapping of width_px, height_px, width_mm, height_mm, distance_mm."
         )
-    values: dict[str, float] = {}
-    for key, default in DEFAULT_SCREEN.items():
-        arg = "screen_" + key if key != "distance_mm" else key
-        v = getattr(args, arg, None)
-        if v is None:
-            v = prof_screen.get(key, default)
-        try:
-            values[key] = float(v)
-        except (TypeError, ValueError) as exc:
-            raise InputError(
-                f"screen {key} must be a number, got {v!r}. Fix --{arg.replace('_', '-')} or the profile."
-            ) from exc
-    return ScreenGeometry(
-        width_px=int(values["width_px"]),
-        height_px=int(values["height_px"]),
-        width_mm=values["width_mm"],
-        height_mm=values["height_mm"],
-        distance_mm=values["distance_mm"],
-    )
+    return cli_common.screen_from_args(args, prof_screen, DEFAULT_SCREEN, where="the profile")
 
 
 def gaze_row(

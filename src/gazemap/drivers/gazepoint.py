@@ -297,7 +297,18 @@ class GazepointSession:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    _common.add_common_arguments(parser, "Gazepoint")
+    profile_px = "the device profile's screen, else the size the tracker reports"
+    _common.add_common_arguments(
+        parser,
+        "Gazepoint",
+        screen_source={
+            "width_px": profile_px,
+            "height_px": profile_px,
+            "width_mm": "the device profile's screen",
+            "height_mm": "the device profile's screen",
+            "distance_mm": "the device profile's screen",
+        },
+    )
     _common._add(
         parser, "--host", default=None, help=f"Open Gaze API host (default {DEFAULT_HOST})"
     )

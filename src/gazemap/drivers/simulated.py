@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from gazemap.cli._common import DEFAULT_SCREEN as DEFAULT_SCREEN_FIELDS
+from gazemap.cli._common import add_screen_arguments, protocol_screen, screen_from_args
 from gazemap.errors import InputError
 from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry
 
@@ -43,7 +45,7 @@ DESCRIPTION = (
 )
 
 #: a 24" 1080p monitor at 65 cm, as the recorder's default
-DEFAULT_SCREEN = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
+DEFAULT_SCREEN = ScreenGeometry(**DEFAULT_SCREEN_FIELDS)  # type: ignore[arg-type]
 #: length of each free-viewing segment when running until Ctrl-C, s
 SEGMENT_S = 60.0
 #: how often samples are pushed, s
@@ -87,11 +89,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-loss", type=float, default=0.02, help="share of time with tracking loss"
     )
-    parser.add_argument("--screen-width-px", type=int, default=None)
-    parser.add_argument("--screen-height-px", type=int, default=None)
-    parser.add_argument("--screen-width-mm", type=float, default=None)
-    parser.add_argument("--screen-height-mm", type=float, default=None)
-    parser.add_argument("--distance-mm", type=float, default=None, help="eye-screen distance")
+    add_screen_arguments(
+        parser,
+        DEFAULT_SCREEN_FIELDS,
+        source={"width_px": "the protocol's screen", "height_px": "the protocol's screen"},
+    )
     parser.add_argument(
         "--no-wait",
         action="store_true",
@@ -122,21 +124,7 @@ def scroll_matrix(scroll: Any) -> np.ndarray:
 
 
 def _screen(args: argparse.Namespace, protocol: Any) -> ScreenGeometry:
-    base = DEFAULT_SCREEN
-    w_px = args.screen_width_px
-    h_px = args.screen_height_px
-    if protocol is not None:
-        w_px = w_px if w_px is not None else protocol.screen_width_px
-        h_px = h_px if h_px is not None else protocol.screen_height_px
-    return ScreenGeometry(
-        width_px=int(w_px if w_px is not None else base.width_px),
-        height_px=int(h_px if h_px is not None else base.height_px),
-        width_mm=float(args.screen_width_mm if args.screen_width_mm is not None else base.width_mm),
-        height_mm=float(
-            args.screen_height_mm if args.screen_height_mm is not None else base.height_mm
-        ),
-        distance_mm=float(args.distance_mm if args.distance_mm is not None else base.distance_mm),
-    )
+    return screen_from_args(args, protocol_screen(protocol), DEFAULT_SCREEN)
 
 
 def write_truth(session: Any, path: str | Path, time_origin_s: float) -> None:
