@@ -754,7 +754,14 @@ def study_screenshots(
                 "file": str(file),
                 "width_px": size[0],
                 "height_px": size[1],
-                "note": _size_note(sid, file, *size, sc.page_width_px, sc.page_height_px),
+                # the note names the file relative to the study: outputs hold no absolute path
+                "note": _size_note(
+                    sid,
+                    Path(os.path.relpath(file, root.resolve())),
+                    *size,
+                    sc.page_width_px,
+                    sc.page_height_px,
+                ),
             }
             if participant:
                 out[sid]["participants"].setdefault(participant, rec)

@@ -6,6 +6,7 @@ screenshots.json the outputs are unchanged."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,12 +101,14 @@ def test_heatmap_is_drawn_on_the_study_capture_and_named(runs) -> None:  # type:
     rec = ev["screenshots"]
     home = rec["home"]
     assert home["source"] == "study"
-    assert Path(home["file"]) == (study / "screenshots" / "home.png").resolve()
+    # paths relative to the analysis folder (out-shots beside study)
+    assert home["file"] == "../study/screenshots/home.png"
     assert (home["width_px"], home["height_px"]) == (1440, 2600)
     assert home["note"] is None
     assert rec["cart"]["source"] == "protocol"
-    assert rec["cart"]["file"] == str(REPO / "protocols" / "online-store" / "cart.png")
-    assert Path(home["participants"]["P01"]["file"]).name == "home.png"
+    cart = REPO / "protocols" / "online-store" / "cart.png"
+    assert (shots / rec["cart"]["file"]).resolve() == cart.resolve()
+    assert home["participants"]["P01"]["file"] == "../study/screenshots/P01/home.png"
     heat = _rgb(shots / "touchpoints" / "home" / "home_heatmap.png")
     assert heat.shape[:2] == (2600, 1440)
     # most of the page is far from any fixation: the capture shows through unchanged
@@ -130,6 +133,8 @@ def test_size_mismatch_is_a_note_and_still_drawn(runs) -> None:  # type: ignore[
     assert search["source"] == "study"
     assert (search["height_px"], search["page_height_px"]) == (3000, 3200)
     assert "1440x3000" in search["note"] and "1440x3200" in search["note"]
+    # the note names the capture relative to the study folder, not by this machine's path
+    assert "the study's screenshot screenshots/search.png is 1440x3000 px" in search["note"]
     heat = _rgb(shots / "touchpoints" / "search" / "search_heatmap.png")
     assert heat.shape[:2] == (3000, 1440)
     assert _share(heat, MAGENTA) > 0.3
@@ -144,3 +149,35 @@ def test_without_screenshots_json_nothing_changes(runs) -> None:  # type: ignore
         assert (plain / name).read_bytes() == (shots / name).read_bytes(), name
     html = (plain / "touchpoints" / "search" / "index.html").read_text(encoding="utf-8")
     assert "1440x3000" not in html
+
+
+def test_outputs_hold_no_absolute_path_and_resolve_from_the_folder(runs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The analysis folder can be zipped and sent: no path of this machine is in any file,
+    and every path in it resolves from the folder itself, whatever the current folder."""
+    study, _, shots = runs
+    here = [str(study.parent), str(REPO), str(Path.home())]
+    files = [p for p in shots.rglob("*") if p.suffix in (".json", ".csv", ".html")]
+    assert {p.name for p in files} >= {"evidence.json", "sessions.json", "aois.csv", "index.html"}
+    for p in files:
+        text = p.read_text(encoding="utf-8")
+        for h in here:  # an absolute path; a relative one may pass through it ("../../work")
+            assert not re.search(r"(?<!\.)" + re.escape(h), text), (p, h)
+    ev = json.loads((shots / "evidence.json").read_text(encoding="utf-8"))
+    assert ev["study"] == "../study"
+    assert (shots / ev["protocol"]["path"]).resolve() == PROTOCOL.resolve()
+    sessions = json.loads((shots / "sessions.json").read_text(encoding="utf-8"))
+    assert [s["file"] for s in sessions] == ["../study/P01.h5"]
+    for shot in ev["screenshots"].values():
+        for rec in (shot, *shot["participants"].values()):
+            assert not Path(rec["file"]).is_absolute() and (shots / rec["file"]).is_file()
+    # `gazemap report` from another folder finds the protocol and the study's captures
+    again = shots.parent / "out-again"
+    shutil.copytree(shots, again)
+    for png in again.rglob("*.png"):
+        png.unlink()
+    r = subprocess.run(
+        [*gazemap_cmd(), "report", str(again), "--quiet"],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert _share(_rgb(again / "touchpoints" / "home" / "home_heatmap.png"), MAGENTA) > 0.3

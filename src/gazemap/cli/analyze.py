@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "protocol: detect events (cached in each file under /derived), cut touchpoints from the "
         "markers, map fixations to AOIs on scrolling pages, compute AOI and touchpoint metrics, "
         "apply the friction rules, and write metrics.csv, touchpoints.csv, fixations.csv, "
-        "evidence.json, evidence.csv, journey.json and sessions.json (docs/outputs.md) into "
+        "evidence.json, evidence.csv, journey.json, sessions.json and aois.csv (docs/outputs.md; "
+        "paths in them relative to --out) into "
         "--out, then the HTML report. The protocol is --protocol, or the 'protocol:' entry of "
         "STUDY_DIR/study.yaml.",
     )

@@ -87,11 +87,12 @@ def _protocol_from_evidence(analysis: Path, explicit: str | None) -> Path:
         raise InputError(
             f"{analysis / 'evidence.json'} does not name its protocol file; pass --protocol FILE."
         )
-    p = Path(named)
+    # relative to the analysis folder (docs/outputs.md); older folders hold absolute paths
+    p = analysis / named
     if not p.is_file():
         raise InputError(
-            f"the protocol named in {analysis / 'evidence.json'} ({p}) does not exist from here; "
-            "run from the folder gazemap analyze ran in, or pass --protocol FILE."
+            f"the protocol named in {analysis / 'evidence.json'} ({named}, relative to that "
+            f"folder) does not exist from here: {p}; pass --protocol FILE."
         )
     return p
 

@@ -8,6 +8,7 @@ file order, touchpoints in visit order, AOIs in protocol order).
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import math
@@ -96,8 +97,39 @@ def write_json(path: Path, doc: Any) -> None:
         fh.write("\n")
 
 
+def relative_path(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> str:
+    """``path`` relative to the output folder, with ``/`` separators (docs/outputs.md, "Paths").
+
+    Both are made absolute from the current folder first. Where no relative path exists
+    (another drive on Windows) the absolute path is returned.
+    """
+    try:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(out_dir))
+    except ValueError:
+        return Path(os.path.abspath(path)).as_posix()
+    return Path(rel).as_posix()
+
+
+def _relative_evidence(doc: Mapping[str, Any], out: Path) -> dict[str, Any]:
+    """evidence.json with its study, protocol and screenshot paths relative to ``out``."""
+    new: dict[str, Any] = copy.deepcopy(dict(doc))
+    if new.get("study") is not None:
+        new["study"] = relative_path(new["study"], out)
+    proto = new.get("protocol")
+    if isinstance(proto, dict) and proto.get("path"):
+        proto["path"] = relative_path(proto["path"], out)
+    for shot in (new.get("screenshots") or {}).values():
+        for rec in (shot, *(shot.get("participants") or {}).values()):
+            if rec.get("file"):
+                rec["file"] = relative_path(rec["file"], out)
+    return new
+
+
 def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[str, Path]:
     """Write every file of docs/outputs.md (except the report's images) into ``out_dir``.
+
+    Every path written (evidence.json's study, protocol and screenshots, sessions.json's
+    files) is relative to ``out_dir``, so the folder holds no absolute path of this machine.
 
     Returns
     -------
@@ -109,9 +141,12 @@ def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[
     write_csv(paths["metrics.csv"], METRICS_COLUMNS, result.metrics)
     write_csv(paths["touchpoints.csv"], TOUCHPOINT_COLUMNS, result.touchpoints)
     write_csv(paths["fixations.csv"], FIXATION_COLUMNS, result.fixations)
-    write_json(paths["evidence.json"], result.evidence_doc)
+    write_json(paths["evidence.json"], _relative_evidence(result.evidence_doc, out))
     write_csv(paths["evidence.csv"], EVIDENCE_COLUMNS, result.evidence)
     write_json(paths["journey.json"], result.journey)
-    write_json(paths["sessions.json"], [r.summary() for r in result.sessions])
+    sessions = [r.summary() for r in result.sessions]
+    for s in sessions:
+        s["file"] = relative_path(s["file"], out)
+    write_json(paths["sessions.json"], sessions)
     write_csv(paths["aois.csv"], AOI_COLUMNS, result.aois)
     return paths

@@ -93,6 +93,25 @@ def _check_match(outputs: AnalysisOutputs, protocol: Protocol) -> None:
                 )
 
 
+def _study_name(out_dir: Path, study: Any) -> str | None:
+    """The study folder's name for page headers (evidence.json holds a path from out_dir)."""
+    if not isinstance(study, str) or not study:
+        return None
+    return (out_dir / study).resolve().name or study
+
+
+def _session_file(out_dir: Path, study: Any, file: Any) -> str:
+    """A sessions.json file shown relative to the study folder (else its name), not the disk."""
+    if not isinstance(file, str) or not file:
+        return ""
+    path = (out_dir / file).resolve()
+    if isinstance(study, str) and study:
+        root = (out_dir / study).resolve()
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return path.name
+
+
 def _median(vals: Sequence[float | None]) -> float | None:
     v = [float(x) for x in vals if x is not None]
     return statistics.median(v) if v else None
@@ -200,7 +219,7 @@ def write_report(
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     common = {
         "protocol": protocol,
-        "study": outputs.evidence.get("study"),
+        "study": _study_name(out_dir, outputs.evidence.get("study")),
         "generated": generated,
         "version": __version__,
     }
@@ -283,6 +302,12 @@ def write_report(
         out_dir / "overview.html",
         root="",
         outputs=outputs,
+        # file names, not this machine's paths: the report folder may be sent to a client
+        protocol_file=Path(str((outputs.evidence.get("protocol") or {}).get("path") or "")).name,
+        session_files=[
+            _session_file(out_dir, outputs.evidence.get("study"), s.get("file"))
+            for s in outputs.sessions
+        ],
         detector=outputs.evidence.get("detector") or {},
         participants=participants,
         geometry=geometry,
