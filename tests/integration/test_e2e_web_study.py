@@ -243,3 +243,22 @@ def test_record_a_web_study_and_analyse_it(tmp_path: Path, unique_id: str) -> No
     }
     assert (out / "index.html").is_file()
     assert (out / "evidence.json").is_file() and (out / "journey.json").is_file()
+
+    # aois.csv holds the geometry those hits used: every selector AOI at its live box
+    aoi_rows = read_csv(out / "aois.csv")
+    assert {(r["touchpoint_id"], r["screen_id"], r["aoi_id"]) for r in aoi_rows} == {
+        (tp.id, sc.id, a.id) for tp in protocol.touchpoints for sc in tp.screens for a in sc.aois
+    }
+    for r in aoi_rows:
+        box = live.get(r["screen_id"], {}).get(r["aoi_id"])
+        assert r["participant"] == "P01" and r["source"] == ("live" if box else "protocol"), r
+        if box:
+            xywh = [float(box[k]) for k in ("x_px", "y_px", "width_px", "height_px")]
+            assert [float(c) for c in r["coords_px"].split(";")] == xywh, r
+            assert r["fixed"] == ("true" if box.get("fixed") else "false"), r
+    hero = next(r for r in aoi_rows if (r["screen_id"], r["aoi_id"]) == (SEL_SCREEN, SEL_AOI))
+    assert float(hero["y_min_px"]) == float(live[SEL_SCREEN][SEL_AOI]["y_px"])
+    # the report draws P01's live boxes and says so under the heatmap
+    home_tp = next(tp for tp in protocol.touchpoints if SEL_SCREEN in [s.id for s in tp.screens])
+    page = (out / "touchpoints" / home_tp.id / "index.html").read_text(encoding="utf-8")
+    assert "AOI outlines as measured in the live page (aois.csv) for P01." in page

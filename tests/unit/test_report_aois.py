@@ -132,6 +132,9 @@ def test_heatmap_draws_the_live_box_when_every_participant_has_it(tmp_path: Path
         p: participant_aois(screen, [r for r in outputs.aois if r["participant"] == p])
         for p in ("P1", "P2")
     }
+    assert heatmap_aois(screen, {"P1": per_p["P1"]}, ["P1"])[1] == (
+        "AOI outlines as measured in the live page (aois.csv) for P1."
+    )
     aois, note = heatmap_aois(screen, per_p, ["P1", "P2"])
     assert next(a for a in aois if a.id == "buy").coords == LIVE_P1
     assert note == (

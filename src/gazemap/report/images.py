@@ -158,6 +158,10 @@ def heatmap_aois(
             out.append(proto)
             differ.append(f"{proto.name} (up to {_spread_px(boxes):.0f} px apart)")
     n = len(per_participant)
+    if n == 1:
+        return tuple(out), (
+            f"AOI outlines as measured in the live page (aois.csv) for {next(iter(live))}."
+        )
     who = f"{len(live)} of {n} participants" if len(live) < n else f"all {n} participants"
     text = f"AOI outlines as measured in the live page (aois.csv) for {who}"
     if not differ:
