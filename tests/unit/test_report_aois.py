@@ -14,11 +14,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import yaml
 from unit.test_batch_presenter_session import BASE, boxes_marker, make_protocol, write_session
 
 from gazemap.batch import analyze_session, combine
+from gazemap.cli import main
 from gazemap.errors import InputError
-from gazemap.protocol import Protocol
+from gazemap.protocol import Protocol, load_protocol
 from gazemap.render import ROLE_COLOURS
 from gazemap.report import write_report
 from gazemap.report.data import load_outputs
@@ -166,3 +168,51 @@ def test_bad_aois_csv_is_refused(tmp_path: Path) -> None:
     path.write_text(good.replace(",live", ",guessed"), "utf-8")
     with pytest.raises(InputError, match=r"aois\.csv line 3: source must be live or protocol"):
         load_outputs(out)
+
+
+def _protocol_yaml(path: Path) -> Path:
+    """make_protocol() as a protocol file (the `gazemap heatmap` command reads one)."""
+    aois = [
+        {"id": "top", "name": "Top", "role": "content", "shape": "rect", "coords": [0, 0, 1000, 600]},
+        {"id": "buy", "name": "Buy", "role": "target", "shape": "rect",
+         "coords": list(PROTOCOL_BUY), "selector": "#buy"},
+    ]  # fmt: skip
+    screen = {"id": "page", "name": "Page", "page": {"width_px": 1000, "height_px": 3000},
+              "viewport": {"width_px": 1000, "height_px": 800}, "aois": aois}  # fmt: skip
+    doc = {
+        "protocol": {"id": "p", "name": "P", "screen": {"width_px": 1000, "height_px": 800}},
+        "stages": [{"id": "s", "name": "S", "touchpoints": [
+            {"id": "page", "name": "Page", "channel": "site", "task": "buy it",
+             "screens": [screen]}]}],
+    }  # fmt: skip
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert load_protocol(path).screens["page"] == make_protocol().screens["page"]
+    return path
+
+
+def test_heatmap_command_draws_the_boxes_the_analysis_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = _analyse(tmp_path, {"P1": 2000.0, "P2": None})
+    proto = _protocol_yaml(tmp_path / "p.yaml")
+    blue = np.array(ROLE_COLOURS["target"])
+
+    def picture(*extra: str) -> np.ndarray:
+        png = tmp_path / "pic.png"
+        args = ["heatmap", str(tmp_path), "--analysis", str(out), "--protocol", str(proto)]
+        assert main([*args, "--touchpoint", "page", "--out", str(png), *extra]) == 0
+        return cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)
+
+    def has_outline(img: np.ndarray, x: int, y: int) -> bool:
+        patch = img[y - 3 : y + 4, x - 3 : x + 4].reshape(-1, 3).astype(int)
+        return bool((np.abs(patch - blue).sum(axis=1) < 30).any())
+
+    # P1 alone: P1's live box, not the protocol's guess
+    img = picture("--kind", "gazeplot", "--participants", "P1")
+    assert has_outline(img, 300, 2050) and not has_outline(img, 400, 700)
+    assert "for P1." in capsys.readouterr().err
+    # both: the boxes differ, so the protocol's is drawn and a note says why
+    img = picture("--kind", "gazeplot")
+    assert has_outline(img, 400, 700) and not has_outline(img, 300, 2050)
+    err = capsys.readouterr().err
+    assert "gazemap heatmap: note: " in err and "Buy (up to 1350 px apart)" in err

@@ -8,9 +8,14 @@ matches the report's numbers exactly.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gazemap.errors import InputError
+
+if TYPE_CHECKING:
+    from gazemap.protocol import AOI, Screen
 
 KINDS = ("heatmap", "fog", "gazeplot")
 
@@ -133,6 +138,37 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _aois_used(
+    analysis: Path, tp_id: str, screen: Screen, participants: list[str]
+) -> tuple[tuple[AOI, ...], str | None]:
+    """The AOI outlines for a picture of ``participants``, as the report draws them.
+
+    From aois.csv (the boxes each participant was analysed with, live-page boxes included);
+    the protocol's AOIs when the analysis folder has no aois.csv.
+    """
+    from gazemap.report.data import AOIS_COLUMNS, AOIS_FILE, read_csv
+    from gazemap.report.images import heatmap_aois, participant_aois
+
+    path = analysis / AOIS_FILE
+    if not path.is_file():
+        return screen.aois, None
+    rows = [
+        r
+        for r in read_csv(path, AOIS_COLUMNS)
+        if r["touchpoint_id"] == tp_id and r["screen_id"] == screen.id
+    ]
+    per_p = {
+        p: participant_aois(screen, [r for r in rows if r["participant"] == p])
+        for p in participants
+    }
+    live = [
+        p
+        for p in participants
+        if any(r["source"] == "live" and r["participant"] == p for r in rows)
+    ]
+    return heatmap_aois(screen, per_p, live)
+
+
 def _heatmap(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -204,9 +240,11 @@ def _heatmap(args: argparse.Namespace) -> int:
         protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
     )
     if not args.no_aois:
+        aois, note = _aois_used(analysis, tp.id, screen, sorted({r["participant"] for r in rows}))
+        if note:
+            print(f"gazemap heatmap: note: {note}", file=sys.stderr)
         base = render.draw_aois(
-            base, screen.aois, page_width_px=screen.page_width_px,
-            page_height_px=screen.page_height_px,
+            base, aois, page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
         )  # fmt: skip
     title = f"{tp.name} — {screen.name}"
     if args.kind == "gazeplot":

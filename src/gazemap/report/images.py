@@ -168,8 +168,8 @@ def heatmap_aois(
         return tuple(out), text + "; every box is the same for all of them."
     return tuple(out), (
         text + f". The live page placed {', '.join(differ)} differently for different "
-        "participants: the protocol's box is drawn for it here; each gaze plot below shows "
-        "that participant's own boxes."
+        "participants: the protocol's box is drawn for it here; each participant's own gaze "
+        "plot shows that participant's boxes."
     )
 
 
