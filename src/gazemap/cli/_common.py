@@ -181,3 +181,70 @@ def protocol_screen(protocol: Any) -> dict[str, Any] | None:
         "width_px": getattr(protocol, "screen_width_px", None),
         "height_px": getattr(protocol, "screen_height_px", None),
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Detector options
+# ---------------------------------------------------------------------------------------
+def add_detector_arguments(parser: argparse.ArgumentParser, *, imported: bool = False) -> None:
+    """``--detector NAME`` and ``--param NAME=VALUE`` (repeatable).
+
+    ``imported``: the command also reads the events an importer stored (``--detector
+    eyelink_asc``), not only gazemap's own detectors.
+    """
+    from gazemap.events import DEFAULT_DETECTOR, DETECTORS
+
+    names = ", ".join(sorted(DETECTORS))
+    more = (
+        "; or the name of events stored by `gazemap import` (eyelink_asc, tobii_tsv, "
+        "pupil_csv, lund_mn, ...: see docs/analysis.md)"
+        if imported
+        else ""
+    )
+    parser.add_argument(
+        "--detector", default=None, help=f"one of {names} (default {DEFAULT_DETECTOR}){more}"
+    )
+    parser.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="detector parameter; repeatable"
+    )
+
+
+def detector_choice(
+    args: argparse.Namespace, *, imported: bool = False
+) -> tuple[str, dict[str, object]]:
+    """(detector name, parameters) of ``--detector``/``--param``, checked before any work.
+
+    Raises
+    ------
+    InputError
+        an unknown detector or parameter; with ``imported``, ``--param`` beside imported
+        events; without it, the name of imported events (they are not detected).
+    """
+    from gazemap.events import DEFAULT_DETECTOR, DETECTORS
+    from gazemap.store.derived import full_params, is_imported_name
+
+    name = args.detector or DEFAULT_DETECTOR
+    params = parse_params(args.param)
+    if name not in DETECTORS and is_imported_name(name):
+        if not imported:
+            raise InputError(
+                f"{name!r} names events stored by `gazemap import`, which are not detected "
+                f"again; use one of gazemap's detectors ({', '.join(sorted(DETECTORS))}), or "
+                f"`gazemap analyze STUDY --detector {name}` to analyse with the imported events."
+            )
+        if params:
+            raise InputError(
+                f"--param does not apply to {name!r}: imported events are used as the source "
+                "made them. Drop --param, or use one of gazemap's detectors (--detector ivt_pso)."
+            )
+        return name, params
+    try:
+        full_params(name, params)  # unknown detector / parameter -> one-line error
+    except InputError as exc:
+        if imported and name not in DETECTORS:
+            raise InputError(
+                f"{exc} Events stored by `gazemap import` are named after the format "
+                "they were imported from (eyelink_asc, tobii_tsv, pupil_csv, lund_mn, lund_ra)."
+            ) from exc
+        raise
+    return name, params

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gazemap.cli._common import parse_params
+from gazemap.cli._common import add_detector_arguments, detector_choice
 from gazemap.errors import InputError
 
 
@@ -26,10 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("study", metavar="STUDY_DIR", help="folder of session files (*.h5)")
     p.add_argument("--protocol", metavar="FILE", default=None, help="study protocol YAML")
     p.add_argument("--out", metavar="DIR", default="report", help="output folder (default: report)")
-    p.add_argument("--detector", default=None, help="event detector (default: gazemap's default)")
-    p.add_argument(
-        "--param", action="append", metavar="NAME=VALUE", help="detector parameter; repeatable"
-    )
+    add_detector_arguments(p, imported=True)
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes")
     p.add_argument(
         "--scheduler",
@@ -61,16 +58,11 @@ def _analyze(args: argparse.Namespace) -> int:
     from gazemap.journey import MAX_SCROLL_PX
     from gazemap.report.export import write_outputs
 
-    params = parse_params(args.param)
+    _, params = detector_choice(args, imported=True)  # one-line error before any work
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}.")
     if args.max_scroll_px is not None and not args.max_scroll_px >= 0:
         raise InputError(f"--max-scroll-px must be >= 0, got {args.max_scroll_px}.")
-    if args.detector is not None or params:
-        from gazemap.events import DEFAULT_DETECTOR
-        from gazemap.store.derived import full_params
-
-        full_params(args.detector or DEFAULT_DETECTOR, params)  # one-line error before any work
     out = Path(args.out)
     result = analyze_study(
         args.study,

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gazemap.cli._common import parse_params
+from gazemap.cli._common import add_detector_arguments, detector_choice
 from gazemap.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from gazemap.events import DEFAULT_DETECTOR, DETECTORS
-
-    names = ", ".join(sorted(DETECTORS))
     p = sub.add_parser(
         "detect",
         help="detect fixations/saccades in a session file (stored under /derived/<detector>)",
@@ -24,10 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "parameters re-uses the stored result.",
     )
     p.add_argument("session", metavar="SESSION.h5", help="session file")
-    p.add_argument("--detector", default=None, help=f"one of {names} (default {DEFAULT_DETECTOR})")
-    p.add_argument(
-        "--param", action="append", metavar="NAME=VALUE", help="detector parameter; repeatable"
-    )
+    add_detector_arguments(p)
     p.add_argument(
         "--force", action="store_true", help="detect again even if a stored result matches"
     )
@@ -41,19 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("path", metavar="PATH", help="folder with recordings.json and CSVs")
     q.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
-    q.add_argument("--detector", default=None, help=f"one of {names} (default {DEFAULT_DETECTOR})")
-    q.add_argument("--param", action="append", metavar="NAME=VALUE", help="detector parameter")
+    add_detector_arguments(q)
     q.set_defaults(func=_label)
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from gazemap.events import DEFAULT_DETECTOR
-    from gazemap.store.derived import detect_session_cached, full_params, write_detection
+    from gazemap.store.derived import detect_session_cached, write_detection
     from gazemap.store.reader import Session
 
-    name = args.detector or DEFAULT_DETECTOR
-    params = parse_params(args.param)
-    full_params(name, params)  # unknown detector / parameter -> one-line error before any I/O
+    name, params = detector_choice(args)  # one-line error before any I/O
     if args.force:
         from gazemap.events import detect
 
@@ -79,14 +69,10 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from gazemap.events import DEFAULT_DETECTOR, detect
+    from gazemap.events import detect
     from gazemap.importers.lund_csv import read_lund_folder
 
-    name = args.detector or DEFAULT_DETECTOR
-    params = parse_params(args.param)
-    from gazemap.store.derived import full_params
-
-    full_params(name, params)
+    name, params = detector_choice(args)
     recordings = read_lund_folder(args.path)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -128,7 +128,18 @@ def read_detection(
     gaze_stream: str = GAZE_STREAM,
 ) -> DetectionResult | None:
     """The stored detection of ``detector`` if it was made with these parameters (after
-    defaults) by this gazemap version on the current gaze samples, else None."""
+    defaults) by this gazemap version on the current gaze samples, else None.
+
+    A name that is not one of gazemap's detectors names the events an importer stored
+    (``/derived/eyelink_asc``, ``gazemap import``): those are returned as they are, or an
+    InputError says that the session has none (:func:`read_imported`).
+    """
+    from gazemap.events import DETECTORS
+
+    if detector not in DETECTORS:
+        g = session.h5.get(f"{DERIVED}/{detector}")
+        if is_imported_name(detector) or (g is not None and g.attrs.get("imported", False)):
+            return read_imported(session, detector, params, gaze_stream)
     full = full_params(detector, params)
     g = session.h5.get(f"{DERIVED}/{detector}")
     if g is None:
@@ -137,6 +148,10 @@ def read_detection(
         return None
     if int(g.attrs.get("n_samples", -2)) != _n_gaze(session.h5, gaze_stream):
         return None
+    return _read_group(session, g, detector, full)
+
+
+def _read_group(session: Session, g: h5py.Group, detector: str, params: Params) -> DetectionResult:
     try:
         fx = g["fixations"][()]
         sc = g["saccades"][()]
@@ -144,13 +159,82 @@ def read_detection(
         sac = Saccades(**{f.name: sc[f.name] for f in fields(Saccades)})
         labels = g["labels"][()].astype(np.int8)
     except (KeyError, ValueError) as exc:
+        how = (
+            "import the source file again (`gazemap import --force`)"
+            if g.attrs.get("imported", False)
+            else f"re-run `gazemap detect {session.path} --detector {detector}` to rewrite it"
+        )
         raise SessionFileError(
-            f"{session.path}: /derived/{detector} is damaged ({exc}); re-run "
-            f"`gazemap detect {session.path} --detector {detector}` to rewrite it."
+            f"{session.path}: /derived/{detector} is damaged ({exc}); {how}."
         ) from exc
     return DetectionResult(
-        labels=labels, fixations=fix, saccades=sac, detector=detector, params=full
+        labels=labels, fixations=fix, saccades=sac, detector=detector, params=params
     )
+
+
+def is_imported_name(name: str) -> bool:
+    """True for a name importers store their source's events under: the format
+    (``eyelink_asc``) or the format with a suffix (``lund_mn``)."""
+    from gazemap.importers import IMPORTERS
+
+    return any(name == f or name.startswith(f + "_") for f in IMPORTERS)
+
+
+def imported_events(session: Session) -> list[str]:
+    """Names of the event sets an importer stored under ``/derived`` (``imported=True``)."""
+    root = session.h5.get(DERIVED)
+    if root is None:
+        return []
+    return sorted(k for k, g in root.items() if bool(g.attrs.get("imported", False)))
+
+
+def read_imported(
+    session: Session,
+    name: str,
+    params: dict[str, object] | None = None,
+    gaze_stream: str = GAZE_STREAM,
+) -> DetectionResult:
+    """The events an importer stored under ``/derived/<name>`` (e.g. EyeLink's own EFIX/ESACC
+    as ``eyelink_asc``), as they are: they have no parameters to choose.
+
+    Raises
+    ------
+    InputError
+        ``params`` given, or the session holds no imported events of that name (the message
+        names the ones it holds and the way out: a gazemap detector).
+    SessionFileError
+        the stored events do not match the gaze samples, or are damaged.
+    """
+    from gazemap.errors import InputError
+
+    if params:
+        raise InputError(
+            f"--param does not apply to {name!r}: imported events are used as the source made "
+            "them. Drop --param, or analyse with one of gazemap's detectors (--detector ivt_pso)."
+        )
+    g = session.h5.get(f"{DERIVED}/{name}")
+    if g is None or not bool(g.attrs.get("imported", False)):
+        held = imported_events(session)
+        use = (
+            f"it holds imported events {', '.join(held)}: use --detector with one of those, or "
+            if held
+            else "it was not imported with its tracker's events: use "
+        )
+        raise InputError(
+            f"{session.path}: no events imported as {name!r} (/derived/{name}); {use}"
+            "one of gazemap's detectors (e.g. --detector ivt_pso)."
+        )
+    n_gaze = _n_gaze(session.h5, gaze_stream)
+    if int(g.attrs.get("n_samples", -2)) != n_gaze:
+        raise SessionFileError(
+            f"{session.path}: /derived/{name} was stored for {int(g.attrs.get('n_samples', -2))} "
+            f"gaze samples but the file has {n_gaze}; import the source file again."
+        )
+    try:
+        params_stored = json.loads(str(g.attrs.get("params_json", "{}")))
+    except ValueError:
+        params_stored = {}
+    return _read_group(session, g, name, {"imported": True, **params_stored})
 
 
 def detect_session_cached(
