@@ -316,3 +316,150 @@ def test_ivt_pso_noise_adaptive_peak_threshold_keeps_small_saccades_in_quiet_dat
         detect(noisy, SCREEN, "ivt_pso").labels,
         detect(noisy, SCREEN, "ivt_pso", peak_noise_k=0.0).labels,
     )
+
+
+# --- the edge, turn, hump and pursuit rules of ivt_pso (2026-11-25) -------------------------
+
+
+def _prep(x: np.ndarray, rate: float = 500.0, **params: object):  # type: ignore[no-untyped-def]
+    from gazemap.events.preprocess import PREPROCESS_DEFAULTS, preprocess
+
+    y = np.full(len(x), 384.0)
+    g = GazeSamples(np.arange(len(x)) / rate, np.asarray(x, float), y)
+    return preprocess(g, SCREEN, {**PREPROCESS_DEFAULTS, **params}, None)  # type: ignore[dict-item]
+
+
+def _dpp_x(x: float) -> float:
+    from gazemap.events.preprocess import deg_per_px
+
+    return float(deg_per_px(np.array([x]), 1024, 380.0, 670.0)[0])
+
+
+def test_central_speed_is_the_neighbour_difference_in_deg_s() -> None:
+    from gazemap.events.ivt_pso import central_speed
+
+    x = np.array([500, 500, 502, 510, 530, 560, 580, 588, 590, 590], dtype=float)
+    prep = _prep(x)
+    got = central_speed(prep, np.arange(1, 9))
+    want = [abs(x[k + 1] - x[k - 1]) / 0.004 * _dpp_x(x[k]) for k in range(1, 9)]
+    assert np.allclose(got, want, rtol=1e-12)
+    # at the ends of a run: one-sided difference; a lost sample (not filled in): -inf
+    x2 = x.copy()
+    x2[5] = np.nan
+    prep2 = _prep(x2, max_gap_s=0.0)
+    sp = central_speed(prep2, np.array([4, 5, 6]))
+    assert sp[1] == -np.inf
+    assert np.isclose(sp[0], abs(x2[4] - x2[3]) / 0.002 * _dpp_x(x2[4]))
+    assert np.isclose(sp[2], abs(x2[7] - x2[6]) / 0.002 * _dpp_x(x2[6]))
+
+
+def test_refine_onsets_moves_the_onset_to_after_the_last_slow_sample() -> None:
+    from gazemap.events.ivt_pso import central_speed, refine_onsets
+
+    # still until sample 6, then the eye moves: central speeds (deg/s) at 5..8 are
+    # 0, ~24, ~120, ~337 (1 px = ~0.032 deg near the centre, 2 samples = 4 ms)
+    x = np.array([500] * 6 + [500, 503, 515, 545, 605, 665, 695, 700, 700, 700], dtype=float)
+    prep = _prep(x)
+    sp = central_speed(prep, np.arange(len(x)))
+    assert sp[5] == 0 and 20 < sp[6] < 30 and sp[7] > 30
+    pk = np.array([10])
+    # the smoothed detector put the onset early (at 4); the last sample at most 20 deg/s
+    # before the peak is 5: the onset moves to 6
+    s = refine_onsets(prep, np.array([4]), np.array([13]), pk, 20.0, 2)
+    assert s[0] == 6
+    # with 30 deg/s sample 6 (~24) is slow too: onset at 7
+    assert refine_onsets(prep, np.array([4]), np.array([13]), pk, 30.0, 2)[0] == 7
+    # no slow sample between onset - back and the peak: the onset moves back by `back`
+    assert refine_onsets(prep, np.array([8]), np.array([13]), pk, 20.0, 1)[0] == 7
+
+
+def test_refine_offsets_ends_at_the_first_slow_sample_of_the_tail() -> None:
+    from gazemap.events.ivt_pso import central_speed, refine_offsets
+
+    x = np.array([500, 560, 640, 700, 730, 738, 740, 741, 741, 741, 741], dtype=float)
+    prep = _prep(x)
+    sp = central_speed(prep, np.arange(len(x)))
+    # saccade [0, 9) with its peak at 2; of its last 4 samples (5..8) the first below 30
+    # deg/s ends it (inclusive)
+    first_slow = min(k for k in range(5, 9) if sp[k] < 30.0)
+    e = refine_offsets(prep, np.array([9]), np.array([2]), 30.0, 4)
+    assert e[0] == first_slow + 1
+    # none of the last 1 sample is slow enough for 0.01 deg/s: unchanged
+    assert refine_offsets(prep, np.array([9]), np.array([2]), 0.01, 1)[0] == 9
+
+
+def test_pso_ends_at_the_first_slow_minimum_after_its_peak() -> None:
+    from gazemap.events.ivt_pso import pso_ends
+
+    #              0   1   2   3   4  5   6   7  8
+    v = np.array([10, 30, 50, 20, 3, 12, 25, 9, 8], dtype=float)
+    # PSO [0, 9): peak 50 at 2; first local minimum below 5 after it is 4: PSO ends there
+    assert pso_ends(v, np.array([0]), np.array([9]), 5.0)[0] == 4
+    # below 2 there is none but the last sample: the run ends unchanged when the last
+    # sample is not below either
+    assert pso_ends(v, np.array([0]), np.array([9]), 2.0)[0] == 9
+    # runs shorter than 3 samples are left alone
+    assert pso_ends(v, np.array([3]), np.array([5]), 5.0)[0] == 5
+
+
+def test_split_at_turn_ends_the_saccade_where_the_eye_turns_back() -> None:
+    from gazemap.events.ivt_pso import split_at_turn
+
+    # the eye moves right; the speed dips at sample 5 (to 0.5 x peak); then it either turns
+    # back (PSO) or goes on to the right (the saccade continues)
+    v = np.array([50, 200, 300, 200, 160, 150, 180, 170, 60, 20], dtype=float)
+    back = np.array([500, 520, 580, 640, 680, 700, 690, 675, 670, 669], dtype=float)
+    on = np.array([500, 520, 580, 640, 680, 700, 720, 745, 760, 765], dtype=float)
+    for x, expect in ((back, 5), (on, 10)):
+        prep = _prep(x)
+        e = split_at_turn(prep, v, np.array([0]), np.array([10]), 0.7, 0.3, 2)
+        assert e[0] == expect
+    # a dip not below 0.7 x the peak (150 < 0.45 x 300 fails for frac 0.45) never splits
+    prep = _prep(back)
+    assert split_at_turn(prep, v, np.array([0]), np.array([10]), 0.45, 0.3, 2)[0] == 10
+
+
+def test_drop_pso_humps_keeps_new_saccades_and_drops_oscillations() -> None:
+    from gazemap.events.ivt_pso import drop_pso_humps
+
+    s = np.array([0, 22, 40, 44, 80])
+    e = np.array([20, 30, 43, 50, 90])
+    peak = np.array([300.0, 120.0, 200.0, 150.0, 100.0])
+    # 1 starts 2 samples after 0 ends and peaks at 0.4 x: PSO hump, dropped; 2 starts 10
+    # after the last kept (0) ends: a new saccade; 3 starts 1 after 2 at 0.75 x: dropped
+    # with frac 0.8, kept with 0.7; 4 is far away
+    assert list(drop_pso_humps(s, e, peak, 3, 0.8)) == [True, False, True, False, True]
+    assert list(drop_pso_humps(s, e, peak, 3, 0.7)) == [True, False, True, True, True]
+
+
+def test_ivt_pso_filled_gap_in_the_pso_is_not_a_blink() -> None:
+    # one lost sample just after a saccade (in its PSO / the next fixation) is a lost
+    # sample, not an eyelid: the saccade stays a saccade
+    g = scanpath(500, [(200, 300, 0.4), (700, 300, 0.4)], noise_px=0.2)
+    sac = np.flatnonzero(detect(g, SCREEN, "ivt_pso").labels == Label.SACCADE)
+    x, y = g.x_px.copy(), g.y_px.copy()
+    x[sac[-1] + 2] = np.nan
+    y[sac[-1] + 2] = np.nan
+    res = detect(GazeSamples(g.time_s, x, y), SCREEN, "ivt_pso")
+    assert (res.labels == Label.SACCADE).sum() == len(sac)
+    assert (res.labels == Label.BLINK).sum() == 0
+
+
+def test_ivt_pso_pursuit_option_labels_steady_movement() -> None:
+    # fixation 0.3 s, a 10 deg/s glide for 0.6 s (~190 px), fixation 0.3 s, at 500 Hz
+    rate = 500.0
+    n_fix, n_glide = 150, 300
+    x = np.concatenate([np.full(n_fix, 300.0), 300.0 + np.arange(n_glide) * (10 * 31.5 / rate)])
+    x = np.concatenate([x, np.full(n_fix, x[-1])])
+    rng = np.random.default_rng(1)
+    x = x + rng.normal(0, 0.3, len(x))
+    y = 384.0 + rng.normal(0, 0.3, len(x))
+    g = GazeSamples(np.arange(len(x)) / rate, x, y)
+    off = detect(g, SCREEN, "ivt_pso")
+    on = detect(g, SCREEN, "ivt_pso", pursuit=True)
+    assert (off.labels == Label.PURSUIT).sum() == 0
+    glide = slice(n_fix + 25, n_fix + n_glide - 25)  # the window blurs 40 ms at each end
+    assert (on.labels[glide] == Label.PURSUIT).all()
+    assert (on.labels[: n_fix - 25] == Label.FIXATION).all()
+    assert (on.labels[-(n_fix - 25) :] == Label.FIXATION).all()
+    assert len(on.fixations) == 2

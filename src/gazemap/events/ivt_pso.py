@@ -43,7 +43,16 @@ from __future__ import annotations
 import numpy as np
 
 from gazemap.events._common import Params, run_detector
-from gazemap.events.postprocess import BLINK, FIX, PSO, SAC, UNDEF, discard_short, run_reduce
+from gazemap.events.postprocess import (
+    BLINK,
+    FIX,
+    PSO,
+    PUR,
+    SAC,
+    UNDEF,
+    discard_short,
+    run_reduce,
+)
 from gazemap.events.preprocess import Prepared, deg_per_px, runs
 from gazemap.types import DetectionResult, GazeSamples, ScreenGeometry
 
@@ -73,6 +82,10 @@ DEFAULTS: Params = {
     "turn_look_s": 0.008,
     "pso_hump_gap_s": 0.006,
     "pso_hump_frac": 0.7,
+    "pursuit": False,
+    "pursuit_window_s": 0.08,
+    "pursuit_deg_s": 2.0,
+    "pursuit_min_s": 0.1,
 }
 
 
@@ -388,6 +401,43 @@ def drop_pso_humps(
     return keep
 
 
+def label_pursuit(
+    prep: Prepared, labels: np.ndarray, window_s: float, speed_deg_s: float, min_s: float
+) -> np.ndarray:
+    """Relabel fixation samples as smooth pursuit where the gaze moves on steadily: the
+    displacement across a window of ``window_s`` centred on the sample (within its run of
+    valid samples), over the window's duration, exceeds ``speed_deg_s``, for at least
+    ``min_s`` in a row. Displacement, not summed sample-to-sample speed, so noise does not
+    count (after the velocity/dispersion split of Komogortsev & Karpov 2013). For moving
+    stimuli only: on static pages drift would become pursuit."""
+    fix = np.flatnonzero(labels == FIX)
+    if not len(fix):
+        return labels
+    h = max(1, int(round(window_s / 2 / prep.dt_s)))
+    lo = np.maximum(fix - h, prep.seg_start[fix])
+    hi = np.minimum(fix + h, prep.seg_end[fix])
+    sc = prep.screen
+    dx = (prep.x_px[hi] - prep.x_px[lo]) * deg_per_px(
+        prep.x_px[fix], sc.width_px, sc.width_mm, float(sc.distance_mm)
+    )
+    dy = (prep.y_px[hi] - prep.y_px[lo]) * deg_per_px(
+        prep.y_px[fix], sc.height_px, sc.height_mm, float(sc.distance_mm)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moving = np.sqrt(dx * dx + dy * dy) > speed_deg_s * (hi - lo) * prep.dt_s
+    moving &= hi > lo
+    cand = np.zeros(len(labels), dtype=bool)
+    cand[fix[moving]] = True
+    rs, re_ = runs(cand)
+    long_ = (re_ - rs) * prep.dt_s >= min_s - 1e-9
+    out = labels.copy()
+    mark = np.zeros(len(labels) + 1, dtype=np.int64)
+    np.add.at(mark, rs[long_], 1)
+    np.add.at(mark, re_[long_], -1)
+    out[np.cumsum(mark)[:-1] > 0] = PUR
+    return out
+
+
 def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
     n = len(prep)
@@ -515,6 +565,14 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
                 hit |= np.searchsorted(over, rs) < np.searchsorted(over, re_)
             for a, b in zip(rs[hit], re_[hit], strict=True):
                 labels[a:b] = BLINK
+    if p["pursuit"]:
+        labels = label_pursuit(
+            prep,
+            labels,
+            float(p["pursuit_window_s"]),
+            float(p["pursuit_deg_s"]),
+            float(p["pursuit_min_s"]),
+        )
     return discard_short(labels, prep, FIX, float(p["min_fixation_s"])), v
 
 
