@@ -272,3 +272,33 @@ def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched
         sorted(f["id"] for f in findings)
     )
     assert watched.problems == []
+
+
+def test_narrow_window_scrolls_the_journey_map_instead_of_squeezing_it(
+    report, browser: Any
+) -> None:
+    _, protocol, index = report
+    context = browser.new_context(viewport={"width": 700, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(index.as_uri())
+        page.wait_for_load_state("load")
+        _shot(page, "index_700px.png")
+        widths = page.locator("#journey-map td.tpname").evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().width)"
+        )
+        assert len(widths) == len(protocol.touchpoints)
+        assert min(widths) >= 159.5, widths  # 160 px per touchpoint at least
+        # no touchpoint name is wider than its cell
+        assert (
+            page.locator("#journey-map td.tpname").evaluate_all(
+                "cells => cells.filter(c => c.scrollWidth > c.clientWidth).length"
+            )
+            == 0
+        )
+        box = page.locator("#journey-map").evaluate(
+            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+        )
+        assert box[0] > box[1], box  # the map's box scrolls sideways
+    finally:
+        context.close()

@@ -195,6 +195,10 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
             "severity": sev, "severity_reason": f"{n} of 3 participants",
             "source": "Jacob & Karn (2003)", "reliable": reliable,
             "heatmap": f"touchpoints/{tp}/{protocol.touchpoint(tp).screens[0].id}_heatmap.png",
+            # F001: the affected were slower (behaviour backs it); F002: they were not
+            "behaviour": {"time_on_touchpoint_s": {"affected": 30.0, "others": 20.0},
+                          "clicks": {"affected": 3.0, "others": 1.0},
+                          "supports": {1: True, 2: False}.get(i)},
         }  # fmt: skip
 
     findings = {

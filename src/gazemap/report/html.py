@@ -112,6 +112,30 @@ def _session_file(out_dir: Path, study: Any, file: Any) -> str:
     return path.name
 
 
+def session_quality(session: Mapping[str, Any], protocol: Protocol) -> list[str]:
+    """Why a sessions.json entry's whole-session data quality fails the protocol's thresholds.
+
+    Returns
+    -------
+    One sentence per failed threshold (data loss, RMS-S2S precision); empty when both pass or
+    are unknown. Touchpoints are judged separately (touchpoints.csv ``quality_ok``).
+    """
+    th = protocol.thresholds
+    out = []
+    loss, prec = session.get("data_loss"), session.get("precision_rms_deg")
+    if isinstance(loss, int | float) and loss > th.data_loss_max:
+        shown, limit = fmt_share(loss), fmt_share(th.data_loss_max)
+        if shown == limit:  # 20.1 % must not read "20 % is above the 20 % threshold"
+            shown = f"{100 * float(loss):.1f} %"
+        out.append(f"data loss {shown} is above the {limit} threshold")
+    if isinstance(prec, int | float) and prec > th.precision_rms_max_deg:
+        out.append(
+            f"precision {fmt_num(prec)}° RMS is above the {fmt_num(th.precision_rms_max_deg)}° "
+            "threshold"
+        )
+    return out
+
+
 def _median(vals: Sequence[float | None]) -> float | None:
     v = [float(x) for x in vals if x is not None]
     return statistics.median(v) if v else None
@@ -256,6 +280,9 @@ def write_report(
                 "findings": findings,
                 "images": images,
                 "n_quality_problems": sum(1 for r in rows if r["quality_ok"] is False),
+                "quality_problem_participants": [
+                    r["participant"] for r in rows if r["quality_ok"] is False
+                ],
                 # fixations of the touchpoint on no screen of it (e.g. no screen marker)
                 "n_unplaced": sum(
                     1
@@ -327,6 +354,7 @@ def write_report(
         columns=columns,
         participants=participants,
         sessions=outputs.sessions,
+        session_quality=[session_quality(s, protocol) for s in outputs.sessions],
         n_findings=len(outputs.findings()),
         detector=outputs.evidence.get("detector") or {},
         **common,

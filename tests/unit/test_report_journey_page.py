@@ -1,0 +1,80 @@
+"""The journey-map page (index.html) of the hand-built analysis: what a researcher reads first.
+
+Data quality names who is below the thresholds, the sessions table flags a session whose data
+quality fails them, findings backed by behaviour say so, a legend explains severity, and the
+map keeps a minimum column width (it scrolls instead of breaking words).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from unit.test_report_fixture import build_analysis
+
+from gazemap.protocol import FrictionThresholds, Protocol
+from gazemap.report import write_report
+from gazemap.report.html import session_quality
+
+
+@pytest.fixture(scope="module")
+def index_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    out, protocol = build_analysis(tmp_path_factory.mktemp("cjm"))
+    return write_report(out, protocol, gaze_plots=False).read_text(encoding="utf-8")
+
+
+def _row(html: str, head: str) -> str:
+    m = re.search(rf'<th class="rowhead">{head}.*?</tr>', html, re.S)
+    assert m, head
+    return m.group(0)
+
+
+def test_data_quality_row_names_the_participants_below_threshold(index_html: str) -> None:
+    row = _row(index_html, "Data quality")
+    # the fixture's P03 is below threshold on each of the 3 visited touchpoints
+    assert row.count("1 of 3 below threshold") == 3
+    assert re.findall(r'class="muted quality-who"[^>]*>([^<]*)<', row) == ["P03"] * 3
+    assert '<a class="tag" href="touchpoints/home/index.html#quality">' in row
+
+
+def test_sessions_table_flags_data_quality_below_the_thresholds(index_html: str) -> None:
+    table = re.search(r'<table id="sessions-summary">.*?</table>', index_html, re.S)
+    assert table
+    rows = {
+        re.search(r"<td>(P\d\d)</td>", r).group(1): r  # type: ignore[union-attr]
+        for r in re.findall(r"<tr.*?</tr>", table.group(0), re.S)[1:]
+    }
+    assert 'class="below-threshold"' in rows["P03"]
+    assert '<td class="n bad">31 %</td>' in rows["P03"]
+    assert "data loss 31 % is above the 20 % threshold" in rows["P03"]
+    for p in ("P01", "P02", "P04"):
+        assert "below-threshold" not in rows[p] and "bad" not in rows[p]
+
+
+def test_session_quality_sentences() -> None:
+    th = FrictionThresholds()  # data loss 0.2, precision 0.5 deg
+    proto = Protocol("p", "P", (), th)
+    assert session_quality({"data_loss": 0.201, "precision_rms_deg": 0.915}, proto) == [
+        "data loss 20.1 % is above the 20 % threshold",
+        "precision 0.915° RMS is above the 0.5° threshold",
+    ]
+    assert session_quality({"data_loss": 0.2, "precision_rms_deg": 0.5}, proto) == []
+    assert session_quality({"data_loss": None, "precision_rms_deg": None}, proto) == []
+
+
+def test_findings_backed_by_behaviour_are_marked(index_html: str) -> None:
+    lis = dict(re.findall(r'<li data-finding-id="(F\d+)">(.*?)</li>', index_html, re.S))
+    assert "slower too" in lis["F001"]  # behaviour.supports true
+    assert "slower too" not in lis["F002"] and "slower too" not in lis["F003"]  # false, absent
+
+
+def test_severity_legend_and_minimum_column_width(index_html: str) -> None:
+    legend = re.search(r'<p class="muted legend" id="severity-legend".*?</p>', index_html, re.S)
+    assert legend
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", legend.group(0)))
+    assert "below 33 % low, below 67 % medium, else high" in text
+    assert "at least 2× its threshold raises it one level" in text
+    assert "more than 1.25× as long on the touchpoint" in text
+    assert "data loss ≤ 20 % and precision ≤ 0.5° RMS" in text
+    # 4 touchpoints: 150 px row heads + 4 x 160 px
+    assert 'id="journey-map" style="width: max(100%, 790px)"' in index_html
