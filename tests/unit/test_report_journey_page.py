@@ -78,3 +78,8 @@ def test_severity_legend_and_minimum_column_width(index_html: str) -> None:
     assert "data loss ≤ 20 % and precision ≤ 0.5° RMS" in text
     # 4 touchpoints: 150 px row heads + 4 x 160 px
     assert 'id="journey-map" style="width: max(100%, 790px)"' in index_html
+
+
+def test_findings_kpi_counts_each_severity(index_html: str) -> None:
+    # the fixture's findings: high F001, medium F002 and F004, low F003
+    assert '<span id="kpi-severities">1 high, 2 medium, 1 low</span>' in index_html

@@ -356,6 +356,10 @@ def write_report(
         sessions=outputs.sessions,
         session_quality=[session_quality(s, protocol) for s in outputs.sessions],
         n_findings=len(outputs.findings()),
+        severity_counts={
+            sev: sum(1 for f in outputs.findings() if f.get("severity") == sev)
+            for sev in SEVERITY_ORDER
+        },
         detector=outputs.evidence.get("detector") or {},
         **common,
     )
