@@ -84,6 +84,8 @@ class Segmentation:
     visits: tuple[TouchpointVisit, ...]
     problems: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    #: every marker as (time_s, value), in time order (task success reads free-text ones)
+    markers: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass
@@ -356,7 +358,137 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
     for tp_id in tps:
         if not done.get(tp_id) and (cur is None or cur.tp.id != tp_id):
             problems.append(f"no visit of touchpoint {tp_id!r} in this session")
-    return Segmentation(tuple(visits), tuple(problems), tuple(notes))
+    in_order = tuple((float(times[k]), values[k]) for k in order)
+    return Segmentation(tuple(visits), tuple(problems), tuple(notes), in_order)
+
+
+# --------------------------------------------------------------------------------------
+# Task success
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    """Task success of one participant on one touchpoint.
+
+    ``success``: True, False, or None (unknown: the protocol gives no ``success:``, the
+    participant has no visit, or the session stops before the success could show).
+    ``time_to_success_s``: s from the touchpoint's first start to the success event (clock
+    time: time spent elsewhere between visits counts); ``at_s``: the event's LSL time.
+    """
+
+    success: bool | None
+    time_to_success_s: float | None = None
+    at_s: float | None = None
+
+
+def task_success(touchpoint: Touchpoint, segmentation: Segmentation) -> TaskOutcome:
+    """Whether the participant achieved the touchpoint's task (``success:`` of the protocol).
+
+    Parameters
+    ----------
+    touchpoint : the touchpoint, with its :class:`gazemap.protocol.SuccessCriterion`.
+    segmentation : the session's :func:`segment_touchpoints` result (visits, markers).
+
+    Returns
+    -------
+    TaskOutcome. The *task window* runs from the start of the touchpoint's first visit to the
+    end of the visit that follows its last visit (a task's result is often the next page), or
+    to the session's end when none follows. Success is the first, within the window, of:
+
+    - ``click: <aoi>``: a click on the AOI during a visit of the touchpoint;
+    - ``screen: <id>``: the screen shown (a ``screen/<id>`` marker, or the start of a visit of
+      a touchpoint whose only screen it is); a screen of another touchpoint with no visit
+      after this touchpoint's last one is *unknown* (the session stopped before it could show);
+    - ``marker: <text>``: a marker whose text is exactly ``<text>``.
+
+    Without the event in the window the task failed (False).
+    """
+    crit = touchpoint.success
+    visits = sorted(
+        (v for v in segmentation.visits if v.touchpoint_id == touchpoint.id),
+        key=lambda v: v.start_s,
+    )
+    if crit is None or not visits:
+        return TaskOutcome(None)
+    start_s, last_end_s = visits[0].start_s, visits[-1].end_s
+    following = min(
+        (v for v in segmentation.visits if v.start_s >= last_end_s),
+        key=lambda v: v.start_s,
+        default=None,
+    )
+    end_s = following.end_s if following is not None else math.inf
+    if crit.kind == "click":
+        times = [t for v in visits for t, target in v.clicks if target == crit.value]
+    elif crit.kind == "screen":
+        times = [
+            sv.start_s
+            for v in segmentation.visits
+            for sv in v.screens
+            if sv.screen_id == crit.value and start_s <= sv.start_s < end_s
+        ]
+        times += [
+            t
+            for t, m in segmentation.markers
+            if m == f"screen/{crit.value}" and start_s <= t < end_s
+        ]
+    else:
+        times = [t for t, m in segmentation.markers if m == crit.value and start_s <= t < end_s]
+    if times:
+        at_s = min(times)
+        return TaskOutcome(True, at_s - start_s, at_s)
+    own = {sc.id for sc in touchpoint.screens}
+    if crit.kind == "screen" and crit.value not in own and following is None:
+        return TaskOutcome(None)
+    return TaskOutcome(False)
+
+
+#: z of a two-sided 95 % interval
+_Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion (Wilson 1927), 95 % by default.
+
+    Parameters
+    ----------
+    successes, n : k successes of n trials (0 <= k <= n).
+
+    Returns
+    -------
+    (low, high) in [0, 1], or None for n = 0. Unlike the Wald interval it stays inside
+    [0, 1] and keeps its coverage at small n and rates near 0 or 1 (Sauro & Lewis 2016,
+    ch. 3, recommend it, or its adjusted-Wald relative, for task completion rates).
+    """
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in 0..n = 0..{n}, got {successes}")
+    p = successes / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def success_summary(
+    outcomes: Iterable[bool | None], times_s: Iterable[float | None] = ()
+) -> dict[str, Any]:
+    """Success rate across participants: ``{n, successes, rate, ci95, unknown,
+    time_to_success_s}``; ``n`` counts the known outcomes, ``ci95`` is the Wilson interval,
+    ``time_to_success_s`` :func:`summarize` over the successful participants' times."""
+    vals = list(outcomes)
+    known = [v for v in vals if v is not None]
+    k = sum(1 for v in known if v)
+    n = len(known)
+    ci = wilson_interval(k, n)
+    return {
+        "n": n,
+        "successes": k,
+        "rate": k / n if n else None,
+        "ci95": list(ci) if ci is not None else None,
+        "unknown": len(vals) - n,
+        "time_to_success_s": summarize(times_s),
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -713,6 +845,7 @@ def session_tables(
             for vi, v in enumerate(tp_visits)
         ]
         mean_fix_ms = float(np.mean(e - s) * 1000.0) if n else float("nan")
+        outcome = task_success(tp, segmentation)
         q = quality.get(tp.id)
         data_loss = q.data_loss if q else float("nan")
         prec = q.precision_rms_deg if q else float("nan")
@@ -729,7 +862,6 @@ def session_tables(
                 "touchpoint_id": tp.id,
                 "start_s": first_visit.start_s,
                 "end_s": last_visit.end_s,
-                "visits": len(tp_visits),
                 "time_on_touchpoint_s": float(sum(t.time_on_touchpoint_s for t in tms)),
                 "fixation_count": int(sum(t.fixation_count for t in tms)),
                 "mean_fixation_duration_ms": _nan_to_none(mean_fix_ms),
@@ -739,6 +871,10 @@ def session_tables(
                 "quality_ok": quality_ok,
                 "clicks": len(all_clicks),
                 "detector": detector,
+                "visits": len(tp_visits),
+                "success": None if outcome.success is None else int(outcome.success),
+                "time_to_success_s": outcome.time_to_success_s,
+                "_success_at_s": outcome.at_s,
                 "_fixation_dwell_s": float(np.sum(e - s)),
                 "_first_screen_id": tp_screens[0].id if tp_screens else None,
             }
@@ -812,6 +948,11 @@ SOURCES = {
         "Ehmke, C., & Wilson, S. (2007). Identifying web usability problems from eye-tracking "
         "data. Proceedings of HCI 2007 (BCS), 119-128."
     ),
+    "sauro-lewis-2016": (
+        "Sauro, J., & Lewis, J. R. (2016). Quantifying the User Experience: Practical Statistics "
+        "for User Research (2nd ed.). Morgan Kaufmann. (Average task completion rate 78 %; "
+        "Wilson/adjusted-Wald intervals for completion rates.)"
+    ),
     "holmqvist-2011": (
         "Holmqvist, K., Nystrom, M., Andersson, R., Dewhurst, R., Jarodzka, H., & van de Weijer, "
         "J. (2011). Eye Tracking: A Comprehensive Guide to Methods and Measures. Oxford "
@@ -880,6 +1021,13 @@ RULES: tuple[Rule, ...] = (
         SOURCES["ehmke-wilson-2007"] + " / " + SOURCES["poole-ball-2006"],
     ),
     Rule(
+        "low-task-success",
+        "Low task success",
+        "success_rate",
+        (),
+        SOURCES["sauro-lewis-2016"],
+    ),
+    Rule(
         "low-data-quality",
         "Low data quality: evidence unreliable",
         "data_loss",
@@ -938,6 +1086,10 @@ def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> d
         v = [float(visits[p][key]) for p in ps if visits[p].get(key) is not None]
         return float(np.median(v)) if v else None
 
+    def rate(ps: list[str]) -> float | None:
+        known = [int(visits[p]["success"]) for p in ps if visits[p].get("success") is not None]
+        return sum(known) / len(known) if known else None
+
     aff = [p for p in visits if p in affected]
     oth = [p for p in visits if p not in affected]
     t_a, t_o = med(aff, "time_on_touchpoint_s"), med(oth, "time_on_touchpoint_s")
@@ -946,6 +1098,7 @@ def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> d
         "time_on_touchpoint_s": {"affected": t_a, "others": t_o},
         "clicks": {"affected": med(aff, "clicks"), "others": med(oth, "clicks")},
         "supports": supports,
+        "task_success": {"affected": rate(aff), "others": rate(oth)},
     }
 
 
@@ -1297,6 +1450,43 @@ def friction_evidence(
                         good,
                         "share",
                     )
+        # task success of the touchpoint (behaviour, not eye movements: data quality does not
+        # make it less reliable)
+        known = {p: int(r["success"]) for p, r in visits.items() if r.get("success") is not None}
+        if tp.success is not None and known:
+            k, n_known = sum(known.values()), len(known)
+            rate = k / n_known
+            lo, hi = wilson_interval(k, n_known) or (0.0, 1.0)
+            aff = [
+                (p, 0.0, float(visits[p]["end_s"]), float(visits[p]["start_s"]))
+                for p, ok in sorted(known.items())
+                if not ok
+            ]
+            if rate < th.task_success_min:
+                add(
+                    RULES_BY_ID["low-task-success"],
+                    tp,
+                    first_screen,
+                    None,
+                    aff,
+                    n_known,
+                    rate,
+                    th.task_success_min,
+                    f"task success rate ({tp.success}) {k} of {n_known} = {rate:.0%}, 95 % Wilson "
+                    f"interval {lo:.0%}-{hi:.0%}, compared with the protocol threshold "
+                    f"task_success_min = {th.task_success_min:g} (the average completion rate "
+                    "of Sauro & Lewis 2016)"
+                    + (
+                        "; the whole interval lies below it"
+                        if hi < th.task_success_min
+                        else "; the interval reaches it, so more participants are needed to be sure"
+                    ),
+                    th.min_participants_share,
+                    None,
+                    good,
+                    "share",
+                    reliable_override=True,
+                )
         # data quality of the touchpoint
         aff = []
         for p, r in visits.items():
@@ -1411,6 +1601,13 @@ def journey_summary(
                     ),
                     "scanpath_length_deg": summarize(r["scanpath_length_deg"] for r in rr),
                     "data_loss": summarize(r["data_loss"] for r in rr),
+                    "task_success": {
+                        "criterion": str(tp.success) if tp.success is not None else None,
+                        **success_summary(
+                            (None if r.get("success") is None else bool(r["success"]) for r in rr),
+                            (r.get("time_to_success_s") for r in rr),
+                        ),
+                    },
                     "findings_count": len(findings),
                     "max_severity": SEVERITIES[max_sev] if max_sev is not None else None,
                     "heatmap": (

@@ -102,6 +102,27 @@ class Screen:
         )
 
 
+#: kinds of task-success criteria (``success:`` of a touchpoint)
+SUCCESS_KINDS = ("screen", "click", "marker")
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessCriterion:
+    """How a touchpoint's task is known to have succeeded (docs/protocols.md, "Task success").
+
+    ``kind``: ``"screen"`` (the participant reached the screen ``value``: its ``screen/<id>``
+    marker, or the start of a touchpoint that shows it), ``"click"`` (clicked the AOI
+    ``value`` during the touchpoint) or ``"marker"`` (a marker with exactly the text
+    ``value``, e.g. a moderator's ``gazemap mark task/search/success``).
+    """
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+
 @dataclass(frozen=True, slots=True)
 class Touchpoint:
     id: str
@@ -109,6 +130,8 @@ class Touchpoint:
     channel: str
     task: str
     screens: tuple[Screen, ...]
+    #: how task success is known; None: the protocol does not say (success is unknown)
+    success: SuccessCriterion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +155,9 @@ class FrictionThresholds:
     data_loss_max: float = 0.2
     precision_rms_max_deg: float = 0.5
     min_participants_share: float = 0.33
+    #: a touchpoint's task success rate below this is a finding (Sauro & Lewis 2016: 78 % is
+    #: the average completion rate of usability-test tasks)
+    task_success_min: float = 0.78
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -186,7 +212,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PROTOCOL_KEYS = ("id", "name", "base_url", "screen")
 _TOP_KEYS = ("protocol", "thresholds", "stages")
 _STAGE_KEYS = ("id", "name", "touchpoints")
-_TP_KEYS = ("id", "name", "channel", "task", "screens")
+_TP_KEYS = ("id", "name", "channel", "task", "screens", "success")
 _SCREEN_KEYS = ("id", "name", "screenshot", "page", "viewport", "url", "selector", "aois")
 _SIZE_KEYS = ("width_px", "height_px")
 _VIEWPORT_KEYS = ("width_px", "height_px", "x_px", "y_px")
@@ -203,6 +229,7 @@ _SHARE_THRESHOLDS = (
     "distractor_dwell_share",
     "data_loss_max",
     "min_participants_share",
+    "task_success_min",
 )
 
 
@@ -254,6 +281,8 @@ class _Validator:
     def __init__(self, problems: _Problems, base_dir: Path) -> None:
         self.p = problems
         self.base_dir = base_dir
+        #: (place, criterion) of ``success: {screen: ...}``, checked once every screen is known
+        self.success_screens: list[tuple[str, SuccessCriterion]] = []
 
     # -- small checks that return a usable value or None -------------------------------
     def mapping(self, value: object, place: str, what: str) -> dict[str, Any] | None:
@@ -389,6 +418,14 @@ class _Validator:
                 ok = False
             else:
                 stages.append(st)
+        screen_ids = set(seen_screen)  # every screen id, also of parts with problems
+        for place, crit in self.success_screens:
+            if crit.value not in screen_ids:
+                self.p.add(
+                    _join(place, "screen"),
+                    f"success screen {crit.value!r} is not a screen of this protocol; name one of "
+                    f"its screen ids ({', '.join(sorted(screen_ids))})",
+                )
         if not ok or pid is None or name is None or thresholds is None or self.p.items:
             return None
         return Protocol(
@@ -514,9 +551,65 @@ class _Validator:
                 ok = False
             else:
                 screens.append(sc)
+        success = None
+        if d.get("success") is not None:
+            success = self.success(d["success"], _join(place, "success"), screens)
+            if success is None:
+                ok = False
         if tid is None or name is None or channel is None or not ok:
             return None
-        return Touchpoint(id=tid, name=name, channel=channel, task=task, screens=tuple(screens))
+        return Touchpoint(
+            id=tid, name=name, channel=channel, task=task, screens=tuple(screens), success=success
+        )
+
+    def success(self, value: object, place: str, screens: list[Screen]) -> SuccessCriterion | None:
+        """``success: {screen: <id>}``, ``{click: <aoi id>}`` or ``{marker: "<text>"}``."""
+        how = 'one of screen: <screen id>, click: <AOI id>, marker: "<marker text>"'
+        d = self.mapping(value, place, f"success ({how})")
+        if d is None:
+            return None
+        given = [k for k in d if not (isinstance(k, str) and k.startswith("x-"))]
+        unknown = [k for k in given if k not in SUCCESS_KINDS]
+        if unknown:
+            self.p.add(
+                _join(place, str(unknown[0])),
+                f"unknown success criterion {unknown[0]!r}; give {how}",
+            )
+            return None
+        if len(given) != 1:
+            self.p.add(
+                place,
+                f"success needs exactly one criterion ({how}), got "
+                + (", ".join(map(str, given)) if given else "none"),
+            )
+            return None
+        kind = str(given[0])
+        text = d[kind]
+        if not isinstance(text, str) or not text.strip():
+            self.p.add(_join(place, kind), f"{kind} must be a non-empty text, got {_kind(text)}")
+            return None
+        crit = SuccessCriterion(kind, text)
+        if kind == "click":
+            aois = [a.id for sc in screens for a in sc.aois]
+            if text not in aois:
+                self.p.add(
+                    _join(place, kind),
+                    f"success click {text!r} is not an AOI of this touchpoint's screens; clicks "
+                    "are counted during the touchpoint, so name one of "
+                    + (", ".join(dict.fromkeys(aois)) if aois else "its AOIs (it has none yet)"),
+                )
+                return None
+        elif kind == "screen":
+            if screens and text == screens[0].id:
+                self.p.add(
+                    _join(place, kind),
+                    f"success screen {text!r} is the screen this touchpoint starts on, so every "
+                    "participant would succeed; name the screen a successful task leads to (e.g. "
+                    "the next touchpoint's)",
+                )
+                return None
+            self.success_screens.append((place, crit))
+        return crit
 
     def screen(
         self,

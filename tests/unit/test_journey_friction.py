@@ -289,6 +289,8 @@ def test_behaviour_is_paired_with_the_finding() -> None:
         | {
             "time_on_touchpoint_s": 60.0 if p in ("P1", "P2") else 30.0,
             "clicks": 3 if p == "P1" else 1,
+            # P1 failed the task, P2 and the others achieved it; one outcome is unknown
+            "success": {"P1": 0, "P3": None}.get(p, 1),
         }
         for p in PARTICIPANTS
     ]
@@ -297,6 +299,8 @@ def test_behaviour_is_paired_with_the_finding() -> None:
         "time_on_touchpoint_s": {"affected": 60.0, "others": 30.0},
         "clicks": {"affected": 2.0, "others": 1.0},
         "supports": True,
+        # affected: P1 0, P2 1 -> 1/2; others: P4-P6 succeeded (P3 unknown) -> 3/3
+        "task_success": {"affected": 0.5, "others": 1.0},
     }
     assert (
         "behaviour agrees: the affected took a median 60.0 s on the touchpoint, the others 30.0 s"
