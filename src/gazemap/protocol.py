@@ -947,6 +947,7 @@ thresholds:
   ttff_late_s: 5.0              # target first fixated later than this = findability problem
   fixations_before_action: 20   # more fixations before the click = search/confusion
   mean_fixation_ms: 350.0       # longer mean fixation on content = processing difficulty
+  task_success_min: 0.78        # a lower task success rate = finding (Sauro & Lewis 2016)
 
 stages:                          # in journey order
   - id: choose
@@ -956,6 +957,8 @@ stages:                          # in journey order
         name: Home page
         channel: site            # site, app, e-mail, store, phone, print, other
         task: Find a product you would buy.
+        success: {click: buy-button}   # optional: how task success is known; or
+                                       # {screen: <screen id reached>}, {marker: "<text>"}
         screens:
           - id: home
             name: Home page

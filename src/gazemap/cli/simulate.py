@@ -136,9 +136,12 @@ def _protocol_check(args: argparse.Namespace) -> int:
     aois = [a for sc in screens for a in sc.aois]
     roles = Counter(a.role for a in aois)
     role_text = ", ".join(f"{k} {roles[k]}" for k in sorted(roles))
+    n_success = sum(1 for tp in proto.touchpoints if tp.success is not None)
     print(
         f"OK {args.file}: protocol {proto.id!r} ({proto.name}): {len(proto.stages)} stages, "
-        f"{len(proto.touchpoints)} touchpoints, {len(screens)} screens, {len(aois)} AOIs ({role_text})"
+        f"{len(proto.touchpoints)} touchpoints, {len(screens)} screens, {len(aois)} AOIs "
+        f"({role_text}); task success defined for {n_success} of {len(proto.touchpoints)} "
+        "touchpoints"
     )
     return 0
 

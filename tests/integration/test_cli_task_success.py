@@ -1,0 +1,71 @@
+"""Task success with the real commands: `protocol check` and `analyze` on the sample study."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import REPO, gazemap_cmd
+
+from gazemap.store import open_session
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*gazemap_cmd(), *args], capture_output=True, text=True, timeout=600)
+
+
+def test_protocol_check_counts_and_reports_criteria(tmp_path: Path) -> None:
+    r = run("protocol", "check", str(REPO / "protocols" / "online-store.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.rstrip().endswith("task success defined for 6 of 7 touchpoints")
+    text = (REPO / "protocols" / "online-store.yaml").read_text(encoding="utf-8")
+    # screenshots are relative to the protocol's folder: leave them out of the copy
+    text = "".join(ln for ln in text.splitlines(True) if "screenshot:" not in ln)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("success: {click: add-to-cart}", "success: {click: add-to-bag}"))
+    r = run("protocol", "check", str(bad))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "success click 'add-to-bag' is not an AOI of this touchpoint's screens" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sample_study_task_success(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sample = REPO / "recordings" / "sample"
+    r = run("analyze", str(sample), "--out", str(out), "--no-report", "--no-cache", "--quiet")
+    assert r.returncode == 0, r.stderr
+    with (out / "touchpoints.csv").open(newline="", encoding="utf-8") as fh:
+        rows = {(x["participant"], x["touchpoint_id"]): x for x in csv.DictReader(fh)}
+    # every simulated participant clicks through the journey; the confirmation page has no
+    # criterion (unknown)
+    assert {x["success"] for k, x in rows.items() if k[1] != "confirmation"} == {"1"}
+    assert {x["success"] for k, x in rows.items() if k[1] == "confirmation"} == {""}
+    # P01's home task ("start a search") succeeds when the search page comes: the search
+    # touchpoint's start minus the home touchpoint's start, from the file's own markers
+    with open_session(sample / "P01.h5") as s:
+        m = s.markers()
+        t = {v: float(tt) for tt, v in zip(m.time_s, m.value, strict=True)}
+    expected = t["touchpoint/search/start"] - t["touchpoint/home/start"]
+    assert float(rows[("P01", "home")]["time_to_success_s"]) == pytest.approx(expected, abs=1e-9)
+    # product: the click on add-to-cart
+    expected = t["click/add-to-cart"] - t["touchpoint/product/start"]
+    assert float(rows[("P01", "product")]["time_to_success_s"]) == pytest.approx(expected, abs=1e-9)
+    journey = json.loads((out / "journey.json").read_text(encoding="utf-8"))
+    ts = {tp["id"]: tp["task_success"] for st in journey["stages"] for tp in st["touchpoints"]}
+    assert ts["product"]["criterion"] == "click: add-to-cart"
+    assert (ts["product"]["successes"], ts["product"]["n"], ts["product"]["rate"]) == (8, 8, 1.0)
+    assert [round(v, 4) for v in ts["product"]["ci95"]] == [0.6756, 1.0]  # Wilson 8/8
+    assert ts["confirmation"]["criterion"] is None and ts["confirmation"]["unknown"] == 8
+    evidence = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    rules = {
+        f["rule_id"]
+        for st in evidence["stages"]
+        for tp in st["touchpoints"]
+        for f in tp["findings"]
+    }
+    assert "low-task-success" not in rules  # 100 % >= 78 %
