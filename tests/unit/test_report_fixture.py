@@ -64,6 +64,12 @@ HOME_AOIS = [
         ("__outside__", "outside every AOI", "", 1.0, 0.25),
     ]
 ]  # fmt: skip
+#: journey.json's task success of touchpoint "checkout" (the others have no criterion)
+CHECKOUT_SUCCESS = {
+    "criterion": "click: pay", "n": 3, "successes": 2, "rate": 2 / 3,
+    "ci95": [0.2077, 0.9385], "unknown": 0,
+    "time_to_success_s": {"n": 2, "mean": 9.5, "median": 9.5, "ci95": None},
+}  # fmt: skip
 #: touchpoint visited by nobody (no rows anywhere)
 UNVISITED = "email"
 
@@ -178,10 +184,13 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
                     "data_loss": 0.31 if p == "P03" else 0.04,
                     "precision_rms_deg": 0.12, "quality_ok": "false" if p == "P03" else "true",
                     "clicks": 2, "detector": "ivt",
+                    # the checkout's task: P01 and P02 paid, P03 did not
+                    **({"success": int(p != "P03"), "time_to_success_s": 9.5 if p != "P03"
+                        else None} if tp.id == "checkout" else {}),
                 })  # fmt: skip
     _write_csv(out / "fixations.csv", (*FIXATIONS_COLUMNS, "mapped"), fixations)
     _write_csv(out / "metrics.csv", METRICS_COLUMNS, metrics)
-    _write_csv(out / "touchpoints.csv", TOUCHPOINTS_COLUMNS, tps)
+    _write_csv(out / "touchpoints.csv", (*TOUCHPOINTS_COLUMNS, "success", "time_to_success_s"), tps)
 
     def finding(i: int, tp: str, aoi: str | None, aoi_name: str | None, rule: str, sev: str,
                 value: float, thr: float, n: int, reliable: bool = True) -> dict[str, Any]:  # fmt: skip
@@ -237,7 +246,8 @@ def build_analysis(tmp_path: Path) -> tuple[Path, Protocol]:
                  "findings_count": len(findings.get(tp.id, [])),
                  "max_severity": (findings.get(tp.id) or [{"severity": None}])[0]["severity"],
                  "heatmap": f"touchpoints/{tp.id}/{tp.screens[0].id}_heatmap.png",
-                 **({"aois": HOME_AOIS} if tp.id == "home" else {})}
+                 **({"aois": HOME_AOIS} if tp.id == "home" else {}),
+                 **({"task_success": CHECKOUT_SUCCESS} if tp.id == "checkout" else {})}
                 for tp in st.touchpoints]}
             for st in protocol.stages
         ],

@@ -8,6 +8,7 @@ map keeps a minimum column width (it scrolls instead of breaking words).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from unit.test_report_fixture import build_analysis
@@ -83,3 +84,31 @@ def test_severity_legend_and_minimum_column_width(index_html: str) -> None:
 def test_findings_kpi_counts_each_severity(index_html: str) -> None:
     # the fixture's findings: high F001, medium F002 and F004, low F003
     assert '<span id="kpi-severities">1 high, 2 medium, 1 low</span>' in index_html
+
+
+def test_task_success_row_from_journey_json(index_html: str) -> None:
+    row = _row(index_html, "Task success")
+    cells = re.findall(
+        r'<td class="n task-success" data-touchpoint-id="([\w-]+)">(.*?)</td>', row, re.S
+    )
+    text = {tp: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for tp, c in cells}
+    assert text == {
+        "home": "no criterion", "search": "no criterion", "email": "no criterion",
+        "checkout": "2/3 (67 %) 21 %–94 %",
+    }  # fmt: skip
+    assert "95 % Wilson interval" in index_html
+
+
+def test_touchpoint_page_shows_each_participants_task_outcome(tmp_path: Path) -> None:
+    out, protocol = build_analysis(tmp_path)
+    write_report(out, protocol, gaze_plots=False)
+    page = (out / "touchpoints" / "checkout" / "index.html").read_text(encoding="utf-8")
+    kpi = re.search(r'<div class="kpi" id="kpi-task-success">(.*?)</div>', page, re.S)
+    assert kpi
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", kpi.group(1))).strip() == (
+        "2/3 task success (67 %, 95 % CI 21 %–94 %); criterion click: pay"
+    )
+    assert re.findall(r'<td class="task-achieved">([^<]*)<', page) == ["yes", "yes", "no"]
+    # a touchpoint without a criterion shows neither
+    home = (out / "touchpoints" / "home" / "index.html").read_text(encoding="utf-8")
+    assert "kpi-task-success" not in home and "task-achieved" not in home

@@ -44,7 +44,7 @@ _TEXT = {
     "participant", "session_id", "stage_id", "touchpoint_id", "screen_id", "aoi_id",
     "aoi_name", "aoi_role", "detector", "aoi_ids", "shape", "source",
 }  # fmt: skip
-_BOOL = {"fixated", "quality_ok", "mapped", "fixed"}  # mapped is 1/0 in fixations.csv
+_BOOL = {"fixated", "quality_ok", "mapped", "fixed", "success"}  # mapped, success: 1/0
 #: list-of-numbers columns (cells joined with ';')
 _NUMBERS = {"coords_px"}
 

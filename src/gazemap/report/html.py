@@ -112,6 +112,14 @@ def _session_file(out_dir: Path, study: Any, file: Any) -> str:
     return path.name
 
 
+def _task_success(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    """journey.json's ``task_success`` of a touchpoint, or None without a success criterion."""
+    ts = summary.get("task_success")
+    if not isinstance(ts, dict) or not ts.get("criterion"):
+        return None
+    return ts
+
+
 def session_quality(session: Mapping[str, Any], protocol: Protocol) -> list[str]:
     """Why a sessions.json entry's whole-session data quality fails the protocol's thresholds.
 
@@ -280,6 +288,9 @@ def write_report(
                 "findings": findings,
                 "images": images,
                 "n_quality_problems": sum(1 for r in rows if r["quality_ok"] is False),
+                # journey.json's task success, when the protocol gives this touchpoint a
+                # success criterion
+                "success": _task_success(summary),
                 "quality_problem_participants": [
                     r["participant"] for r in rows if r["quality_ok"] is False
                 ],
