@@ -166,10 +166,12 @@ def heatmap_aois(
     text = f"AOI outlines as measured in the live page (aois.csv) for {who}"
     if not differ:
         return tuple(out), text + "; every box is the same for all of them."
+    them = "this AOI" if len(differ) == 1 else "these AOIs"
     return tuple(out), (
-        text + f". The live page placed {', '.join(differ)} differently for different "
-        "participants: the protocol's box is drawn for it here; each participant's own gaze "
-        "plot shows that participant's boxes."
+        text + f". The live page put {them} at different places for different participants: "
+        f"{', '.join(differ)}; the protocol's coords are drawn for "
+        f"{'it' if len(differ) == 1 else 'them'} here, and each participant's own gaze plot "
+        "shows that participant's boxes."
     )
 
 
