@@ -31,7 +31,7 @@ import numpy as np
 
 from gazemap.aoi import OUTSIDE_ID, aoi_metrics, compile_aois, hit_matrix, touchpoint_metrics
 from gazemap.errors import InputError
-from gazemap.protocol import FrictionThresholds, Protocol, Screen, Touchpoint
+from gazemap.protocol import AOI, FrictionThresholds, Protocol, Screen, Touchpoint
 from gazemap.types import Fixations, Markers, ScreenGeometry, ScrollSamples
 
 #: default: a fixation during which the page moved more than this (px) is not mapped to AOIs
@@ -1225,6 +1225,50 @@ def friction_evidence(
             }
         )
 
+    def above(
+        rule_id: str,
+        tp: Touchpoint,
+        screen_id: str,
+        aoi: AOI,
+        rows: Mapping[str, Mapping[str, Any]],
+        n_total: int,
+        good: set[str],
+        key: str,
+        time_key: str,
+        threshold: float,
+        comparison: str,
+        unit: str,
+        *,
+        at_least: bool = False,
+    ) -> None:
+        """An AOI rule "the metric ``key`` above the threshold": affected = the participants
+        whose ``key`` exceeds it (or reaches it, ``at_least``; a participant without a value or
+        without a ``time_key`` moment is not affected), value = their median, effect size =
+        value / threshold; the example moment is ``time_key``."""
+        aff = [
+            (p, float(r[key]), float(r[time_key]), float(r["_touchpoint_start_s"]))
+            for p, r in rows.items()
+            if r.get(key) is not None
+            and r.get(time_key) is not None
+            and (r[key] >= threshold if at_least else r[key] > threshold)
+        ]
+        v = _med([x[1] for x in aff])
+        add(
+            RULES_BY_ID[rule_id],
+            tp,
+            screen_id,
+            (aoi.id, aoi.name),
+            aff,
+            n_total,
+            v,
+            threshold,
+            comparison,
+            th.min_participants_share,
+            v / threshold if aff and threshold else None,
+            good,
+            unit,
+        )
+
     for tp in protocol.touchpoints:
         visits = tp_rows.get(tp.id, {})
         n_total = len(visits)
@@ -1236,54 +1280,21 @@ def friction_evidence(
             for a in sc.aois:
                 rows = by_aoi.get((tp.id, sc.id, a.id), {})
                 if a.role in ("target", "cta"):
-                    # target-late (protocol threshold)
-                    aff = [
-                        (p, r["ttff_s"], r["_first_time_s"], r["_touchpoint_start_s"])
-                        for p, r in rows.items()
-                        if r["ttff_s"] is not None and r["ttff_s"] > th.ttff_late_s
-                    ]
-                    v = _med([x[1] for x in aff])
-                    add(
-                        RULES_BY_ID["target-late"],
-                        tp,
-                        sc.id,
-                        (a.id, a.name),
-                        aff,
-                        n_total,
-                        v,
-                        th.ttff_late_s,
-                        f"time to first fixation compared with the protocol threshold ttff_late_s = "
+                    above(
+                        "target-late", tp, sc.id, a, rows, n_total, good, "ttff_s",
+                        "_first_time_s", th.ttff_late_s,
+                        "time to first fixation compared with the protocol threshold ttff_late_s = "
                         f"{th.ttff_late_s:g} s; value = median over affected participants",
-                        th.min_participants_share,
-                        v / th.ttff_late_s if aff else None,
-                        good,
                         "s",
-                    )
-                    # target-late-vs-study (study median)
+                    )  # fmt: skip
                     if len(study_ttff) >= 2 and study_ttff_median > 0:
-                        cut = th.ttff_relative * study_ttff_median
-                        aff = [
-                            (p, r["ttff_s"], r["_first_time_s"], r["_touchpoint_start_s"])
-                            for p, r in rows.items()
-                            if r["ttff_s"] is not None and r["ttff_s"] > cut
-                        ]
-                        v = _med([x[1] for x in aff])
-                        add(
-                            RULES_BY_ID["target-late-vs-study"],
-                            tp,
-                            sc.id,
-                            (a.id, a.name),
-                            aff,
-                            n_total,
-                            v,
-                            cut,
-                            f"time to first fixation compared with {th.ttff_relative:g} x the study "
-                            f"median TTFF of all target/CTA AOIs ({study_ttff_median:.3g} s)",
-                            th.min_participants_share,
-                            v / cut if aff else None,
-                            good,
+                        above(
+                            "target-late-vs-study", tp, sc.id, a, rows, n_total, good, "ttff_s",
+                            "_first_time_s", th.ttff_relative * study_ttff_median,
+                            f"time to first fixation compared with {th.ttff_relative:g} x the "
+                            f"study median TTFF of all target/CTA AOIs ({study_ttff_median:.3g} s)",
                             "s",
-                        )
+                        )  # fmt: skip
                     # target-not-seen
                     aff = [
                         (p, 1.0, float(visits[p]["start_s"]), float(visits[p]["start_s"]))
@@ -1306,103 +1317,37 @@ def friction_evidence(
                         good,
                         "share",
                     )
-                    # search-before-target
-                    aff = [
-                        (
-                            p,
-                            float(r["fixations_before_first"]),
-                            r["_first_time_s"],
-                            r["_touchpoint_start_s"],
-                        )
-                        for p, r in rows.items()
-                        if r["fixations_before_first"] is not None
-                        and r["fixations_before_first"] > th.fixations_before_action
-                    ]
-                    v = _med([x[1] for x in aff])
-                    add(
-                        RULES_BY_ID["search-before-target"],
-                        tp,
-                        sc.id,
-                        (a.id, a.name),
-                        aff,
-                        n_total,
-                        v,
-                        th.fixations_before_action,
+                    above(
+                        "search-before-target", tp, sc.id, a, rows, n_total, good,
+                        "fixations_before_first", "_first_time_s", th.fixations_before_action,
                         "fixations before the first fixation on the AOI compared with the protocol "
                         f"threshold fixations_before_action = {th.fixations_before_action}",
-                        th.min_participants_share,
-                        v / th.fixations_before_action
-                        if aff and th.fixations_before_action
-                        else None,
-                        good,
                         "fixations",
-                    )
+                    )  # fmt: skip
                 # a fixed (sticky) element stays in view on every scroll position, so
                 # returning to it is how people orient, not a sign of searching
                 if a.role in ("target", "cta", "navigation") and not a.fixed:
-                    aff = [
-                        (
-                            p,
-                            float(r["_revisits_before_action"]),
-                            r["_revisit_time_s"],
-                            r["_touchpoint_start_s"],
-                        )
-                        for p, r in rows.items()
-                        if r["_revisits_before_action"] >= th.revisits
-                        and r["_revisit_time_s"] is not None
-                    ]
-                    v = _med([x[1] for x in aff])
-                    add(
-                        RULES_BY_ID["revisits"],
-                        tp,
-                        sc.id,
-                        (a.id, a.name),
-                        aff,
-                        n_total,
-                        v,
-                        th.revisits,
+                    above(
+                        "revisits", tp, sc.id, a, rows, n_total, good, "_revisits_before_action",
+                        "_revisit_time_s", th.revisits,
                         "revisits of the AOI before the participant's first click on the "
                         "touchpoint (the action; the whole touchpoint without a click), compared "
                         f"with the protocol threshold revisits = {th.revisits}",
-                        th.min_participants_share,
-                        v / th.revisits if aff and th.revisits else None,
-                        good,
-                        "revisits",
-                    )
+                        "revisits", at_least=True,
+                    )  # fmt: skip
                 if a.role == "content":
-                    aff = [
-                        (
-                            p,
-                            r["_mean_fixation_duration_ms"],
-                            r["_longest_time_s"],
-                            r["_touchpoint_start_s"],
-                        )
-                        for p, r in rows.items()
-                        if r.get("_mean_fixation_duration_ms") is not None
-                        and r["_mean_fixation_duration_ms"] > th.mean_fixation_ms
-                    ]
-                    v = _med([x[1] for x in aff])
                     med_txt = (
                         f"; study median over content AOIs {content_mfd_median:.0f} ms"
                         if not math.isnan(content_mfd_median)
                         else ""
                     )
-                    add(
-                        RULES_BY_ID["long-fixations"],
-                        tp,
-                        sc.id,
-                        (a.id, a.name),
-                        aff,
-                        n_total,
-                        v,
-                        th.mean_fixation_ms,
+                    above(
+                        "long-fixations", tp, sc.id, a, rows, n_total, good,
+                        "_mean_fixation_duration_ms", "_longest_time_s", th.mean_fixation_ms,
                         "mean fixation duration on the AOI compared with the protocol threshold "
                         f"mean_fixation_ms = {th.mean_fixation_ms:g} ms{med_txt}",
-                        th.min_participants_share,
-                        v / th.mean_fixation_ms if aff else None,
-                        good,
                         "ms",
-                    )
+                    )  # fmt: skip
                 if a.role == "distractor":
                     targets = [
                         (sc2.id, b.id)
