@@ -27,7 +27,12 @@ def test_relative_path_from_the_output_folder(tmp_path: Path, monkeypatch) -> No
 def test_written_files_name_study_protocol_and_sessions_relatively(tmp_path: Path) -> None:
     protocol = load_protocol(PROTOCOL_FILE)
     study = tmp_path / "studies" / "s1"
-    failed = SessionResult(file=str(study / "sub" / "P09.h5"), error="broken")
+    # h5py's messages name the absolute path of the file
+    failed = SessionResult(
+        file=str(study / "sub" / "P09.h5"),
+        error=f"{study / 'sub' / 'P09.h5'}: not a readable HDF5 file",
+        notes=[f"see {study / 'notes.txt'}"],
+    )
     res = combine([failed], protocol, study=str(study))
     res.evidence_doc["screenshots"] = {
         "home": {"source": "study", "file": str(study / "shots" / "home.png"), "participants": {
@@ -46,6 +51,8 @@ def test_written_files_name_study_protocol_and_sessions_relatively(tmp_path: Pat
     assert ev["screenshots"]["cart"]["file"] is None
     sessions = json.loads((out / "sessions.json").read_text(encoding="utf-8"))
     assert [s["file"] for s in sessions] == ["../../studies/s1/sub/P09.h5"]
+    assert sessions[0]["error"] == "../../studies/s1/sub/P09.h5: not a readable HDF5 file"
+    assert sessions[0]["notes"] == ["see ../../studies/s1/notes.txt"]
     # the in-memory result keeps its paths (the CLI prints notes from it)
     assert res.evidence_doc["screenshots"]["home"]["file"] == str(study / "shots" / "home.png")
     assert res.sessions[0].file == str(study / "sub" / "P09.h5")

@@ -126,6 +126,29 @@ def _relative_evidence(doc: Mapping[str, Any], out: Path) -> dict[str, Any]:
     return new
 
 
+def _relative_session(entry: dict[str, Any], out: Path, study: str | None) -> dict[str, Any]:
+    """A sessions.json entry with its file, and that file or the study folder named in its
+    texts (errors from h5py name the absolute path), relative to ``out``."""
+    file = entry["file"]
+    rel = relative_path(file, out)
+    subs = [(os.path.abspath(file), rel), (str(file), rel)]
+    if study:
+        subs.append((os.path.abspath(study), relative_path(study, out)))
+    subs = [(old, new) for old, new in subs if old and old != new]
+
+    def fix(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        for old, new in subs:
+            text = text.replace(old, new)
+        return text
+
+    entry = dict(entry, file=rel, error=fix(entry.get("error")))
+    for key in ("notes", "marker_problems"):
+        entry[key] = [fix(t) for t in entry.get(key) or []]
+    return entry
+
+
 def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[str, Path]:
     """Write every file of docs/outputs.md (except the report's images) into ``out_dir``.
 
@@ -145,9 +168,10 @@ def write_outputs(out_dir: str | os.PathLike[str], result: StudyResult) -> dict[
     write_json(paths["evidence.json"], _relative_evidence(result.evidence_doc, out))
     write_csv(paths["evidence.csv"], EVIDENCE_COLUMNS, result.evidence)
     write_json(paths["journey.json"], result.journey)
-    sessions = [r.summary() for r in result.sessions]
-    for s in sessions:
-        s["file"] = relative_path(s["file"], out)
+    sessions = [
+        _relative_session(r.summary(), out, result.evidence_doc.get("study"))
+        for r in result.sessions
+    ]
     write_json(paths["sessions.json"], sessions)
     write_csv(paths["aois.csv"], AOI_COLUMNS, result.aois)
     return paths
