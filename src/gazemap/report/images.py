@@ -90,7 +90,9 @@ def _base_image(path: Path | None, screen: Screen) -> tuple[np.ndarray, str | No
         return render.load_screenshot(path, screen.page_width_px, screen.page_height_px), None
     except InputError as exc:
         blank = render.blank_page(screen.page_width_px, screen.page_height_px)
-        return blank, f"{exc} A blank page stands in for it."
+        # the page is sent to clients: the file's name, not this machine's path
+        text = str(exc) if path is None else str(exc).replace(str(path), Path(path).name)
+        return blank, f"{text} A blank page stands in for it."
 
 
 def _with_aois(base: np.ndarray, screen: Screen, aois: Sequence[AOI]) -> np.ndarray:
