@@ -73,3 +73,20 @@ def test_readme_says_how_to_remake_it() -> None:
     text = (SAMPLE / "README.md").read_text()
     assert "bash recordings/sample/make_sample.sh" in text
     assert "gazemap simulate" in text
+
+
+def test_sample_ships_the_default_detectors_current_events() -> None:
+    """The README's first command analyses the sample with the default detector: the events
+    stored in every file must be the ones this gazemap version makes with the current
+    defaults, or the command would rewrite the committed files (remake the sample with
+    make_sample.sh after changing a default)."""
+    from gazemap.events import DEFAULT_DETECTOR
+    from gazemap.store.derived import read_detection
+    from gazemap.store.reader import Session
+
+    for f in sorted(SAMPLE.glob("*.h5")):
+        with Session(f) as s:
+            assert read_detection(s, DEFAULT_DETECTOR) is not None, (
+                f"{f.name}: stored /derived/{DEFAULT_DETECTOR} is stale; "
+                "run bash recordings/sample/make_sample.sh"
+            )
