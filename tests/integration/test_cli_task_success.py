@@ -27,10 +27,10 @@ def test_protocol_check_counts_and_reports_criteria(tmp_path: Path) -> None:
     # screenshots are relative to the protocol's folder: leave them out of the copy
     text = "".join(ln for ln in text.splitlines(True) if "screenshot:" not in ln)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("success: {click: add-to-cart}", "success: {click: add-to-bag}"))
+    bad.write_text(text.replace("{click: result-trail-runner}", "{click: trail-runner}"))
     r = run("protocol", "check", str(bad))
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "success click 'add-to-bag' is not an AOI of this touchpoint's screens" in r.stderr
+    assert "success click 'trail-runner' is not an AOI of this touchpoint's screens" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 
@@ -52,12 +52,12 @@ def test_sample_study_task_success(tmp_path: Path) -> None:
         t = {v: float(tt) for tt, v in zip(m.time_s, m.value, strict=True)}
     expected = t["touchpoint/search/start"] - t["touchpoint/home/start"]
     assert float(rows[("P01", "home")]["time_to_success_s"]) == pytest.approx(expected, abs=1e-9)
-    # product: the click on add-to-cart
-    expected = t["click/add-to-cart"] - t["touchpoint/product/start"]
-    assert float(rows[("P01", "product")]["time_to_success_s"]) == pytest.approx(expected, abs=1e-9)
+    # search: the click on the Trail Runner card
+    expected = t["click/result-trail-runner"] - t["touchpoint/search/start"]
+    assert float(rows[("P01", "search")]["time_to_success_s"]) == pytest.approx(expected, abs=1e-9)
     journey = json.loads((out / "journey.json").read_text(encoding="utf-8"))
     ts = {tp["id"]: tp["task_success"] for st in journey["stages"] for tp in st["touchpoints"]}
-    assert ts["product"]["criterion"] == "click: add-to-cart"
+    assert ts["product"]["criterion"] == "screen: cart"
     assert (ts["product"]["successes"], ts["product"]["n"], ts["product"]["rate"]) == (8, 8, 1.0)
     assert [round(v, 4) for v in ts["product"]["ci95"]] == [0.6756, 1.0]  # Wilson 8/8
     assert ts["confirmation"]["criterion"] is None and ts["confirmation"]["unknown"] == 8
