@@ -376,11 +376,34 @@ class Recorder:
                 f"({desc.source_id or 'no source_id'}, {len(desc.channel_labels)} ch, {rate}, "
                 f"{desc.hostname}) as /streams/{group}"
             )
+            self._warn_second(group, desc)
         with self._clock_lock:
             self._clock_jobs[slot.group] = (found.inlet, 0.0)
         return slot
 
     # -- screen --------------------------------------------------------------------------
+    def _warn_second(self, group: str, desc: StreamInfo) -> None:
+        """Say so when a second Gaze/Markers/Scroll stream joins the file.
+
+        The analysis reads /streams/gaze, /streams/markers and /streams/scroll: the first
+        stream of each type. Another tracker, presenter or test on the same network is
+        recorded beside it, and the user must know which one the analysis will use.
+        """
+        canonical = TYPE_GROUPS.get(desc.type.lower())
+        if canonical is None or group == canonical or canonical not in self.slots:
+            return
+        first = self.slots[canonical].info
+        # printed even with --quiet: it changes what the file means
+        print(
+            f"gazemap record: warning: a second {desc.type} stream ({desc.name!r}, source_id "
+            f"{desc.source_id or '-'}, host {desc.hostname}) is recorded as /streams/{group}; the "
+            f"analysis uses /streams/{canonical} ({first.name!r}, source_id "
+            f"{first.source_id or '-'}). To record only your own streams, name them: "
+            "--stream SOURCE_ID (glob patterns allowed; `gazemap devices` lists them).",
+            file=self.err,
+            flush=True,
+        )
+
     def _screen_from_cli(self) -> bool:
         c = self.cfg
         return any(

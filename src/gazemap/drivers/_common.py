@@ -81,8 +81,12 @@ def add_common_arguments(
     )
 
 
-def load_profile(path: str | os.PathLike[str] | None) -> dict[str, Any]:
-    """Read a device profile (YAML mapping); ``None`` gives an empty profile."""
+def load_profile(path: str | os.PathLike[str] | None, driver: str | None = None) -> dict[str, Any]:
+    """Read a device profile (YAML mapping); ``None`` gives an empty profile.
+
+    With ``driver``, a profile whose ``driver:`` names another driver is refused (its
+    connection settings, e.g. a port, would otherwise be used for the wrong tracker).
+    """
     if path is None:
         return {}
     import yaml
@@ -99,6 +103,13 @@ def load_profile(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(
             f"device profile {p}: must be a YAML mapping (key: value), got {type(data).__name__}."
+        )
+    named = data.get("driver")
+    if driver is not None and named is not None and str(named) != driver:
+        raise InputError(
+            f"device profile {p} is for driver '{named}', not '{driver}'. Run "
+            f"`gazemap stream {named} --profile {p}`, or pick a profile with 'driver: {driver}' "
+            "from devices/."
         )
     return data
 

@@ -243,7 +243,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = _common.load_profile(getattr(args, "profile", None))
+    profile = _common.load_profile(getattr(args, "profile", None), "eyelink")
     pylink = load_pylink()
     address = (
         None

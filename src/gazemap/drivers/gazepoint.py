@@ -455,7 +455,7 @@ def calibration_summary(cal: dict[str, str] | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = _common.load_profile(getattr(args, "profile", None))
+    profile = _common.load_profile(getattr(args, "profile", None), "gazepoint")
     host = str(_common.option(args, profile, "host", DEFAULT_HOST))
     port = int(_common.option(args, profile, "port", DEFAULT_PORT))
     rate_hz = float(profile.get("sample_rate_hz", 60.0))

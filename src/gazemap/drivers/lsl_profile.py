@@ -346,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "lsl-relay needs --profile devices/<tracker>.yaml naming the stream and its channel mapping."
         )
-    profile = _common.load_profile(args.profile)
+    profile = _common.load_profile(args.profile, "lsl-relay")
     m = parse_mapping(profile, str(args.profile))
     screen = _common.screen_from(args, profile)
     pub = GazePublisher(

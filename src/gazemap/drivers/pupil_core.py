@@ -352,7 +352,7 @@ def stream(
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = _common.load_profile(getattr(args, "profile", None))
+    profile = _common.load_profile(getattr(args, "profile", None), "pupil_core")
     host = str(_common.option(args, profile, "host", DEFAULT_HOST))
     port = int(_common.option(args, profile, "port", DEFAULT_PORT))
     screen = _common.screen_from(args, profile)

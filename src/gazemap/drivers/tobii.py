@@ -219,7 +219,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = _common.load_profile(getattr(args, "profile", None))
+    profile = _common.load_profile(getattr(args, "profile", None), "tobii")
     tr = load_sdk()
     tracker = find_tracker(tr, _common.option(args, profile, "address", None))
     screen = _common.screen_from(args, profile)

@@ -119,6 +119,10 @@ def format_summary(info: dict[str, Any]) -> str:
             f"  screen {scr['width_px']}x{scr['height_px']} px, "
             f"{scr['width_mm']:g}x{scr['height_mm']:g} mm at {scr['distance_mm']:g} mm"
         )
+    # widths from the longest group name/type, so that every row lines up (a file can hold
+    # streams named like 'gazemap_present_markers_2' and foreign types like 'Eyetracker')
+    w_name = max([10, *(len(n) for n in info["streams"])])
+    w_type = max([8, *(len(str(st["type"])) for st in info["streams"].values())])
     for name, st in info["streams"].items():
         rate = (
             f"{st['effective_rate_hz']:.1f} Hz (nominal {st['nominal_srate_hz']:g})"
@@ -126,7 +130,8 @@ def format_summary(info: dict[str, Any]) -> str:
             else "irregular"
         )
         line = (
-            f"  {name:<10} {st['type']:<8} {st['samples']:>9} samples  {st['duration_s']:8.2f} s  "
+            f"  {name:<{w_name}} {st['type']:<{w_type}} {st['samples']:>9} samples  "
+            f"{st['duration_s']:8.2f} s  "
             f"{rate}"
         )
         if "data_loss_pct" in st:
@@ -141,7 +146,31 @@ def format_summary(info: dict[str, Any]) -> str:
         lines.append(line)
     if not info["streams"]:
         lines.append("  no streams")
+    lines.extend(f"  note: {n}" for n in several_streams_notes(info))
     return "\n".join(lines)
 
 
-__all__ = ["format_summary", "summarize"]
+def several_streams_notes(info: dict[str, Any]) -> list[str]:
+    """One note per stream type (Gaze, Markers, Scroll) recorded more than once.
+
+    The analysis reads the canonical groups (``gaze``, ``markers``, ``scroll``); with several
+    trackers or presenters on the network the others land beside them, and the user should
+    see which one counts.
+    """
+    notes = []
+    for typ, group in (("Gaze", "gaze"), ("Markers", "markers"), ("Scroll", "scroll")):
+        same = [n for n, st in info["streams"].items() if str(st["type"]).lower() == typ.lower()]
+        if len(same) < 2 or group not in info["streams"]:
+            continue
+        st = info["streams"][group]
+        others = [n for n in same if n != group]
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        notes.append(
+            f"{len(same)} {typ} streams; the analysis uses /streams/{group} ({st['name']!r}, "
+            f"source_id {st['source_id'] or '-'}, {st['samples']} samples), not {shown}. "
+            "If that is the wrong one, record again with --stream (docs/recording.md)."
+        )
+    return notes
+
+
+__all__ = ["format_summary", "several_streams_notes", "summarize"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +20,44 @@ from gazemap.types import (
     ScreenGeometry,
     ScrollSamples,
 )
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """Why h5py could not open a file (``exc``), in words a user can act on (one sentence or two).
+
+    h5py's own messages ("truncated file: eof = 200000, ... stored_eof = 2017272", "file
+    signature not found") say what HDF5 saw, not what happened to the file or what to do.
+    """
+    text = str(exc)
+    m = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
+    if m:
+        have, want = int(m.group(1)), int(m.group(2))
+        return (
+            f"not a readable HDF5 file: it is truncated, {have:,} of its {want:,} bytes are "
+            "there (an interrupted copy or download, or a full disk). Copy it again from where "
+            "it was recorded."
+        )
+    if "file signature not found" in text:
+        return (
+            "not a readable HDF5 file: it does not start with the HDF5 signature. Sessions are "
+            "the .h5 files of `gazemap record`, `simulate` or `import`; turn files from other "
+            "tools into sessions with `gazemap import FORMAT FILE --out S.h5`."
+        )
+    if "already open for write" in text or "unable to lock file" in text.lower():
+        return (
+            "not a readable HDF5 file now: it is open for writing in another program (a running "
+            "gazemap command?); wait until that is done, then try again."
+        )
+    return f"not a readable HDF5 file ({text})."
+
+
+def file_problem(path: Path) -> str | None:
+    """None when ``path`` opens as HDF5, else why not (``unreadable_reason``)."""
+    try:
+        with h5py.File(path, "r"):
+            return None
+    except OSError as exc:
+        return unreadable_reason(exc)
 
 
 def open_session(path: str | os.PathLike[str], mode: str = "r") -> Session:
@@ -49,7 +88,7 @@ class Session:
             hint = ""
             if Path(str(self.path) + ".journal").exists():
                 hint = f" A recording journal is beside it: run `gazemap recover {self.path}`."
-            raise SessionFileError(f"{self.path}: not a readable HDF5 file ({exc}).{hint}") from exc
+            raise SessionFileError(f"{self.path}: {unreadable_reason(exc)}{hint}") from exc
         fmt = self._f.attrs.get("format")
         if fmt != schema.FORMAT:
             self._f.close()

@@ -19,6 +19,7 @@ import numpy as np
 from gazemap.acquisition.clock import corrected_times
 from gazemap.errors import InputError, SessionFileError
 from gazemap.store import journal as jr
+from gazemap.store.reader import file_problem
 from gazemap.store.schema import StreamInfo
 from gazemap.store.writer import SessionWriter
 from gazemap.types import ScreenGeometry
@@ -91,11 +92,12 @@ def recover_session(
     jpath = jr.journal_path(path)
     target = Path(out) if out is not None else path
     if not jpath.exists():
-        hint = (
-            " The file looks complete: check it with `gazemap info`."
-            if path.exists()
-            else " Check the path."
-        )
+        if not path.exists():
+            hint = " Check the path."
+        elif (problem := file_problem(path)) is None:
+            hint = " The file looks complete: check it with `gazemap info`."
+        else:
+            hint = f" {path} itself cannot be read, and recover cannot repair it: {problem}"
         raise SessionFileError(f"{path}: nothing to recover, no journal {jpath}.{hint}")
     if jr.journal_locked(jpath):
         raise InputError(
