@@ -243,7 +243,8 @@ def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched
     index = Path(r.stdout.strip().splitlines()[-1])
     assert index == out / "index.html"
     doc = json.loads((out / "evidence.json").read_text())
-    protocol = load_protocol(doc["protocol"]["path"])
+    # evidence.json names the protocol relative to the output folder
+    protocol = load_protocol(out / doc["protocol"]["path"])
 
     page = watched.open(index)
     watched.load_all_images()
