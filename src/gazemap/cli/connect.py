@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gazemap.cli._common import DEFAULT_SCREEN, add_screen_arguments, screen_options
 from gazemap.importers import IMPORTERS
@@ -84,6 +85,7 @@ def _import(args: argparse.Namespace) -> int:
         force=args.force,
         screen_options=screen,
         participant=args.participant,
+        warn=lambda m: print(f"gazemap import: warning: {m}", file=sys.stderr, flush=True),
         **options,
     )
     for path in written:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gazemap.errors import InputError
+from gazemap.errors import ImportFormatError, InputError
 
 IMPORTERS: dict[str, tuple[str, str, str]] = {
     # name: (module, function, description)
@@ -66,12 +67,19 @@ def import_file(
     force: bool = False,
     screen_options: dict[str, float | None] | None = None,
     participant: str | None = None,
+    warn: Callable[[str], None] | None = None,
     **options: Any,
 ) -> list[Path]:
     """Import ``path`` as format ``fmt`` into session file(s) at ``out``.
 
     One recording gives ``out``; several give ``<stem>_rec<k><suffix>`` each (or pass
     ``recording=N`` where the importer supports it). Returns the written paths.
+
+    A recording without gaze samples is not written (an empty session would only fail
+    later, in the analysis); when no recording has samples that is an ImportFormatError.
+    ``warn`` receives one line per problem that did not stop the import (a damaged end of
+    an XDF file, a skipped empty recording); the same text is kept in the file as the root
+    attribute ``import_warning``.
     """
     from gazemap.importers._common import check_output, default_out_paths, sha256_of, write_session
 
@@ -81,12 +89,33 @@ def import_file(
     recordings = read(fmt, src, **options)
     if not recordings:
         raise InputError(f"{src}: no recording found to import.")
+    empty = [r for r in recordings if len(r.time_s) == 0]
+    if len(empty) == len(recordings):
+        why = "; ".join(
+            dict.fromkeys(w.removeprefix(f"{src}: ") for r in recordings for w in r.warnings)
+        )
+        raise ImportFormatError(
+            f"{src}: no gaze samples to import"
+            + (f" ({why})" if why else "")
+            + ". The file is empty or cut short: export or copy it again from the source."
+        )
+    if empty:
+        names = ", ".join(str(r.recording or "?") for r in empty)
+        if warn is not None:
+            warn(f"{src}: recording(s) {names} have no gaze samples and were not imported.")
+    # names as if every recording were written, so that FILE_rec2.h5 is still recording 2
     targets = default_out_paths(out_p, len(recordings), [str(r.recording) for r in recordings])
-    for t in targets:
+    kept = [(r, t) for r, t in zip(recordings, targets, strict=True) if len(r.time_s)]
+    for rec, t in kept:
         check_output(t, force)
+        for w in rec.warnings:
+            if warn is not None:
+                warn(w)
+        if rec.warnings:
+            rec.source_attrs["warning"] = " | ".join(rec.warnings)
     digest = sha256_of(src) if src.is_file() else _dir_digest(src)
     written = []
-    for rec, target in zip(recordings, targets, strict=True):
+    for rec, target in kept:
         written.append(
             write_session(
                 rec,

@@ -97,6 +97,8 @@ class ImportedRecording:
     label_sets: dict[str, np.ndarray] = field(default_factory=dict)
     #: validation the source reports: points (n, 2) px, error (n,) degrees, attributes
     calibration: tuple[np.ndarray, np.ndarray, dict[str, str | float]] | None = None
+    #: problems that did not stop the import (e.g. a damaged end of the file), one line each
+    warnings: list[str] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:

@@ -12,6 +12,7 @@ offset) for every stream.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -108,8 +109,16 @@ def read_xdf(
         raise ImportFormatError(
             f"{p}: starts with {magic!r}, not 'XDF:'; expected an XDF file from LabRecorder."
         )
+    # pyxdf logs damage (a truncated file, a bad chunk) and reads on; collect its messages
+    # instead of letting them through as log lines, and report them as ours
+    damage = _PyxdfLog()
+    xlog = logging.getLogger("pyxdf.pyxdf")
+    xlog.addHandler(damage)
+    propagate, xlog.propagate = xlog.propagate, False
     try:
-        streams, header = pyxdf.load_xdf(str(p), synchronize_clocks=True, dejitter_timestamps=False)
+        streams, header = pyxdf.load_xdf(
+            str(p), synchronize_clocks=True, dejitter_timestamps=False, verbose=None
+        )
     except (
         struct.error,
         ValueError,
@@ -127,6 +136,9 @@ def read_xdf(
         raise ImportFormatError(
             f"{p}: pyxdf could not read it ({type(exc).__name__}: {exc}); the file is damaged or not XDF 1.0."
         ) from exc
+    finally:
+        xlog.removeHandler(damage)
+        xlog.propagate = propagate
     mapping = None
     if profile is not None:
         # the device-profile mapping is shared with the lsl-relay driver (no pylsl needed here)
@@ -257,4 +269,22 @@ def read_xdf(
         }
     )
     gaze_rec.recording = "1"
+    if damage.messages:
+        first = damage.messages[0].rstrip(".")
+        more = f" (+{len(damage.messages) - 1} more)" if len(damage.messages) > 1 else ""
+        gaze_rec.warnings.append(
+            f"{p}: the file is damaged or cut short, pyxdf read what it could: {first}{more}; "
+            "samples after the damage are missing"
+        )
     return [gaze_rec]
+
+
+class _PyxdfLog(logging.Handler):
+    """Keeps pyxdf's warnings and errors (damaged chunks) as one-line texts."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
