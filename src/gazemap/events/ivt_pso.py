@@ -268,6 +268,22 @@ def _first(rid: np.ndarray, mask: np.ndarray, last: bool = False) -> tuple[np.nd
     return r[edge], pos[edge]
 
 
+def _displacement(prep: Prepared, k: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Angle (deg) between the samples ``h`` before and after each sample ``k`` (clipped to
+    its run of valid samples, so one-sided at a run's edge) with the local deg/px at ``k``,
+    and the time (s) between them (0 for a run of one sample)."""
+    lo = np.maximum(k - h, prep.seg_start[k])
+    hi = np.minimum(k + h, prep.seg_end[k])
+    sc = prep.screen
+    dx = (prep.x_px[hi] - prep.x_px[lo]) * deg_per_px(
+        prep.x_px[k], sc.width_px, sc.width_mm, float(sc.distance_mm)
+    )
+    dy = (prep.y_px[hi] - prep.y_px[lo]) * deg_per_px(
+        prep.y_px[k], sc.height_px, sc.height_mm, float(sc.distance_mm)
+    )
+    return np.sqrt(dx * dx + dy * dy), (hi - lo) * prep.dt_s
+
+
 def central_speed(prep: Prepared, idx: np.ndarray) -> np.ndarray:
     """Angular speed (deg/s) at samples ``idx`` from their two neighbours (central difference,
     one-sided at the edge of a run of valid samples); -inf where it is not defined. Computed
@@ -277,20 +293,9 @@ def central_speed(prep: Prepared, idx: np.ndarray) -> np.ndarray:
     if not len(idx):
         return out
     ok = prep.valid[idx]
-    k = idx[ok]
-    lo = np.maximum(k - 1, prep.seg_start[k])
-    hi = np.minimum(k + 1, prep.seg_end[k])
-    span = (hi - lo) * prep.dt_s
-    good = hi > lo
-    sc = prep.screen
-    vx = (prep.x_px[hi] - prep.x_px[lo]) * deg_per_px(
-        prep.x_px[k], sc.width_px, sc.width_mm, float(sc.distance_mm)
-    )
-    vy = (prep.y_px[hi] - prep.y_px[lo]) * deg_per_px(
-        prep.y_px[k], sc.height_px, sc.height_mm, float(sc.distance_mm)
-    )
+    angle, span = _displacement(prep, idx[ok], 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sp = np.where(good, np.hypot(vx, vy) / np.where(good, span, 1.0), -np.inf)
+        sp = np.where(span > 0, angle / np.where(span > 0, span, 1.0), -np.inf)
     out[ok] = np.where(np.isnan(sp), -np.inf, sp)
     return out
 
@@ -433,19 +438,9 @@ def label_pursuit(
     fix = np.flatnonzero(labels == FIX)
     if not len(fix):
         return labels
-    h = max(1, int(round(window_s / 2 / prep.dt_s)))
-    lo = np.maximum(fix - h, prep.seg_start[fix])
-    hi = np.minimum(fix + h, prep.seg_end[fix])
-    sc = prep.screen
-    dx = (prep.x_px[hi] - prep.x_px[lo]) * deg_per_px(
-        prep.x_px[fix], sc.width_px, sc.width_mm, float(sc.distance_mm)
-    )
-    dy = (prep.y_px[hi] - prep.y_px[lo]) * deg_per_px(
-        prep.y_px[fix], sc.height_px, sc.height_mm, float(sc.distance_mm)
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        moving = np.sqrt(dx * dx + dy * dy) > speed_deg_s * (hi - lo) * prep.dt_s
-    moving &= hi > lo
+    angle, span = _displacement(prep, fix, max(1, int(round(window_s / 2 / prep.dt_s))))
+    with np.errstate(invalid="ignore"):
+        moving = (angle > speed_deg_s * span) & (span > 0)
     cand = np.zeros(len(labels), dtype=bool)
     cand[fix[moving]] = True
     rs, re_ = runs(cand)
