@@ -59,3 +59,33 @@ def test_stream_simulated_options_reach_the_recording_and_record_options_win(
         s.stop()
     # width px/mm and height px from the simulated tracker's stream; the rest from record
     assert _screen(out) == (1280, 1024, 376.0, 300.0, 700.0)
+
+
+def test_present_applies_the_pixel_options(tmp_path: Path) -> None:
+    """The browser window (viewport) takes --screen-width-px/--screen-height-px: the captured
+    screenshot's viewport says so."""
+    import json
+    import uuid
+
+    from integration.present_helpers import CHROMIUM, protocol_copy, run_present
+
+    if not CHROMIUM.is_file():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+
+    def first_touchpoint_only(doc: dict) -> None:
+        doc["stages"] = doc["stages"][:1]
+        doc["stages"][0]["touchpoints"] = doc["stages"][0]["touchpoints"][:1]
+        doc["stages"][0]["touchpoints"][0].pop("success", None)  # it names the next screen
+
+    shots = tmp_path / "shots"
+    run = run_present(
+        [
+            str(protocol_copy(tmp_path, first_touchpoint_only)), "--participant", "P01",
+            "--headless", "--autoplay", "--screen-timeout-s", "5", "--screenshots", str(shots),
+            "--screen-width-px", "1280", "--screen-height-px", "800",
+        ],
+        f"gazemap-test-screen-{uuid.uuid4().hex[:10]}",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    home = json.loads((shots / "screenshots.json").read_text(encoding="utf-8"))["screens"]["home"]
+    assert (home["viewport_width_px"], home["viewport_height_px"]) == (1280, 800)
