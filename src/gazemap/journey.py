@@ -1195,6 +1195,17 @@ def friction_evidence(
                 f"; behaviour {'agrees' if behaviour['supports'] else 'does not show it'}: the "
                 f"affected took a median {a:.1f} s on the touchpoint, the others {o:.1f} s"
             )
+        ts_a, ts_o = behaviour["task_success"]["affected"], behaviour["task_success"]["others"]
+        if (
+            ts_a is not None
+            and ts_o is not None
+            and ts_a < ts_o
+            and rule.id not in ("low-data-quality", "low-task-success")
+        ):
+            why += (
+                f"; task success agrees: {ts_a:.0%} of the affected achieved the task, "
+                f"{ts_o:.0%} of the others"
+            )
         records.append(
             {
                 "id": f"F{counter:03d}",

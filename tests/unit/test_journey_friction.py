@@ -302,6 +302,9 @@ def test_behaviour_is_paired_with_the_finding() -> None:
         # affected: P1 0, P2 1 -> 1/2; others: P4-P6 succeeded (P3 unknown) -> 3/3
         "task_success": {"affected": 0.5, "others": 1.0},
     }
+    assert late["severity_reason"].endswith(
+        "; task success agrees: 50% of the affected achieved the task, 100% of the others"
+    )
     assert (
         "behaviour agrees: the affected took a median 60.0 s on the touchpoint, the others 30.0 s"
         in late["severity_reason"]
