@@ -93,3 +93,17 @@ def test_asc_with_one_empty_recording_of_two_imports_the_other(tmp_path: Path) -
     assert "have no gaze samples and were not imported" in res.stderr
     written = [ln.removeprefix("wrote ") for ln in res.stdout.splitlines()]
     assert len(written) == 1 and written[0].endswith("_rec2.h5"), res.stdout
+
+
+@pytest.mark.parametrize("fmt", ["eyelink_asc", "tobii_tsv", "xdf"])
+def test_a_folder_for_a_one_file_format_is_one_line_not_a_traceback(
+    fmt: str, tmp_path: Path
+) -> None:
+    res = _import(fmt, str(FIXTURES), "--out", str(tmp_path / "x.h5"))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"gazemap import: error: {FIXTURES}: is a folder; {fmt} imports one file"
+    )

@@ -68,3 +68,30 @@ def test_info_on_a_file_that_is_not_hdf5(tmp_path: Path) -> None:
     line = _one_error_line(_run("info", str(p)), "info")
     assert "does not start with the HDF5 signature" in line
     assert "gazemap import" in line
+
+
+def test_a_study_folder_given_where_a_session_file_is_expected(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "P01.h5").write_bytes(SAMPLE.read_bytes())
+    for command in ("info", "detect"):
+        line = _one_error_line(_run(command, str(study)), command)
+        assert f"{study}: is a folder, not a session file" in line
+        assert f"(e.g. {study / 'P01.h5'})" in line and f"gazemap analyze {study}" in line
+        assert "Errno" not in line
+    line = _one_error_line(_run("recover", str(study)), "recover")
+    assert "is a folder, not a session file" in line and "Errno" not in line
+
+
+def test_record_and_import_refuse_a_folder_as_out_even_with_force(tmp_path: Path) -> None:
+    asc = REPO / "tests" / "reference" / "importers" / "eyelink_monocular_vel_res.asc"
+    expected = (
+        f"cannot write {tmp_path}: it is a folder. Give a file name, e.g. {tmp_path / 'P01.h5'}."
+    )
+    # record checks --out before it waits for any stream (--wait-s 30 would show a wait)
+    for args in (
+        ("record", "--out", str(tmp_path), "--force", "--wait-s", "30"),
+        ("import", "eyelink_asc", str(asc), "--out", str(tmp_path), "--force"),
+    ):
+        line = _one_error_line(_run(*args), args[0])
+        assert line.endswith(expected), line

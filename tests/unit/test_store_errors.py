@@ -121,8 +121,18 @@ def test_missing_folder(tmp_path: Path) -> None:
 def test_output_path_is_a_folder(tmp_path: Path) -> None:
     d = tmp_path / "adir.h5"
     d.mkdir()
-    with pytest.raises(InputError, match="cannot create"):
+    with pytest.raises(InputError, match="it is a folder. Give a file name"):
         SessionWriter(d, force=True)
+
+
+def test_output_file_that_hdf5_cannot_create(tmp_path: Path) -> None:
+    import h5py
+
+    p = tmp_path / "open.h5"
+    with SessionWriter(p):
+        pass
+    with h5py.File(p, "r"), pytest.raises(InputError, match="cannot create .*open.h5"):
+        SessionWriter(p, force=True)  # HDF5 will not truncate a file that is open
 
 
 def test_writer_call_errors(tmp_path: Path) -> None:

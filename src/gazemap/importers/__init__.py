@@ -39,6 +39,14 @@ IMPORTERS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: formats whose PATH is one file (pupil_csv takes an export folder, lund either)
+FILE_FORMATS: dict[str, str] = {
+    "eyelink_asc": "an .asc file from edf2asc",
+    "tobii_tsv": "a .tsv data export",
+    "xdf": "an .xdf file from LabRecorder",
+}
+
+
 def available() -> list[str]:
     """Formats whose importer module is present in this installation."""
     return [
@@ -56,7 +64,12 @@ def read(fmt: str, path: str | os.PathLike[str], **options: Any) -> list[Any]:
         raise InputError(f"unknown import format {fmt!r}; available: {', '.join(available())}.")
     module, func, _ = IMPORTERS[fmt]
     reader = getattr(importlib.import_module(module), func)
-    return list(reader(check_input(path), **options))
+    p = check_input(path)
+    if fmt in FILE_FORMATS and p.is_dir():
+        raise ImportFormatError(
+            f"{p}: is a folder; {fmt} imports one file ({FILE_FORMATS[fmt]}). Give the file's path."
+        )
+    return list(reader(p, **options))
 
 
 def import_file(

@@ -51,8 +51,20 @@ def unreadable_reason(exc: BaseException) -> str:
     return f"not a readable HDF5 file ({text})."
 
 
+def folder_message(path: Path) -> str:
+    """What to say when a folder is given where one session file is expected."""
+    files = sorted(path.glob("*.h5"))
+    example = f" (e.g. {files[0]})" if files else ""
+    return (
+        f"{path}: is a folder, not a session file. Give one of its .h5 files{example}; "
+        f"`gazemap analyze {path}` analyses a whole study folder."
+    )
+
+
 def file_problem(path: Path) -> str | None:
     """None when ``path`` opens as HDF5, else why not (``unreadable_reason``)."""
+    if path.is_dir():
+        return folder_message(path).removeprefix(f"{path}: ")
     try:
         with h5py.File(path, "r"):
             return None
@@ -82,6 +94,8 @@ class Session:
                     f"`gazemap recover {self.path}`."
                 )
             raise SessionFileError(f"{self.path}: no such file. Check the path.")
+        if self.path.is_dir():
+            raise SessionFileError(folder_message(self.path))
         try:
             self._f = h5py.File(self.path, mode)
         except OSError as exc:

@@ -53,7 +53,12 @@ def _append(ds: h5py.Dataset, values: np.ndarray) -> None:
 
 
 def check_output_path(path: Path, force: bool) -> None:
-    """Refuse to overwrite ``path`` without ``force`` and to write into a missing folder."""
+    """Refuse to overwrite ``path`` without ``force``, a folder, and a missing folder."""
+    if path.is_dir():
+        # checked first: "pass --force" would be the wrong advice for a folder
+        raise InputError(
+            f"cannot write {path}: it is a folder. Give a file name, e.g. {path / 'P01.h5'}."
+        )
     if path.exists() and not force:
         raise InputError(
             f"{path} already exists; refusing to overwrite it. Choose another --out or pass --force."
