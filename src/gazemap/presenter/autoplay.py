@@ -11,6 +11,8 @@ directly (when the URL pattern is a literal path). A screen that never shows wit
 
 from __future__ import annotations
 
+from functools import partial
+
 from gazemap.presenter.browser import Presenter
 from gazemap.presenter.matching import AOI, is_literal_path, journey_plan, target_aoi
 from gazemap.protocol import Screen
@@ -99,16 +101,14 @@ def run_autoplay(
         nxt = plan[i + 1].screen if i + 1 < len(plan) else None
         if not pres.wait_for_screen(sc.id, screen_timeout_s):
             ok = False
-            status = None
             if is_literal_path(sc.url) and sc.url is not None:
-                status = pres.goto(pres.url_of(sc.url))
+                url = pres.url_of(sc.url)
+                status = pres.goto(url)
+                if status is not None and status >= 400:
+                    # the page is reported when it arrives (an 'http' problem, screen/unknown)
+                    pres.wait_for(partial(pres.http_reported, url), pres.nav_fallback_s + 2.0)
+                    continue
                 ok = pres.wait_for_screen(sc.id, screen_timeout_s)
-                if ok and status is not None and status >= 400:
-                    pres._problem(
-                        "http",
-                        f"screen '{sc.id}': opening {pres.url_of(sc.url)} gave HTTP {status}; "
-                        f"check the screen's url in {pres._proto_name()} and the site.",
-                    )
             if not ok:
                 here = pres.tracker.current_screen
                 shown = f"screen '{here}'" if here else "a page that matches no screen"

@@ -177,6 +177,9 @@ class Presenter:
         self._events: deque[tuple[str, dict[str, Any]]] = deque()
         self._early_scroll: deque[tuple[Any, dict[str, Any]]] = deque()
         self._pending_nav: dict[str, float] = {}
+        #: HTTP status of each main-frame document (URL without fragment), from Playwright
+        self._http_status: dict[str, int] = {}
+        self._http_reported: set[tuple[str, int]] = set()
         self._last_marker_ts = -float("inf")
         self._last_scroll_ts = -float("inf")
         self._overlay_for: tuple[str, int] | None = None
@@ -240,6 +243,7 @@ class Presenter:
         self.context.add_init_script(PAGE_SCRIPT.replace("__GM_CONFIG__", json.dumps(cfg)))
         self.page = self.context.new_page()
         self.page.on("framenavigated", self._on_frame_navigated)
+        self.page.on("response", self._on_response)
         self.sync_clock()
 
     def close(self) -> None:
@@ -328,6 +332,22 @@ class Presenter:
         except Exception:  # noqa: BLE001
             pass
 
+    def _on_response(self, resp: Any) -> None:
+        # the status of each page the participant's tab loads: a 404 page is not its screen
+        try:
+            if resp.request.is_navigation_request() and resp.frame.parent_frame is None:
+                self._http_status[_no_fragment(resp.url)] = int(resp.status)
+        except Exception:  # noqa: BLE001 - the page is closing
+            pass
+
+    def http_reported(self, url: str) -> bool:
+        """True once a load of ``url`` with an HTTP error status was reported as a problem."""
+        return any(_no_fragment(u) == _no_fragment(url) for u, _ in self._http_reported)
+
+    def http_status(self, url: str) -> int | None:
+        """HTTP status of the last main-frame load of ``url`` (None: not loaded over HTTP)."""
+        return self._http_status.get(_no_fragment(url))
+
     # ------------------------------------------------------------------ event loop
     def pump(self, ms: float = 20.0) -> None:
         """Let the browser deliver reports for ``ms`` milliseconds, then handle them."""
@@ -386,6 +406,20 @@ class Presenter:
         screen = self.matcher.match(
             url, p.get("present", ()), expected=self.tracker.expected_next()
         )
+        status = self.http_status(url) if kind == "load" else None
+        http_error = screen is not None and status is not None and status >= 400
+        if screen is not None and status is not None and http_error:
+            # the server's error page, not the screen: never analysed or captured as it
+            if (url, status) not in self._http_reported:
+                self._http_reported.add((url, status))
+                self._problem(
+                    "http",
+                    f"page {url} answered HTTP {status}, so it is not screen '{screen.id}' "
+                    f"(marked 'screen/unknown'); check the screen's url in {self._proto_name()} "
+                    "and the site.",
+                    ts,
+                )
+            screen = None
         aw = self._await_selector
         if aw is not None:
             if kind != "load" and _no_fragment(url) == _no_fragment(aw["url"]):
@@ -409,7 +443,7 @@ class Presenter:
         for m in markers:
             self.push_marker(m, ts)
         if screen is None:
-            if new_page:
+            if new_page and not http_error:
                 self.log(f"page {url} matches no screen of the protocol; marked 'screen/unknown'")
             return
         if p.get("page_w"):
