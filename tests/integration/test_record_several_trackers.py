@@ -7,6 +7,7 @@ other LSL programs ran: their Gaze stream became /streams/gaze without a word.)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -85,6 +86,10 @@ def test_second_gaze_stream_is_announced_and_noted_by_info(tmp_path: Path, uniqu
     notes = [ln for ln in info.stdout.splitlines() if ln.startswith("  note: ")]
     assert len(notes) == 1 and notes[0].startswith("  note: 2 Gaze streams"), info.stdout
     assert "the analysis uses /streams/gaze" in notes[0]
+    js = subprocess.run(
+        [*gazemap_cmd(), "info", str(out), "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert json.loads(js.stdout)["notes"] == [notes[0].removeprefix("  note: ")]
     # the stream rows line up although the second group has a longer name
     rows = [ln for ln in info.stdout.splitlines() if re.search(r" samples ", ln)]
     assert len(rows) >= 2

@@ -101,6 +101,7 @@ def summarize(session: Session) -> dict[str, Any]:
     out["markers"] = sum(
         int(st.get("markers", 0)) for st in out["streams"].values() if st["type"] == "Markers"
     )
+    out["notes"] = several_streams_notes(out)
     return out
 
 
@@ -146,7 +147,7 @@ def format_summary(info: dict[str, Any]) -> str:
         lines.append(line)
     if not info["streams"]:
         lines.append("  no streams")
-    lines.extend(f"  note: {n}" for n in several_streams_notes(info))
+    lines.extend(f"  note: {n}" for n in info.get("notes", several_streams_notes(info)))
     return "\n".join(lines)
 
 
