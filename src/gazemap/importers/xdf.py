@@ -148,12 +148,32 @@ def read_xdf(
         prof = load_profile(profile)
         mapping = parse_mapping(prof, str(profile))
         prof_screen = screen_from(argparse.Namespace(), prof)
+        # the stream the profile is for is the gaze, even beside a canonical one: the user
+        # asked for this mapping (it used to be ignored when a canonical stream came first)
+        target = next(
+            (
+                k
+                for k, s in enumerate(streams)
+                if _profile_matches(s.get("info", {}), mapping.match)
+            ),
+            None,
+        )
+        if target is None:
+            names = ", ".join(
+                f"{_first(s.get('info', {}), 'name')} ({_first(s.get('info', {}), 'type')})"
+                for s in streams
+            )
+            raise ImportFormatError(
+                f"{p}: no stream matches the profile {profile} (match: {mapping.match}); streams: "
+                f"{names or 'none'}. Pick the profile of the tracker that was recorded, or fix "
+                "its 'match:'."
+            )
     gaze_rec: ImportedRecording | None = None
     markers: Markers | None = None
     markers_offsets = None
     extra: list[ExtraStream] = []
     taken = {"gaze", "markers"}
-    for s in streams:
+    for k_stream, s in enumerate(streams):
         info = s.get("info", {})
         name, typ = _first(info, "name", "stream"), _first(info, "type")
         fmt = _first(info, "channel_format", "float32")
@@ -198,7 +218,9 @@ def read_xdf(
         )
         labels = _labels(s, data.shape[1])
         is_gaze = typ.lower() in ("gaze", "eyetracker", "eye tracker") and gaze_rec is None
-        if is_gaze and {"x_px", "y_px"} <= set(labels):
+        if mapping is not None:
+            is_gaze = k_stream == target
+        if is_gaze and mapping is None and {"x_px", "y_px"} <= set(labels):
             gaze = {lab: data[:, labels.index(lab)] for lab in GAZE_CHANNEL_LABELS if lab in labels}
             gaze.update({lab: data[:, k] for k, lab in enumerate(labels) if lab not in gaze})
             scr = _screen(s)
@@ -277,6 +299,19 @@ def read_xdf(
             "samples after the damage are missing"
         )
     return [gaze_rec]
+
+
+def _profile_matches(info: dict[str, Any], match: dict[str, str]) -> bool:
+    """Whether a recorded stream is the one a device profile's ``match:`` names."""
+    name, typ, sid = _first(info, "name"), _first(info, "type"), _first(info, "source_id")
+    checks = {
+        "name": lambda v: name == v,
+        "type": lambda v: typ == v,
+        "source_id": lambda v: sid == v,
+        "name_contains": lambda v: v in name,
+        "source_id_contains": lambda v: v in sid,
+    }
+    return bool(match) and all(checks[k](v) for k, v in match.items() if k in checks)
 
 
 class _PyxdfLog(logging.Handler):
