@@ -135,7 +135,12 @@ def test_garbage_records(sdk, unique_id: str) -> None:
 
 def test_lost_for_good(sdk, unique_id: str) -> None:
     tracker = tobii.find_tracker(sdk, None)
+    gaze = Collector(unique_id)
     stop, state, t = run_driver(sdk, tracker, unique_id, reconnect_timeout_s=0.3)
+    # lose the connection only once the driver listens for it (it is told to subscribers
+    # present at that moment; under load the thread could subscribe after it: a flaky test)
+    assert gaze.wait_ready() and gaze.wait_for(lambda c: len(c.samples) >= 5)
+    gaze.close()
     tracker.lose_connection(30)
     t.join(timeout=10)
     assert isinstance(state.get("error"), DeviceError) and "did not come back" in str(
