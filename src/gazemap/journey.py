@@ -21,6 +21,7 @@ Pure functions over arrays and protocol objects (no I/O):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1102,6 +1103,13 @@ def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> d
     }
 
 
+def _not_seen_note(
+    visits: Mapping[str, Mapping[str, Any]], p: str, v: float, t_rel_s: float
+) -> str:
+    """Example text of ``target-not-seen``: the time the participant spent without seeing it."""
+    return f"never fixated it in {float(visits[p]['time_on_touchpoint_s']):.1f} s on the touchpoint"
+
+
 def friction_evidence(
     metrics: Sequence[Mapping[str, Any]],
     touchpoints: Sequence[Mapping[str, Any]],
@@ -1167,7 +1175,11 @@ def friction_evidence(
         good: set[str],
         unit: str,
         reliable_override: bool | None = None,
+        note: Callable[[str, float, float], str] | None = None,
     ) -> None:
+        """One record. ``note(participant, value, t_rel_s)`` is the example's text: what is
+        true of that participant (the measured value against the threshold, and the moment
+        when it means something)."""
         nonlocal counter
         if not affected:
             return
@@ -1224,8 +1236,13 @@ def friction_evidence(
                 "n_total": n_total,
                 "participants": parts,
                 "examples": [
-                    {"participant": p, "t_rel_s": float(t - t0), "time_s": float(t)}
-                    for p, _, t, t0 in sorted(affected)
+                    {
+                        "participant": p,
+                        "t_rel_s": float(t - t0),
+                        "time_s": float(t),
+                        "note": note(p, float(pv), float(t - t0)) if note else "",
+                    }
+                    for p, pv, t, t0 in sorted(affected)
                 ],
                 "severity": level,
                 "severity_reason": why,
@@ -1251,6 +1268,7 @@ def friction_evidence(
         unit: str,
         *,
         at_least: bool = False,
+        note: Callable[[str, float, float], str] | None = None,
     ) -> None:
         """An AOI rule "the metric ``key`` above the threshold": affected = the participants
         whose ``key`` exceeds it (or reaches it, ``at_least``; a participant without a value or
@@ -1278,6 +1296,7 @@ def friction_evidence(
             v / threshold if aff and threshold else None,
             good,
             unit,
+            note=note,
         )
 
     for tp in protocol.touchpoints:
@@ -1297,6 +1316,8 @@ def friction_evidence(
                         "time to first fixation compared with the protocol threshold ttff_late_s = "
                         f"{th.ttff_late_s:g} s; value = median over affected participants",
                         "s",
+                        note=lambda p, v, t: f"first fixation on it at {v:.1f} s "
+                        f"(> {th.ttff_late_s:g} s)",
                     )  # fmt: skip
                     if len(study_ttff) >= 2 and study_ttff_median > 0:
                         above(
@@ -1305,6 +1326,8 @@ def friction_evidence(
                             f"time to first fixation compared with {th.ttff_relative:g} x the "
                             f"study median TTFF of all target/CTA AOIs ({study_ttff_median:.3g} s)",
                             "s",
+                            note=lambda p, v, t: f"first fixation on it at {v:.1f} s (> "
+                            f"{th.ttff_relative:g} x the study median {study_ttff_median:.1f} s)",
                         )  # fmt: skip
                     # target-not-seen
                     aff = [
@@ -1327,6 +1350,7 @@ def friction_evidence(
                         None,
                         good,
                         "share",
+                        note=functools.partial(_not_seen_note, visits),
                     )
                     above(
                         "search-before-target", tp, sc.id, a, rows, n_total, good,
@@ -1334,6 +1358,8 @@ def friction_evidence(
                         "fixations before the first fixation on the AOI compared with the protocol "
                         f"threshold fixations_before_action = {th.fixations_before_action}",
                         "fixations",
+                        note=lambda p, v, t: f"{v:.0f} fixations before the first on it "
+                        f"(> {th.fixations_before_action}), found at {t:.1f} s",
                     )  # fmt: skip
                 # a fixed (sticky) element stays in view on every scroll position, so
                 # returning to it is how people orient, not a sign of searching
@@ -1345,6 +1371,8 @@ def friction_evidence(
                         "touchpoint (the action; the whole touchpoint without a click), compared "
                         f"with the protocol threshold revisits = {th.revisits}",
                         "revisits", at_least=True,
+                        note=lambda p, v, t: f"returned {v:.0f} times before acting "
+                        f"(>= {th.revisits}); first return at {t:.1f} s",
                     )  # fmt: skip
                 if a.role == "content":
                     med_txt = (
@@ -1358,6 +1386,8 @@ def friction_evidence(
                         "mean fixation duration on the AOI compared with the protocol threshold "
                         f"mean_fixation_ms = {th.mean_fixation_ms:g} ms{med_txt}",
                         "ms",
+                        note=lambda p, v, t: f"mean fixation {v:.0f} ms "
+                        f"(> {th.mean_fixation_ms:g} ms); longest at {t:.1f} s",
                     )  # fmt: skip
                 if a.role == "distractor":
                     targets = [
@@ -1405,6 +1435,10 @@ def friction_evidence(
                         v / th.distractor_dwell_share if aff else None,
                         good,
                         "share",
+                        note=lambda p, v, t: (
+                            f"{v:.0%} of the dwell (>= "
+                            f"{th.distractor_dwell_share:.0%}); first look at {t:.1f} s"
+                        ),
                     )
         # task success of the touchpoint (behaviour, not eye movements: data quality does not
         # make it less reliable)
@@ -1442,22 +1476,54 @@ def friction_evidence(
                     good,
                     "share",
                     reliable_override=True,
+                    note=lambda p, v, t: (
+                        f"did not achieve the task; last left the touchpoint at {t:.1f} s"
+                    ),
                 )
-        # data quality of the touchpoint
+        # data quality of the touchpoint: which of the two criteria each participant failed
+        # (the record's value is the median data loss; a participant can fail on precision
+        # alone, with a data loss below its threshold, so the comparison says how many failed
+        # on which, and each example gives the participant's own numbers)
         aff = []
+        dq: dict[str, tuple[float, float]] = {}
         for p, r in visits.items():
             if not r["quality_ok"]:
-                dl = r["data_loss"]
-                aff.append(
-                    (
-                        p,
-                        float("nan") if dl is None else float(dl),
-                        float(r["start_s"]),
-                        float(r["start_s"]),
-                    )
+                dl = float("nan") if r.get("data_loss") is None else float(r["data_loss"])
+                pr = (
+                    float("nan")
+                    if r.get("precision_rms_deg") is None
+                    else float(r["precision_rms_deg"])
                 )
+                dq[p] = (dl, pr)
+                aff.append((p, dl, float(r["start_s"]), float(r["start_s"])))
         dls = [x[1] for x in aff if not math.isnan(x[1])]
         v = _med(dls)
+        n_loss = sum(1 for dl, _ in dq.values() if dl > th.data_loss_max)
+        precs = [pr for _, pr in dq.values() if pr > th.precision_rms_max_deg]
+        # effect size: per participant the larger of the two ratios value / threshold
+        ratios = [
+            max(
+                dl / th.data_loss_max if th.data_loss_max and not math.isnan(dl) else 0.0,
+                pr / th.precision_rms_max_deg
+                if th.precision_rms_max_deg and not math.isnan(pr)
+                else 0.0,
+            )
+            for dl, pr in dq.values()
+        ]
+
+        def dq_note(p: str, v: float, t: float, dq: dict[str, tuple[float, float]] = dq) -> str:
+            dl, pr = dq[p]
+            parts_txt = []
+            if not math.isnan(dl):
+                op = ">" if dl > th.data_loss_max else "<="
+                parts_txt.append(f"data loss {dl:.1%} ({op} {th.data_loss_max:.0%})")
+            if not math.isnan(pr):
+                op = ">" if pr > th.precision_rms_max_deg else "<="
+                parts_txt.append(
+                    f"precision {pr:.2f} deg RMS-S2S ({op} {th.precision_rms_max_deg:g} deg)"
+                )
+            return "; ".join(parts_txt) or "no data-quality measure"
+
         add(
             RULES_BY_ID["low-data-quality"],
             tp,
@@ -1467,14 +1533,18 @@ def friction_evidence(
             n_total,
             v,
             th.data_loss_max,
-            f"data loss compared with the protocol threshold data_loss_max = {th.data_loss_max:g} "
-            f"and precision (RMS-S2S) with precision_rms_max_deg = {th.precision_rms_max_deg:g} deg; "
-            "the findings of these participants on this touchpoint are less reliable",
+            f"{n_loss} of {len(dq)} with data loss above the protocol threshold data_loss_max = "
+            f"{th.data_loss_max:g}, {len(precs)} of {len(dq)} with precision (RMS-S2S) above "
+            f"precision_rms_max_deg = {th.precision_rms_max_deg:g} deg"
+            + (f" (median {_med(precs):.2f} deg)" if precs else "")
+            + "; value = median data loss of the affected; the findings of these participants "
+            "on this touchpoint are less reliable",
             th.min_participants_share,
-            v / th.data_loss_max if dls and th.data_loss_max else None,
+            _med(ratios) if ratios else None,
             good,
             "share",
             reliable_override=False,
+            note=dq_note,
         )
     return records
 

@@ -130,8 +130,18 @@ def test_target_late_two_of_six_with_large_effect_is_high() -> None:
         and "raises it to high" in rec["severity_reason"]
     )
     assert rec["examples"] == [
-        {"participant": "P1", "t_rel_s": 12.0, "time_s": 112.0},
-        {"participant": "P2", "t_rel_s": 11.0, "time_s": 111.0},
+        {
+            "participant": "P1",
+            "t_rel_s": 12.0,
+            "time_s": 112.0,
+            "note": "first fixation on it at 12.0 s (> 5 s)",
+        },
+        {
+            "participant": "P2",
+            "t_rel_s": 11.0,
+            "time_s": 111.0,
+            "note": "first fixation on it at 11.0 s (> 5 s)",
+        },
     ]
     assert rec["aoi_id"] == "cta" and rec["aoi_name"] == "Buy" and rec["reliable"] is True
     assert "ttff_late_s = 5 s" in rec["comparison"] and "Jacob" in rec["source"]
@@ -158,7 +168,13 @@ def test_target_not_seen_and_missing_rows_count_as_not_seen() -> None:
     )
     assert rec["n_participants"] == 4 and rec["value"] == pytest.approx(4 / 6)
     assert rec["threshold"] == 0.25 and rec["severity"] == "high"
-    assert rec["examples"][0] == {"participant": "P1", "t_rel_s": 0.0, "time_s": 100.0}
+    # no moment to point at: the example says how long the participant was there without it
+    assert rec["examples"][0] == {
+        "participant": "P1",
+        "t_rel_s": 0.0,
+        "time_s": 100.0,
+        "note": "never fixated it in 30.0 s on the touchpoint",
+    }
 
 
 def test_search_revisits_long_fixations_distractor() -> None:
@@ -185,16 +201,29 @@ def test_search_revisits_long_fixations_distractor() -> None:
     s = only(recs, "search-before-target")
     assert s["participants"] == ["P1", "P2"] and s["value"] == 40.0 and s["threshold"] == 20
     assert s["severity"] == "high"  # 33 % -> medium, 40/20 = 2x -> high
+    assert [e["note"] for e in s["examples"]] == [
+        "30 fixations before the first on it (> 20), found at 1.0 s",
+        "50 fixations before the first on it (> 20), found at 1.0 s",
+    ]
     r = only(recs, "revisits")
     assert r["aoi_id"] == "nav" and r["participants"] == ["P3"] and r["value"] == 4.0
-    assert r["examples"] == [{"participant": "P3", "t_rel_s": 5.0, "time_s": 105.0}]
+    assert r["examples"] == [
+        {
+            "participant": "P3",
+            "t_rel_s": 5.0,
+            "time_s": 105.0,
+            "note": "returned 4 times before acting (>= 3); first return at 5.0 s",
+        }
+    ]
     assert r["severity"] == "low"
     lf = only(recs, "long-fixations")
     assert lf["aoi_id"] == "text" and lf["value"] == 500.0 and lf["threshold"] == 350.0
     assert "study median over content AOIs 250 ms" in lf["comparison"]
+    assert lf["examples"][0]["note"] == "mean fixation 500 ms (> 350 ms); longest at 20.0 s"
     d = only(recs, "distractor")
     # 3.0 / (3.0 + 1.0 on the CTA) = 0.75 >= 0.5; others 0.2 / 1.2 = 0.17
     assert d["participants"] == ["P5"] and d["value"] == pytest.approx(0.75)
+    assert d["examples"][0]["note"] == "75% of the dwell (>= 50%); first look at 4.0 s"
     assert [r["id"] for r in recs] == [f"F{i:03d}" for i in range(1, len(recs) + 1)]
 
 
@@ -344,3 +373,25 @@ def test_revisits_of_a_fixed_sticky_element_are_not_confusion() -> None:
     # the same revisits on the non-fixed menu are reported
     recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], PROTO)
     assert only(recs, "revisits")["participants"] == PARTICIPANTS
+
+
+def test_low_data_quality_example_says_which_measure_failed() -> None:
+    """P1 fails on precision alone (data loss below its threshold), P2 on data loss alone: the
+    examples give each participant's numbers against the thresholds (not "at 0 s"), and the
+    comparison counts who failed on which."""
+    tps = [tp_row(p) for p in PARTICIPANTS]
+    tps[0].update(quality_ok=False, data_loss=0.19, precision_rms_deg=0.92)
+    tps[1].update(quality_ok=False, data_loss=0.30, precision_rms_deg=0.2)
+    q = only(friction_evidence(rows({}), tps, PROTO), "low-data-quality")
+    assert [e["note"] for e in q["examples"]] == [
+        "data loss 19.0% (<= 20%); precision 0.92 deg RMS-S2S (> 0.5 deg)",
+        "data loss 30.0% (> 20%); precision 0.20 deg RMS-S2S (<= 0.5 deg)",
+    ]
+    assert q["comparison"].startswith(
+        "1 of 2 with data loss above the protocol threshold data_loss_max = 0.2, 1 of 2 with "
+        "precision (RMS-S2S) above precision_rms_max_deg = 0.5 deg (median 0.92 deg)"
+    )
+    # effect size per participant is the larger ratio: P1 0.92/0.5 = 1.84, P2 0.3/0.2 = 1.5;
+    # median 1.67 -> not raised; 2 of 6 (33 %) -> medium
+    assert q["value"] == pytest.approx(0.245) and q["severity"] == "medium"
+    assert "effect size 1.7x the threshold" in q["severity_reason"]

@@ -201,7 +201,14 @@ def test_tables_summary_and_friction(protocol: Protocol) -> None:
     assert "more participants are needed" in product["comparison"]
     assert cart["severity"] == "medium"  # 1 of 2 = 50 % >= 33 %
     # the example: B's cart visit, 41.0 -> 50.0
-    assert cart["examples"] == [{"participant": "B", "t_rel_s": 9.0, "time_s": 50.0}]
+    assert cart["examples"] == [
+        {
+            "participant": "B",
+            "t_rel_s": 9.0,
+            "time_s": 50.0,
+            "note": "did not achieve the task; last left the touchpoint at 9.0 s",
+        }
+    ]
     summary = journey_summary(tps, records, protocol)
     ts = {tp["id"]: tp["task_success"] for tp in summary["stages"][0]["touchpoints"]}
     assert ts["search"]["criterion"] == "screen: product"
