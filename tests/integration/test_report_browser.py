@@ -111,6 +111,77 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+SEV_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def _check_grouped_map(page: Any, doc: dict[str, Any]) -> int:
+    """Check the journey map's friction cells against evidence.json; return the number of
+    findings behind "+N more" links.
+
+    Per touchpoint: each group is one AOI (or the touchpoint as a whole), its header shows the
+    strongest severity of its findings, its sub-lines are those findings in severity order
+    with evidence.json's severity and n/N; no AOI is in two groups; at most 3 groups; the
+    shown findings plus "+N more" are exactly the touchpoint's findings in evidence.json, and
+    no hidden finding is stronger than the weakest shown group.
+    """
+    n_hidden_total = 0
+    for st in doc["stages"]:
+        for tp in st["touchpoints"]:
+            by_id = {f["id"]: f for f in tp["findings"]}
+            cell = page.locator(f'#journey-map td.evidence-cell[data-touchpoint-id="{tp["id"]}"]')
+            groups = cell.locator("li.finding-group")
+            assert groups.count() <= 3
+            shown: list[str] = []
+            keys = []
+            group_sev = []
+            for gi in range(groups.count()):
+                g = groups.nth(gi)
+                ids = [
+                    g.locator("li[data-finding-id]").nth(i).get_attribute("data-finding-id")
+                    for i in range(g.locator("li[data-finding-id]").count())
+                ]
+                fs = [by_id[i] for i in ids]
+                aoi = g.get_attribute("data-aoi-id") or None
+                assert {(f["aoi_id"], f.get("screen_id") if f["aoi_id"] else None) for f in fs} == {
+                    (aoi, fs[0].get("screen_id") if aoi else None)
+                }
+                ranks = [SEV_RANK[f["severity"]] for f in fs]
+                assert ranks == sorted(ranks)
+                head = g.locator(".sev").first.inner_text().lower()
+                assert head == fs[0]["severity"]
+                group_sev.append(ranks[0])
+                for i, f in zip(ids, fs, strict=True):
+                    line = g.locator(f'li[data-finding-id="{i}"]')
+                    assert line.get_attribute("data-severity") == f["severity"]
+                    text = line.inner_text()
+                    assert f["rule_name"] in text
+                    assert f"{f['n_participants']}/{f['n_total']}" in text
+                    assert line.locator("a").get_attribute("href") == (
+                        f"touchpoints/{tp['id']}/index.html#{i}"
+                    )
+                keys.append((aoi, fs[0].get("screen_id") if aoi else None))
+                shown += ids
+            assert group_sev == sorted(group_sev)
+            assert len(set(keys)) == len(keys)
+            assert len(set(shown)) == len(shown)
+            hidden = set(by_id) - set(shown)
+            more = cell.locator("a.more-findings")
+            if hidden:
+                assert more.count() == 1
+                assert int(more.get_attribute("data-hidden")) == len(hidden)
+                assert more.inner_text().startswith(f"+{len(hidden)} more")
+                assert more.get_attribute("href") == f"touchpoints/{tp['id']}/index.html#evidence"
+                # hidden findings are about other AOIs, and none is stronger than the shown
+                for h in hidden:
+                    f = by_id[h]
+                    assert (f["aoi_id"], f.get("screen_id") if f["aoi_id"] else None) not in keys
+                    assert SEV_RANK[f["severity"]] >= max(group_sev)
+            else:
+                assert more.count() == 0
+            n_hidden_total += len(hidden)
+    return n_hidden_total
+
+
 def test_journey_view_lists_every_stage_and_touchpoint(report, watched: Watched) -> None:
     out, protocol, index = report
     page = watched.open(index)
@@ -130,13 +201,8 @@ def test_journey_view_lists_every_stage_and_touchpoint(report, watched: Watched)
     assert thumbs.count() == len(protocol.touchpoints)
     for i in range(thumbs.count()):
         assert thumbs.nth(i).evaluate("i => i.naturalWidth") > 0
-    # severity of each finding shown in the map matches evidence.json
-    doc = json.loads((out / "evidence.json").read_text())
-    for st in doc["stages"]:
-        for tp in st["touchpoints"]:
-            for f in tp["findings"]:
-                li = page.locator(f'#journey-map li[data-finding-id="{f["id"]}"]')
-                assert li.locator(".sev").inner_text().lower() == f["severity"]
+    # the grouped findings shown in the map match evidence.json
+    _check_grouped_map(page, json.loads((out / "evidence.json").read_text()))
     assert watched.problems == []
     assert all(u.startswith("file://") for u in watched.requests), watched.requests
 
@@ -257,8 +323,20 @@ def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched
     assert page.locator("#journey-map td.tpname a").all_inner_texts() == [
         tp.name for tp in protocol.touchpoints
     ]
+    # the grouped map shows what evidence.json holds; the sample has more than 3 AOIs with
+    # findings on some touchpoints, so some are behind "+N more"
+    assert _check_grouped_map(page, doc) > 0
     first = protocol.touchpoints[1]
-    page.locator("#journey-map td.tpname a", has_text=first.name).click()
+    # "+N more" leads to the touchpoint page, which lists every finding of the touchpoint
+    more = page.locator(
+        f'#journey-map td.evidence-cell[data-touchpoint-id="{first.id}"] a.more-findings'
+    )
+    if more.count():
+        more.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"/touchpoints/{first.id}/index.html#evidence")
+    else:
+        page.locator("#journey-map td.tpname a", has_text=first.name).click()
     page.wait_for_load_state("load")
     watched.load_all_images()
     _shot(page, f"sample_touchpoint_{first.id}.png")
@@ -272,6 +350,13 @@ def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched
     assert sorted(rows.nth(i).get_attribute("data-finding-id") for i in range(rows.count())) == (
         sorted(f["id"] for f in findings)
     )
+    # each example says something true of the participant, from evidence.json
+    for f in findings:
+        ex = page.locator(f'#evidence-table tr[data-finding-id="{f["id"]}"] .c-ex .example')
+        assert ex.all_inner_texts() == [
+            f"{e['participant']}: {e['note']}" for e in f["examples"][:4]
+        ]
+        assert " at 0 s" not in " ".join(ex.all_inner_texts())
     assert watched.problems == []
 
 

@@ -88,7 +88,9 @@ def test_evidence_rows_trace_to_evidence_json(built) -> None:
     for tp_id in ("home", "search", "checkout"):
         html = (out / "touchpoints" / tp_id / "index.html").read_text()
         rows = re.findall(
-            r'<tr data-finding-id="([^"]+)" data-rule-id="([^"]+)">(.*?)</tr>', html, re.S
+            r'<tr id="[^"]+" data-finding-id="([^"]+)" data-rule-id="([^"]+)"[^>]*>(.*?)</tr>',
+            html,
+            re.S,
         )
         expected = outputs.findings_of(tp_id)
         assert {r[0] for r in rows} == {f["id"] for f in expected}

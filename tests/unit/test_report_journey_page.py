@@ -64,7 +64,7 @@ def test_session_quality_sentences() -> None:
 
 
 def test_findings_backed_by_behaviour_are_marked(index_html: str) -> None:
-    lis = dict(re.findall(r'<li data-finding-id="(F\d+)">(.*?)</li>', index_html, re.S))
+    lis = dict(re.findall(r'<li data-finding-id="(F\d+)"[^>]*>(.*?)</li>', index_html, re.S))
     assert "slower too" in lis["F001"]  # behaviour.supports true
     assert "slower too" not in lis["F002"] and "slower too" not in lis["F003"]  # false, absent
 

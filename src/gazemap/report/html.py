@@ -159,6 +159,58 @@ def _sorted_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     )
 
 
+#: the journey map shows this many finding groups (AOIs) per touchpoint; the rest are behind
+#: "+N more", a link to the touchpoint page, which lists every finding
+JOURNEY_MAX_GROUPS = 3
+
+
+def group_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group a touchpoint's findings by the AOI they are about (presentation only).
+
+    Findings without an AOI (data quality, task success) form one group about the touchpoint
+    as a whole. Within a group the findings are in severity order (then more participants
+    first); groups are ordered by their strongest finding, then by the most participants
+    affected, then by first appearance.
+
+    Returns
+    -------
+    list of dict: ``aoi_id`` (None for the touchpoint), ``aoi_name``, ``screen_id``,
+    ``severity`` (the strongest), ``n_participants`` (the most in one finding) and
+    ``findings``.
+    """
+    groups: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    for f in findings:
+        aoi_id = f.get("aoi_id")
+        key = (f.get("screen_id") if aoi_id else None, aoi_id)
+        g = groups.setdefault(
+            key,
+            {
+                "aoi_id": aoi_id,
+                "aoi_name": f.get("aoi_name") if aoi_id else None,
+                "screen_id": key[0],
+                "findings": [],
+            },
+        )
+        g["findings"].append(f)
+    out = []
+    for order, g in enumerate(groups.values()):
+        g["findings"] = _sorted_findings(g["findings"])
+        g["severity"] = g["findings"][0].get("severity")
+        g["n_participants"] = max(int(f.get("n_participants") or 0) for f in g["findings"])
+        g["_order"] = order
+        out.append(g)
+    out.sort(
+        key=lambda g: (
+            SEVERITY_ORDER.get(str(g["severity"]), 3),
+            -g["n_participants"],
+            g["_order"],
+        )
+    )
+    for g in out:
+        del g["_order"]
+    return out
+
+
 def _aoi_table(
     metrics: Sequence[dict[str, Any]], tp_id: str, screen_id: str, order: Sequence[str]
 ) -> list[dict]:
@@ -275,7 +327,10 @@ def write_report(
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
                 screenshots=outputs.evidence.get("screenshots"), aoi_rows=aoi_rows.get(tp.id),
             )  # fmt: skip
-            findings = _sorted_findings(outputs.findings_of(tp.id))
+            groups = group_findings(outputs.findings_of(tp.id))
+            # the touchpoint page lists every finding, those about the same AOI together
+            findings = [f for g in groups for f in g["findings"]]
+            hidden = groups[JOURNEY_MAX_GROUPS:]
             screen_ids = {sc.id for sc in tp.screens}
             summary = outputs.journey_touchpoint(tp.id) or {}
             rows = sorted(tp_rows_by_id.get(tp.id, []), key=lambda r: r["participant"])
@@ -286,6 +341,9 @@ def write_report(
                 "summary": summary,
                 "rows": rows,
                 "findings": findings,
+                "groups": groups[:JOURNEY_MAX_GROUPS],
+                "n_hidden_findings": sum(len(g["findings"]) for g in hidden),
+                "n_hidden_groups": len(hidden),
                 "images": images,
                 "n_quality_problems": sum(1 for r in rows if r["quality_ok"] is False),
                 # journey.json's task success, when the protocol gives this touchpoint a
