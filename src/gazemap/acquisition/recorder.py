@@ -59,6 +59,9 @@ DEFAULT_SCREEN = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
 #: hold 720,000 samples of a 2 kHz tracker, so a stalled disk never drops samples
 INLET_BUFLEN_S = 360
 
+#: stop_reason when --stop-when-lost-s ended the recording
+ALL_LOST = "all streams gone"
+
 #: samples pulled from one inlet per call
 _PULL_MAX = 8192
 
@@ -73,6 +76,8 @@ class RecorderConfig:
 
     out: Path
     duration_s: float | None = None
+    #: stop once every recorded stream has been lost for this long (None: wait for them)
+    stop_when_lost_s: float | None = None
     participant: str = ""
     protocol: str = ""
     wait_s: float = 10.0
@@ -669,9 +674,20 @@ class Recorder:
             if now >= end:
                 self.request_stop("duration reached")
                 break
+            if self._all_lost_for(now, cfg.stop_when_lost_s):
+                self.request_stop(ALL_LOST)
+                break
             if got == 0:
                 time.sleep(0.002)
         return self._finish()
+
+    def _all_lost_for(self, now: float, seconds: float | None) -> bool:
+        """Every recorded stream has been gone for ``seconds`` (never, for None)."""
+        if seconds is None or not self.slots:
+            return False
+        lost = [s.lost_at for s in self.slots.values()]
+        times = [t for t in lost if t is not None]
+        return len(times) == len(lost) and now - max(times) >= seconds
 
     def _report_missing(self) -> None:
         if self.cfg.streams:
@@ -713,7 +729,8 @@ class Recorder:
         self.stopped_at = self.clock()
         for slot in self.slots.values():
             self._write(slot)
-            if slot.gap_start is not None:
+            # streams that all ended (a finished driver) have an end, not a gap
+            if slot.gap_start is not None and self.stop_reason != ALL_LOST:
                 self._close_gap(slot, self.stopped_at)
         self.writer.set_attr("recording_stop_s", self.stopped_at)
         self.writer.set_attr("stop_reason", self.stop_reason or "stopped")

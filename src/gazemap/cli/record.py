@@ -35,10 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="record LSL streams (Gaze, Markers, Scroll) into an HDF5 session file",
         description="Find the LSL streams of type Gaze, Markers and Scroll (or those named "
         "with --stream) and record them into one crash-safe HDF5 session file until "
-        "--duration-s or Ctrl-C. Progress goes to stderr once a second.",
+        "--duration-s, --stop-when-lost-s or Ctrl-C. Progress goes to stderr once a second.",
     )
     p.add_argument("--out", required=True, help="session file to write (FILE.h5)")
     p.add_argument("--duration-s", type=float, default=None, help="stop after this long")
+    p.add_argument(
+        "--stop-when-lost-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop when every recorded stream has been gone for S seconds (a driver that "
+        "finished, e.g. the simulator at the end of its journey); default: wait for them",
+    )
     p.add_argument("--participant", default="", help="participant id stored in the file")
     p.add_argument("--protocol", default="", help="study protocol id stored in the file")
     p.add_argument(
@@ -132,11 +140,14 @@ def _record(args: argparse.Namespace) -> int:
 
     if args.duration_s is not None and not args.duration_s > 0:
         raise InputError(f"--duration-s must be > 0, got {args.duration_s}.")
+    if args.stop_when_lost_s is not None and not args.stop_when_lost_s > 0:
+        raise InputError(f"--stop-when-lost-s must be > 0, got {args.stop_when_lost_s}.")
     if not args.wait_s >= 0:
         raise InputError(f"--wait-s must be >= 0, got {args.wait_s}.")
     cfg = RecorderConfig(
         out=Path(args.out),
         duration_s=args.duration_s,
+        stop_when_lost_s=args.stop_when_lost_s,
         participant=args.participant,
         protocol=args.protocol,
         wait_s=args.wait_s,
