@@ -1004,7 +1004,7 @@ RULES: tuple[Rule, ...] = (
         "revisits",
         "Repeated returns (confusion)",
         "revisits",
-        ("target", "cta", "navigation"),
+        ("target", "cta"),
         SOURCES["goldberg-kotval-1999"] + " / " + SOURCES["ehmke-wilson-2007"],
     ),
     Rule(
@@ -1361,9 +1361,13 @@ def friction_evidence(
                         note=lambda p, v, t: f"{v:.0f} fixations before the first on it "
                         f"(> {th.fixations_before_action}), found at {t:.1f} s",
                     )  # fmt: skip
+                # returns to the element the task needs, before acting on it, are the
+                # "post-target fixations" of Goldberg & Kotval (1999) / Poole & Ball (2006).
+                # Navigation (menus, filters, headers) is consulted again and again by design,
+                # so it is not checked (give a navigation element the task needs role target);
                 # a fixed (sticky) element stays in view on every scroll position, so
                 # returning to it is how people orient, not a sign of searching
-                if a.role in ("target", "cta", "navigation") and not a.fixed:
+                if a.role in ("target", "cta") and not a.fixed:
                     above(
                         "revisits", tp, sc.id, a, rows, n_total, good, "_revisits_before_action",
                         "_revisit_time_s", th.revisits,

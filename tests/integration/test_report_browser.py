@@ -156,6 +156,12 @@ def _check_grouped_map(page: Any, doc: dict[str, Any]) -> int:
                     text = line.inner_text()
                     assert f["rule_name"] in text
                     assert f"{f['n_participants']}/{f['n_total']}" in text
+                    # "slower too" is behaviour backing an eye-movement finding: not for the
+                    # data-quality flag (P07 of the sample is slower but that backs nothing)
+                    supports = (f.get("behaviour") or {}).get("supports")
+                    assert ("slower too" in text) == bool(
+                        supports and f["rule_id"] != "low-data-quality"
+                    )
                     assert line.locator("a").get_attribute("href") == (
                         f"touchpoints/{tp['id']}/index.html#{i}"
                     )

@@ -181,14 +181,14 @@ def test_search_revisits_long_fixations_distractor() -> None:
     ch = {
         ("P1", "cta"): {"fixations_before_first": 30},
         ("P2", "cta"): {"fixations_before_first": 50},
-        ("P3", "nav"): {
+        ("P3", "cta"): {
             "revisits": 4,
             "visit_count": 5,
             "_revisit_time_s": 105.0,
             "_revisits_before_action": 4,
         },
         # many revisits, but after the action (the click): not search/confusion
-        ("P4", "nav"): {
+        ("P4", "cta"): {
             "revisits": 6,
             "visit_count": 7,
             "_revisit_time_s": 125.0,
@@ -206,7 +206,7 @@ def test_search_revisits_long_fixations_distractor() -> None:
         "50 fixations before the first on it (> 20), found at 1.0 s",
     ]
     r = only(recs, "revisits")
-    assert r["aoi_id"] == "nav" and r["participants"] == ["P3"] and r["value"] == 4.0
+    assert r["aoi_id"] == "cta" and r["participants"] == ["P3"] and r["value"] == 4.0
     assert r["examples"] == [
         {
             "participant": "P3",
@@ -370,9 +370,28 @@ def test_revisits_of_a_fixed_sticky_element_are_not_confusion() -> None:
     }
     recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], proto)
     assert [r for r in recs if r["rule_id"] == "revisits"] == []
-    # the same revisits on the non-fixed menu are reported
+    # nor on the non-fixed menu: navigation is consulted again and again by design
     recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], PROTO)
-    assert only(recs, "revisits")["participants"] == PARTICIPANTS
+    assert [r for r in recs if r["rule_id"] == "revisits"] == []
+    # the same revisits on a fixed CTA are orientation too; on the non-fixed CTA they are
+    # returns to the element the task needs before acting: 6 of 6, 6/3 = 2x -> high
+    ch_cta = {(p, "cta"): v for (p, _), v in ch.items()}
+    fixed_cta = dataclasses.replace(AOIS[0], fixed=True)
+    screen = dataclasses.replace(sc, aois=(fixed_cta, *AOIS[1:]))
+    proto_fixed_cta = dataclasses.replace(
+        PROTO,
+        stages=(
+            dataclasses.replace(
+                PROTO.stages[0], touchpoints=(dataclasses.replace(tp, screens=(screen,)),)
+            ),
+        ),
+    )
+    tps = [tp_row(p) for p in PARTICIPANTS]
+    recs = friction_evidence(rows(ch_cta), tps, proto_fixed_cta)
+    assert [r for r in recs if r["rule_id"] == "revisits"] == []
+    r = only(friction_evidence(rows(ch_cta), tps, PROTO), "revisits")
+    assert r["aoi_id"] == "cta" and r["participants"] == PARTICIPANTS
+    assert r["value"] == 6.0 and r["severity"] == "high"
 
 
 def test_low_data_quality_example_says_which_measure_failed() -> None:
