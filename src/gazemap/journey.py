@@ -681,6 +681,15 @@ def session_tables(
         # first visit's start, time outside the touchpoint between visits left out)
         parts_s, parts_e, parts_sel, parts_tt, parts_vi, parts_sc = [], [], [], [], [], []
         offset_s = 0.0
+        # touchpoint time at which each screen was first shown (screen markers); a screen
+        # without a marker counts as shown from the start
+        shown_tt: dict[str, float] = {}
+        for visit in tp_visits:
+            for sv in visit.screens:
+                if sv.screen_id is not None and sv.screen_id not in shown_tt:
+                    shown_tt[sv.screen_id] = max(sv.start_s - visit.start_s, 0.0) + offset_s
+            offset_s += visit.duration_s
+        offset_s = 0.0
         for vi, visit in enumerate(tp_visits):
             overlap = np.minimum(f_end, visit.end_s) - np.maximum(f_start, visit.start_s)
             sel_v = np.flatnonzero(
@@ -798,6 +807,7 @@ def session_tables(
                 return float(s[i]) if i >= 0 else None
 
             fixated = bool(am.fixated[c])
+            shown = shown_tt.get(sc.id, 0.0) if aoi_id is not None else 0.0
             out.metrics.append(
                 {
                     "participant": participant,
@@ -822,6 +832,14 @@ def session_tables(
                     "fixated": fixated,
                     "detector": detector,
                     "_touchpoint_start_s": first_visit.start_s,
+                    # findability from when the AOI's screen was first shown (a target on
+                    # the second screen of a touchpoint cannot be seen during the first)
+                    "_screen_shown_s": shown,
+                    "_ttff_screen_s": _nan_to_none(float(ttff_s[c]) - shown),
+                    "_fixations_before_first_screen": int(am.fixations_before_first[c])
+                    - int(np.searchsorted(tt, shown, side="left"))
+                    if fixated
+                    else None,
                     "_first_time_s": at(am.first_index),
                     "_longest_time_s": at(am.longest_index),
                     "_revisit_time_s": at(revisit_index),
@@ -1103,6 +1121,14 @@ def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> d
     }
 
 
+def _late_note(v: float, t_rel_s: float, cmp: str) -> str:
+    """Example text of the late-target rules: ``v`` s from the screen's first showing, at
+    ``t_rel_s`` from the touchpoint start (the same on a touchpoint's first screen)."""
+    if abs(v - t_rel_s) < 0.05:
+        return f"first fixation on it at {t_rel_s:.1f} s ({cmp})"
+    return f"first fixation on it {v:.1f} s after its screen was shown ({cmp}), at {t_rel_s:.1f} s"
+
+
 def _not_seen_note(
     visits: Mapping[str, Mapping[str, Any]], p: str, v: float, t_rel_s: float
 ) -> str:
@@ -1143,12 +1169,22 @@ def friction_evidence(
         tp_rows[r["touchpoint_id"]][r["participant"]] = r
     by_aoi: dict[tuple[str, str, str], dict[str, Mapping[str, Any]]] = defaultdict(dict)
     for r in metrics:
+        # findability is measured from when the AOI's screen was first shown (rows without
+        # the internal keys: from the touchpoint start, as ttff_s)
+        r = {
+            **r,
+            "_ttff_screen_s": r.get("_ttff_screen_s", r.get("ttff_s")),
+            "_fixations_before_first_screen": r.get(
+                "_fixations_before_first_screen", r.get("fixations_before_first")
+            ),
+        }
         by_aoi[(r["touchpoint_id"], r["screen_id"], r["aoi_id"])][r["participant"]] = r
     # study medians used by the relative rules
     study_ttff = [
-        r["ttff_s"]
-        for r in metrics
-        if r["aoi_role"] in ("target", "cta") and r["ttff_s"] is not None
+        r["_ttff_screen_s"]
+        for rows_ in by_aoi.values()
+        for r in rows_.values()
+        if r["aoi_role"] in ("target", "cta") and r["_ttff_screen_s"] is not None
     ]
     study_ttff_median = _med(study_ttff)
     content_mfd = [
@@ -1311,23 +1347,27 @@ def friction_evidence(
                 rows = by_aoi.get((tp.id, sc.id, a.id), {})
                 if a.role in ("target", "cta"):
                     above(
-                        "target-late", tp, sc.id, a, rows, n_total, good, "ttff_s",
+                        "target-late", tp, sc.id, a, rows, n_total, good, "_ttff_screen_s",
                         "_first_time_s", th.ttff_late_s,
-                        "time to first fixation compared with the protocol threshold ttff_late_s = "
+                        "time to first fixation (from when the AOI's screen was first shown) "
+                        "compared with the protocol threshold ttff_late_s = "
                         f"{th.ttff_late_s:g} s; value = median over affected participants",
                         "s",
-                        note=lambda p, v, t: f"first fixation on it at {v:.1f} s "
-                        f"(> {th.ttff_late_s:g} s)",
+                        note=lambda p, v, t: _late_note(v, t, f"> {th.ttff_late_s:g} s"),
                     )  # fmt: skip
                     if len(study_ttff) >= 2 and study_ttff_median > 0:
                         above(
-                            "target-late-vs-study", tp, sc.id, a, rows, n_total, good, "ttff_s",
+                            "target-late-vs-study", tp, sc.id, a, rows, n_total, good,
+                            "_ttff_screen_s",
                             "_first_time_s", th.ttff_relative * study_ttff_median,
-                            f"time to first fixation compared with {th.ttff_relative:g} x the "
+                            "time to first fixation (from when the AOI's screen was first shown) "
+                            f"compared with {th.ttff_relative:g} x the "
                             f"study median TTFF of all target/CTA AOIs ({study_ttff_median:.3g} s)",
                             "s",
-                            note=lambda p, v, t: f"first fixation on it at {v:.1f} s (> "
-                            f"{th.ttff_relative:g} x the study median {study_ttff_median:.1f} s)",
+                            note=lambda p, v, t: _late_note(
+                                v, t, f"> {th.ttff_relative:g} x the study median "
+                                f"{study_ttff_median:.1f} s"
+                            ),
                         )  # fmt: skip
                     # target-not-seen
                     aff = [
@@ -1354,8 +1394,10 @@ def friction_evidence(
                     )
                     above(
                         "search-before-target", tp, sc.id, a, rows, n_total, good,
-                        "fixations_before_first", "_first_time_s", th.fixations_before_action,
-                        "fixations before the first fixation on the AOI compared with the protocol "
+                        "_fixations_before_first_screen", "_first_time_s",
+                        th.fixations_before_action,
+                        "fixations before the first fixation on the AOI (since its screen was first "
+                        "shown) compared with the protocol "
                         f"threshold fixations_before_action = {th.fixations_before_action}",
                         "fixations",
                         note=lambda p, v, t: f"{v:.0f} fixations before the first on it "

@@ -414,3 +414,30 @@ def test_low_data_quality_example_says_which_measure_failed() -> None:
     # median 1.67 -> not raised; 2 of 6 (33 %) -> medium
     assert q["value"] == pytest.approx(0.245) and q["severity"] == "medium"
     assert "effect size 1.7x the threshold" in q["severity_reason"]
+
+
+def test_late_target_on_a_later_screen_counts_from_when_its_screen_was_shown() -> None:
+    """A CTA first fixated 9 s into the touchpoint but 1 s after its screen (the second step)
+    was shown is not late; one fixated 7 s after its screen was shown is."""
+    ch = {
+        (p, "cta"): {
+            "ttff_s": 9.0,
+            "_ttff_screen_s": 1.0,
+            "fixations_before_first": 30,
+            "_fixations_before_first_screen": 2,
+            "_first_time_s": 109.0,
+        }
+        for p in PARTICIPANTS
+    }
+    ch[("P1", "cta")].update(
+        ttff_s=15.0, _ttff_screen_s=7.0, _first_time_s=115.0, _fixations_before_first_screen=25
+    )
+    recs = friction_evidence(rows(ch), [tp_row(p) for p in PARTICIPANTS], PROTO)
+    late = only(recs, "target-late")
+    assert late["participants"] == ["P1"] and late["value"] == 7.0
+    assert late["examples"][0]["note"] == (
+        "first fixation on it 7.0 s after its screen was shown (> 5 s), at 15.0 s"
+    )
+    assert "from when the AOI's screen was first shown" in late["comparison"]
+    search = only(recs, "search-before-target")
+    assert search["participants"] == ["P1"] and search["value"] == 25.0

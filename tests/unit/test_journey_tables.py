@@ -423,3 +423,26 @@ def test_revisits_before_the_first_click() -> None:
     assert search["revisits"] == 1 and search["_revisits_before_action"] == 0
     assert search["_action_s"] == 11.0
     assert rows_by(t.touchpoints, touchpoint_id="home")["clicks"] == 2
+
+
+def test_findability_is_measured_from_when_the_screen_was_shown() -> None:
+    """The checkout touchpoint shows the cart from 15.0 s, then the form from 16.5 s: the card
+    AOI of the form could not be seen before 16.5 s, so the friction rules measure its TTFF and
+    the fixations before it from then (ttff_s in metrics.csv stays from the touchpoint start)."""
+    p = protocol()
+    t = session_tables(
+        FIX, segment_touchpoints(MARKERS, p), SCROLL, SCREEN, p,
+        participant="P01", session_id="s1", detector="ivt",
+    )  # fmt: skip
+    card = rows_by(t.metrics, touchpoint_id="checkout", aoi_id="card")
+    assert card["ttff_s"] == pytest.approx(1.6) and card["fixations_before_first"] == 2
+    assert card["_screen_shown_s"] == pytest.approx(1.5)
+    assert card["_ttff_screen_s"] == pytest.approx(0.1)
+    # the 2 fixations before it were on the cart screen
+    assert card["_fixations_before_first_screen"] == 0
+    pay = rows_by(t.metrics, touchpoint_id="checkout", aoi_id="pay")
+    assert pay["_screen_shown_s"] == 0.0 and pay["_ttff_screen_s"] == pytest.approx(0.2)
+    assert pay["_fixations_before_first_screen"] == 0
+    # a screen never fixated in: no value
+    form_out = rows_by(t.metrics, touchpoint_id="checkout", screen_id="form", aoi_id=OUTSIDE_ID)
+    assert form_out["_ttff_screen_s"] is None and form_out["_fixations_before_first_screen"] is None
