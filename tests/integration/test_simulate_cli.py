@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import REPO, gazemap_cmd
 
 from gazemap.protocol import load_protocol
@@ -189,3 +190,29 @@ def test_protocol_new_writes_a_valid_template(tmp_path: Path) -> None:
     assert again.returncode == 2 and "--force" in _errors(again)[0]
     stdout = run("protocol", "new")
     assert stdout.returncode == 0 and stdout.stdout == out.read_text()
+
+
+def test_simulate_out_folder_and_singular_protocol_summary(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [*gazemap_cmd(), "simulate", "--protocol", str(REPO / "protocols" / "online-store.yaml"),
+         "--participant", "P01", "--out", str(tmp_path), "--force"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert r.stderr.strip().endswith(
+        f"{tmp_path} is a folder; give a file name inside it, e.g. {tmp_path / 'P01.h5'}."
+    )
+    one = tmp_path / "one.yaml"
+    doc = yaml.safe_load((REPO / "protocols" / "online-store.yaml").read_text())
+    doc["stages"] = doc["stages"][:1]
+    doc["stages"][0]["touchpoints"] = doc["stages"][0]["touchpoints"][:1]
+    tp = doc["stages"][0]["touchpoints"][0]
+    tp.pop("success", None)  # names a screen of the next touchpoint
+    for screen in tp["screens"]:
+        screen.pop("screenshot", None)  # relative to the protocol's folder
+    one.write_text(yaml.safe_dump(doc))
+    r = subprocess.run(
+        [*gazemap_cmd(), "protocol", "check", str(one)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert ": 1 stage, 1 touchpoint, " in r.stdout

@@ -159,3 +159,10 @@ def test_refuse_existing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     _common.refuse_existing(f, True)
     with pytest.raises(InputError, match="folder .* does not exist"):
         _common.refuse_existing(tmp_path / "no" / "a.h5", True)
+    # a folder where a file is expected: named as such, even with --force
+    with pytest.raises(InputError, match="is a folder; give a file name inside it"):
+        _common.refuse_existing(tmp_path, True)
+
+
+def test_plural() -> None:
+    assert [_common.plural(n, "stage") for n in (0, 1, 2)] == ["0 stages", "1 stage", "2 stages"]

@@ -24,9 +24,17 @@ def parse_params(pairs: list[str] | None) -> dict[str, object]:
     return out
 
 
+def plural(n: int, word: str) -> str:
+    """``n word`` with an English plural s when n != 1 ("1 stage", "2 stages")."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def refuse_existing(path: Any, force: bool, *, hint: str = "Choose another path") -> None:
-    """Refuse to write ``path`` when it exists (without ``force``) or its folder is missing."""
+    """Refuse to write ``path`` when it is a folder, exists (without ``force``) or its folder
+    is missing."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p} is a folder; give a file name inside it, e.g. {p / 'P01.h5'}.")
     if p.exists() and not force:
         raise InputError(f"{p} already exists; refusing to overwrite it. {hint} or pass --force.")
     if not p.parent.exists():

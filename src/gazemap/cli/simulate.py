@@ -15,6 +15,7 @@ import numpy as np
 
 from gazemap.cli._common import (
     add_screen_arguments,
+    plural,
     protocol_screen,
     refuse_existing,
     screen_from_args,
@@ -138,8 +139,9 @@ def _protocol_check(args: argparse.Namespace) -> int:
     role_text = ", ".join(f"{k} {roles[k]}" for k in sorted(roles))
     n_success = sum(1 for tp in proto.touchpoints if tp.success is not None)
     print(
-        f"OK {args.file}: protocol {proto.id!r} ({proto.name}): {len(proto.stages)} stages, "
-        f"{len(proto.touchpoints)} touchpoints, {len(screens)} screens, {len(aois)} AOIs "
+        f"OK {args.file}: protocol {proto.id!r} ({proto.name}): "
+        f"{plural(len(proto.stages), 'stage')}, {plural(len(proto.touchpoints), 'touchpoint')}, "
+        f"{plural(len(screens), 'screen')}, {plural(len(aois), 'AOI')} "
         f"({role_text}); task success defined for {n_success} of {len(proto.touchpoints)} "
         "touchpoints"
     )
