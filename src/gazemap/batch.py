@@ -130,6 +130,7 @@ def analyze_session(
             scroll_name, scroll_why = s.page_scroll_stream()
             scroll = s.scroll(scroll_name) if scroll_name is not None else None
             screen = s.screen
+            recorded_protocol = s.protocol
             det = read_detection(s, name, dict(params or {}))
         if det is None:
             det = detect(gaze, screen, name, **dict(params or {}))
@@ -159,6 +160,13 @@ def analyze_session(
         res.aois = aoi_geometry_rows(protocol, live_ids, res.participant, res.session_id)
         seg = segment_touchpoints(markers, protocol)
         res.marker_problems = list(seg.problems) + box_problems
+        if recorded_protocol and recorded_protocol != protocol.id:
+            # the markers were made for another journey: say so before the problems they cause
+            res.marker_problems.insert(
+                0,
+                f"recorded with protocol {recorded_protocol!r} but analysed with "
+                f"{protocol.id!r}: check --protocol (or the study's study.yaml)",
+            )
         res.notes.extend(seg.notes)
         labels = det.labels if len(det.labels) == len(gaze) else None
         whole = assess(gaze, screen, labels=labels)

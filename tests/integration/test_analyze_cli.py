@@ -136,6 +136,28 @@ def test_protocol_option_and_out_inside_the_study(tmp_path: Path) -> None:
     assert cp.returncode == 0 and "2 of 3 sessions" in cp.stderr
 
 
+def test_a_session_of_another_protocol_is_named(tmp_path: Path) -> None:
+    # P01 was recorded for the online store; analysing it with the bank-loan protocol runs,
+    # but says why every marker is then a problem: first in sessions.json and on stderr
+    study = tmp_path / "s"
+    study.mkdir()
+    shutil.copy(SAMPLE / "P01.h5", study / "P01.h5")
+    out = tmp_path / "out"
+    bank = REPO / "protocols" / "bank-loan.yaml"
+    cp = run(str(study), "--protocol", str(bank), "--out", str(out), "--no-report", "--quiet")
+    assert cp.returncode == 0, cp.stderr
+    want = (
+        "recorded with protocol 'online-store' but analysed with 'bank-loan': check --protocol "
+        "(or the study's study.yaml)"
+    )
+    assert f"gazemap analyze: warning: {study / 'P01.h5'}: {want}" in cp.stderr
+    (rec,) = json.loads((out / "sessions.json").read_text())
+    assert rec["marker_problems"][0] == want and len(rec["marker_problems"]) > 1
+    # the right protocol: no such line
+    cp = run(str(study), "--protocol", str(PROTOCOL), "--out", str(out), "--no-report", "--quiet")
+    assert cp.returncode == 0 and "recorded with protocol" not in cp.stderr
+
+
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
