@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import gazemap_cmd
-from integration.test_record_cli import Proc, sim
+from integration.gazemap_procs import Proc, stop_leftovers  # noqa: F401 (autouse fixture)
+from integration.test_record_cli import sim
 
 from gazemap.store import open_session
 

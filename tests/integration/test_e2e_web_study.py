@@ -18,7 +18,6 @@ import csv
 import json
 import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 import pytest
 import yaml
 from conftest import REPO, gazemap_cmd, wait_for
+from integration.gazemap_procs import Proc, stop_leftovers  # noqa: F401 (autouse fixture)
 
 from gazemap.presenter.matching import aoi_boxes_from_markers
 from gazemap.protocol import load_protocol
@@ -37,29 +37,6 @@ CHROMIUM = Path(os.environ.get("GAZEMAP_CHROMIUM", "/usr/bin/chromium"))
 ONLINE_STORE = REPO / "protocols" / "online-store.yaml"
 #: the AOI at wrong coords in the protocol, and where the protocol says it is
 SEL_SCREEN, SEL_AOI, WRONG_COORDS = "home", "hero-banner", [0, 1200, 1440, 400]
-
-
-class Proc:
-    """A running ``gazemap`` command, output in files (no pipe can fill up and stall it)."""
-
-    def __init__(self, args: list[str], folder: Path, tag: str) -> None:
-        self.err = folder / f"{tag}.err"
-        self.out = folder / f"{tag}.out"
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with open(self.out, "wb") as o, open(self.err, "wb") as e:
-            self.p = subprocess.Popen([*gazemap_cmd(), *args], stdout=o, stderr=e, env=env)
-
-    def stderr(self) -> str:
-        return self.err.read_text(errors="replace")
-
-    def stop(self, timeout_s: float = 20.0) -> int:
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-            try:
-                return self.p.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-        return self.p.wait()
 
 
 def recorded(rec: Proc, group: str) -> int:
@@ -129,7 +106,7 @@ def test_record_a_web_study_and_analyse_it(tmp_path: Path, unique_id: str) -> No
             20,
             f"the recorder to receive {n_markers} markers and {n_scroll} scroll samples",
         )
-        assert rec.stop() == 0, rec.stderr()
+        assert rec.stop(timeout_s=20.0) == 0, rec.stderr()
     finally:
         if rec is not None:
             rec.stop()

@@ -8,7 +8,6 @@ conditions (a line on stderr, a process ending) with timeouts, never fixed sleep
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -19,6 +18,7 @@ import h5py
 import numpy as np
 import pytest
 from conftest import REPO, gazemap_cmd, wait_for
+from integration.gazemap_procs import Proc, gaze_count, stop_leftovers  # noqa: F401 (autouse fixture)
 
 from gazemap.store import open_session
 from gazemap.store.journal import journal_path
@@ -26,57 +26,6 @@ from gazemap.store.journal import journal_path
 pytestmark = pytest.mark.integration
 
 PROTOCOL = REPO / "protocols" / "online-store.yaml"
-
-
-_RUNNING: list[Proc] = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_leftovers():
-    """Whatever a failing test left running is stopped (SIGINT, then SIGKILL)."""
-    yield
-    while _RUNNING:
-        _RUNNING.pop().stop()
-
-
-class Proc:
-    """A running ``gazemap`` command with its stdout/stderr in files (no pipe stalls)."""
-
-    def __init__(self, args: list[str], folder: Path, tag: str, **kw: object) -> None:
-        self.out = folder / f"{tag}.out"
-        self.err = folder / f"{tag}.err"
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with open(self.out, "wb") as o, open(self.err, "wb") as e:
-            self.p = subprocess.Popen([*gazemap_cmd(), *args], stdout=o, stderr=e, env=env, **kw)  # type: ignore[call-overload]
-        _RUNNING.append(self)
-
-    def stderr(self) -> str:
-        return self.err.read_text(errors="replace")
-
-    def stdout(self) -> str:
-        return self.out.read_text(errors="replace")
-
-    def wait(self, timeout: float = 30.0) -> int:
-        return self.p.wait(timeout=timeout)
-
-    def signal(self, sig: int) -> None:
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-
-    def stop(self) -> None:
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-
-def gaze_count(rec: Proc) -> int:
-    """The last gaze sample count shown on the recorder's progress lines."""
-    counts = re.findall(r"\bgaze (\d+)", rec.stderr())
-    return int(counts[-1]) if counts else 0
 
 
 def sim(folder: Path, sid: str, *extra: str, tag: str = "sim") -> Proc:

@@ -8,9 +8,7 @@ error and keeps what was recorded.
 
 from __future__ import annotations
 
-import os
 import random
-import re
 import resource
 import signal
 import subprocess
@@ -22,50 +20,12 @@ import numpy as np
 import pylsl
 import pytest
 from conftest import gazemap_cmd, wait_for
+from integration.gazemap_procs import Proc, gaze_count, stop_leftovers  # noqa: F401 (autouse fixture)
 
 from gazemap.store import open_session
 from gazemap.store.journal import journal_path
 
 pytestmark = pytest.mark.integration
-
-
-_RUNNING: list[Proc] = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_leftovers():
-    """Whatever a failing test left running is stopped (SIGINT, then SIGKILL)."""
-    yield
-    while _RUNNING:
-        _RUNNING.pop().stop()
-
-
-class Proc:
-    """A running ``gazemap`` command with its stdout/stderr in files (no pipe stalls)."""
-
-    def __init__(self, args: list[str], folder: Path, tag: str, **kw: object) -> None:
-        self.err = folder / f"{tag}.err"
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with open(folder / f"{tag}.out", "wb") as o, open(self.err, "wb") as e:
-            self.p = subprocess.Popen([*gazemap_cmd(), *args], stdout=o, stderr=e, env=env, **kw)  # type: ignore[call-overload]
-        _RUNNING.append(self)
-
-    def stderr(self) -> str:
-        return self.err.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGINT) -> None:
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-
-def gaze_count(rec: Proc) -> int:
-    counts = re.findall(r"\bgaze (\d+)", rec.stderr())
-    return int(counts[-1]) if counts else 0
 
 
 def truth_times(path: Path) -> np.ndarray:
