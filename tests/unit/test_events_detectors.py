@@ -412,11 +412,13 @@ def test_split_at_turn_ends_the_saccade_where_the_eye_turns_back() -> None:
     on = np.array([500, 520, 580, 640, 680, 700, 720, 745, 760, 765], dtype=float)
     for x, expect in ((back, 5), (on, 10)):
         prep = _prep(x)
-        e = split_at_turn(prep, v, np.array([0]), np.array([10]), 0.7, 0.3, 2)
+        e = split_at_turn(prep, v, np.array([0]), np.array([10]), np.array([2]), 0.7, 0.3, 2)
         assert e[0] == expect
     # a dip not below 0.7 x the peak (150 < 0.45 x 300 fails for frac 0.45) never splits
     prep = _prep(back)
-    assert split_at_turn(prep, v, np.array([0]), np.array([10]), 0.45, 0.3, 2)[0] == 10
+    assert (
+        split_at_turn(prep, v, np.array([0]), np.array([10]), np.array([2]), 0.45, 0.3, 2)[0] == 10
+    )
 
 
 def test_drop_pso_humps_keeps_new_saccades_and_drops_oscillations() -> None:

@@ -375,11 +375,12 @@ def split_at_turn(
     vz: np.ndarray,
     s: np.ndarray,
     e: np.ndarray,
+    pk: np.ndarray,
     frac: float,
     cos_max: float,
     look: int,
 ) -> np.ndarray:
-    """End each saccade [s, e) at the first local speed minimum behind its peak, slower than
+    """End each saccade [s, e) at the first local speed minimum behind its peak ``pk``, slower than
     ``frac`` x the peak, where the eye turns: the cosine between the movement so far (onset to
     the minimum) and the next ``look`` samples' movement is below ``cos_max``. A dip in speed
     where the eye keeps its direction is still the saccade; one where it turns back is the
@@ -387,7 +388,6 @@ def split_at_turn(
     if not len(s):
         return e
     n = len(vz)
-    pk = _peaks(vz, s, e)
     rid, idx, _ = _windows(pk + 1, e - 1)
     if not len(idx):
         return e
@@ -503,9 +503,14 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
         frac = float(p["offset_min_frac"])
         if frac > 0 and len(s):
             e = _offset_at_low_minimum(vz, s, e, frac)
-        if float(p["turn_min_frac"]) > 0 and len(s):
+        refine_on = float(p["onset_refine_deg_s"])
+        refine_off = float(p["offset_refine_deg_s"])
+        turn = float(p["turn_min_frac"])
+        # each saccade's fastest sample; the rules below move its edges, never past the peak
+        peak_at = _peaks(vz, s, e) if len(s) and max(turn, refine_on, refine_off) > 0 else s
+        if turn > 0 and len(s):
             look = max(1, int(round(float(p["turn_look_s"]) / prep.dt_s)))
-            e = split_at_turn(prep, vz, s, e, float(p["turn_min_frac"]), float(p["turn_cos"]), look)
+            e = split_at_turn(prep, vz, s, e, peak_at, turn, float(p["turn_cos"]), look)
         if p["offset_at_minimum"]:
             # the saccade ends at the first local speed minimum after its peak (the PSO's
             # start), as the coders place it; the rest of the run above threshold is PSO
@@ -519,10 +524,7 @@ def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
             e = e2
         # the smoothed speed spreads each saccade by a sample or two: place its edges by the
         # central-difference speed of the samples there
-        refine_on = float(p["onset_refine_deg_s"])
-        refine_off = float(p["offset_refine_deg_s"])
         if (refine_on > 0 or refine_off > 0) and len(s):
-            peak_at = _peaks(vz, s, e)
             if refine_on > 0:
                 back = int(round(float(p["onset_back_s"]) / prep.dt_s))
                 s = refine_onsets(prep, s, e, peak_at, refine_on, back)
