@@ -70,6 +70,9 @@ class SessionResult:
     screen: dict[str, float] | None = None
     #: aois.csv rows: the AOI geometry this session was analysed with (:func:`aoi_geometry_rows`)
     aois: list[dict[str, Any]] = field(default_factory=list)
+    #: set when the session was recorded with another protocol than the analysis's (the same
+    #: text is its first marker problem); the CLI prints it as a warning
+    protocol_warning: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -162,11 +165,11 @@ def analyze_session(
         res.marker_problems = list(seg.problems) + box_problems
         if recorded_protocol and recorded_protocol != protocol.id:
             # the markers were made for another journey: say so before the problems they cause
-            res.marker_problems.insert(
-                0,
+            res.protocol_warning = (
                 f"recorded with protocol {recorded_protocol!r} but analysed with "
-                f"{protocol.id!r}: check --protocol (or the study's study.yaml)",
+                f"{protocol.id!r}: check --protocol (or the study's study.yaml)"
             )
+            res.marker_problems.insert(0, res.protocol_warning)
         res.notes.extend(seg.notes)
         labels = det.labels if len(det.labels) == len(gaze) else None
         whole = assess(gaze, screen, labels=labels)

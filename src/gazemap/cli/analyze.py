@@ -81,8 +81,8 @@ def _analyze(args: argparse.Namespace) -> int:
     for r in result.sessions:
         if not r.ok:
             print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
-        elif r.marker_problems and r.marker_problems[0].startswith("recorded with protocol"):
-            print(f"gazemap analyze: warning: {r.file}: {r.marker_problems[0]}", file=sys.stderr)
+        elif r.protocol_warning:
+            print(f"gazemap analyze: warning: {r.file}: {r.protocol_warning}", file=sys.stderr)
     for shot in (result.screenshots or {}).values():  # the study's own captures (issue 8)
         for rec in (shot, *shot["participants"].values()):
             if rec.get("note"):
