@@ -121,6 +121,10 @@ def _t(v: float) -> str:
     return f"t={v:.3f} s"
 
 
+#: a stretch of a several-screen touchpoint without a screen marker shorter than this is not
+#: reported (markers sent at once, e.g. a touchpoint's start and its first screen, a few µs apart)
+SCREEN_GAP_MIN_S = 0.001
+
 #: marker heads the presenter sends that segmentation reads (docs/presenter.md)
 UNKNOWN_SCREEN = "screen/unknown"
 AOI_BOXES_HEAD = "aoi-boxes "
@@ -197,6 +201,12 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"after one at {_t(times[i - 1])}); they were sorted by time"
         )
     tps = {tp.id: tp for tp in protocol.touchpoints}
+    # a moderator's success marker may look like a task marker ("task/checkout/success")
+    success_markers = {
+        tp.success.value
+        for tp in protocol.touchpoints
+        if tp.success is not None and tp.success.kind == "marker"
+    }
     all_aois = {a.id for sc in protocol.screens.values() for a in sc.aois}
     screen_owner: dict[str, str] = {}
     for tp in protocol.touchpoints:
@@ -262,7 +272,15 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                         )
                     else:
                         screens = tuple(s for s in cur.screens if s.end_s > s.start_s)
-                        unnamed = [s for s in screens if s.screen_id is None and s.url is None]
+                        # markers sent together (a touchpoint's start and its first screen)
+                        # may be a few microseconds apart: no gap worth reporting
+                        unnamed = [
+                            s
+                            for s in screens
+                            if s.screen_id is None
+                            and s.url is None
+                            and s.end_s - s.start_s >= SCREEN_GAP_MIN_S
+                        ]
                         if unnamed:
                             gap = unnamed[0]
                             problems.append(
@@ -341,13 +359,13 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                 len(parts) == 3
                 and parts[1].isdigit()
                 and 1 <= int(parts[1]) <= n_tp
-                and parts[2] in ("start", "end")
+                and parts[2] in ("start", "end", "fail")
             )
-            if not ok:
+            if not ok and v not in success_markers:
                 problems.append(
-                    f"malformed marker {v!r} at {_t(t)}: expected task/<n>/start or "
-                    f"task/<n>/end with n = 1..{n_tp} (a touchpoint's position in the journey); "
-                    "ignored"
+                    f"malformed marker {v!r} at {_t(t)}: expected task/<n>/start, "
+                    f"task/<n>/end or task/<n>/fail with n = 1..{n_tp} (a touchpoint's position "
+                    "in the journey; or a success: {marker: ...} of the protocol); ignored"
                 )
         elif head == "error" and len(parts) > 1:
             problems.append(f"the presenter reported a problem at {_t(t)}: {v}")
@@ -381,13 +399,17 @@ class TaskOutcome:
     at_s: float | None = None
 
 
-def task_success(touchpoint: Touchpoint, segmentation: Segmentation) -> TaskOutcome:
+def task_success(
+    touchpoint: Touchpoint, segmentation: Segmentation, position: int | None = None
+) -> TaskOutcome:
     """Whether the participant achieved the touchpoint's task (``success:`` of the protocol).
 
     Parameters
     ----------
     touchpoint : the touchpoint, with its :class:`gazemap.protocol.SuccessCriterion`.
     segmentation : the session's :func:`segment_touchpoints` result (visits, markers).
+    position : the touchpoint's 1-based position in the journey, for ``task/<n>/fail``
+        markers (None: they are not looked for).
 
     Returns
     -------
@@ -401,7 +423,10 @@ def task_success(touchpoint: Touchpoint, segmentation: Segmentation) -> TaskOutc
       after this touchpoint's last one is *unknown* (the session stopped before it could show);
     - ``marker: <text>``: a marker whose text is exactly ``<text>``.
 
-    Without the event in the window the task failed (False).
+    Without the event in the window the task failed (False). A ``task/<n>/fail`` marker
+    (``n`` = ``position``; the participant gave up or was helped on: a moderator's note, or the
+    simulator's ``--fail``) in the window makes it a failure whatever comes after it (the
+    next page the moderator opens, a screen never reached), unless the success came first.
     """
     crit = touchpoint.success
     visits = sorted(
@@ -433,9 +458,15 @@ def task_success(touchpoint: Touchpoint, segmentation: Segmentation) -> TaskOutc
         ]
     else:
         times = [t for t, m in segmentation.markers if m == crit.value and start_s <= t < end_s]
+    fail_marker = None if position is None else f"task/{position}/fail"
+    gave_up = [t for t, m in segmentation.markers if m == fail_marker and start_s <= t < end_s]
+    if gave_up:
+        times = [t for t in times if t < min(gave_up)]
     if times:
         at_s = min(times)
         return TaskOutcome(True, at_s - start_s, at_s)
+    if gave_up:
+        return TaskOutcome(False)
     own = {sc.id for sc in touchpoint.screens}
     if crit.kind == "screen" and crit.value not in own and following is None:
         return TaskOutcome(None)
@@ -468,7 +499,10 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
     denom = 1.0 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # 0 of n and n of n reach the bound exactly (rounding would leave e.g. 5.6e-17)
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def success_summary(
@@ -667,6 +701,7 @@ def session_tables(
     f_x = np.asarray(fixations.x_px)[order]
     f_y = np.asarray(fixations.y_px)[order]
     f_dur = f_end - f_start
+    position = {tp.id: n for n, tp in enumerate(protocol.touchpoints, start=1)}
     by_tp: dict[str, list[TouchpointVisit]] = {}
     for v in segmentation.visits:
         by_tp.setdefault(v.touchpoint_id, []).append(v)
@@ -864,7 +899,7 @@ def session_tables(
             for vi, v in enumerate(tp_visits)
         ]
         mean_fix_ms = float(np.mean(e - s) * 1000.0) if n else float("nan")
-        outcome = task_success(tp, segmentation)
+        outcome = task_success(tp, segmentation, position[tp.id])
         q = quality.get(tp.id)
         data_loss = q.data_loss if q else float("nan")
         prec = q.precision_rms_deg if q else float("nan")

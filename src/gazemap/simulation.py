@@ -27,6 +27,7 @@ AOI the participant intended to look at, and true saccades.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +54,8 @@ MIN_JERK_PEAK = 1.875
 FIXATION_MEDIAN_S = 0.25
 FIXATION_SIGMA = 0.4
 BLINKS_PER_MIN = 15.0
+#: what a participant does after failing a task (simulate_session's ``after_fail``)
+AFTER_FAIL = ("continue", "abandon")
 
 _FIX, _SAC, _PSO, _BLINK = int(Label.FIXATION), int(Label.SACCADE), int(Label.PSO), int(Label.BLINK)
 
@@ -99,6 +102,8 @@ class SimulatedSession:
     screen: ScreenGeometry
     protocol_id: str = ""
     params: dict[str, float | str] = field(default_factory=dict)
+    #: touchpoints whose task the participant failed (journey order)
+    failed_touchpoints: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -452,8 +457,14 @@ def _do_screen(
     sc: Screen,
     last: bool,
     budget_s: float,
+    fail: bool = False,
 ) -> None:
-    """Look at one screen of a touchpoint: search, find the target, click."""
+    """Look at one screen of a touchpoint: search, find the target, click.
+
+    ``fail``: the participant fails the task here: searches 1.6-2.2x the time budget without
+    finding the target (40 %: one late glance at it, not recognised), then gives up without
+    clicking anything.
+    """
     rng, traits = plan.rng, plan.traits
     page = _Page(sc, plan.screen)
     plan.mark(f"screen/{sc.id}")
@@ -474,6 +485,12 @@ def _do_screen(
     else:
         t_find = 0.5
     found = False
+    give_up_s, glance_s = np.inf, np.inf
+    if fail:
+        t_find = np.inf
+        give_up_s = budget_s * rng.uniform(1.6, 2.2)
+        if target is not None and rng.random() < 0.4:
+            glance_s = give_up_s * rng.uniform(0.5, 0.9)
 
     def look(aoi: AOI | None, n: int, scale: float = 1.0) -> None:
         prev: tuple[float, float] | None = None
@@ -545,7 +562,14 @@ def _do_screen(
     others = [a for a in aois if a.role != "target"]
     while True:
         t_rel = plan.t - t_start
-        if t_rel >= t_find or t_rel > budget_s * 1.5:
+        if fail:
+            if t_rel > give_up_s:
+                break
+            if t_rel >= glance_s:
+                look(target, 1)  # looked at it without recognising it
+                glance_s = np.inf
+                continue
+        elif t_rel >= t_find or t_rel > budget_s * 1.5:
             break
         if page.max_scroll_y > 0 and rng.random() < 0.08 and page.scroll_y < page.max_scroll_y:
             scroll_to(None)
@@ -560,6 +584,8 @@ def _do_screen(
             a = others[k]
             n = 1 + int(rng.geometric(0.45 if a.role == "content" else 0.7)) - 1
             look(a, max(n, 1), 1.08 if a.role == "content" else 1.0)
+    if fail:
+        return  # gives up: no click
     # 2. found: dwell on the target, compare, then act
     if target is not None and np.isfinite(t_find):
         found = True
@@ -579,8 +605,28 @@ def _do_screen(
         plan.mark(f"click/{click.id}", t_click)
 
 
+def _fail_screen(tp: Touchpoint) -> int:
+    """Index of the screen on which a participant who fails ``tp`` gives up: the screen with
+    the success click, the screen before a success screen of the touchpoint itself, else the
+    last screen (the earlier screens are done as usual, the later ones never shown)."""
+    crit = tp.success
+    ids = [sc.id for sc in tp.screens]
+    if crit is not None and crit.kind == "click":
+        for i, sc in enumerate(tp.screens):
+            if any(a.id == crit.value for a in sc.aois):
+                return i
+    if crit is not None and crit.kind == "screen" and crit.value in ids[1:]:
+        return ids.index(crit.value) - 1
+    return len(tp.screens) - 1
+
+
 def _plan_protocol(
-    plan: _Plan, protocol: Protocol, end_s: float | None, start_px: tuple[float, float] | None
+    plan: _Plan,
+    protocol: Protocol,
+    end_s: float | None,
+    start_px: tuple[float, float] | None,
+    fail: frozenset[str] = frozenset(),
+    after_fail: str = "continue",
 ) -> None:
     rng, traits = plan.rng, plan.traits
     # a fixation on the centre before the first page, as after a calibration check
@@ -592,14 +638,25 @@ def _plan_protocol(
         plan.mark(f"touchpoint/{tp.id}/start")
         plan.mark(f"task/{n}/start")
         budget = rng.uniform(12.0, 30.0) * traits.speed / max(len(tp.screens), 1)
+        failed = tp.id in fail
+        give_up_at = _fail_screen(tp) if failed else -1
         for i, sc in enumerate(tp.screens):
             if i:
                 plan.wait(rng.uniform(0.3, 0.8))
-            _do_screen(plan, tp, sc, i == len(tp.screens) - 1, budget)
+            _do_screen(plan, tp, sc, i == len(tp.screens) - 1, budget, fail=i == give_up_at)
+            if i == give_up_at:
+                break
+        if failed:
+            # the moderator notes that the participant gave up (docs/metrics.md, "Task success")
+            plan.mark(f"task/{n}/fail")
+        elif tp.success is not None and tp.success.kind == "marker":
+            plan.mark(tp.success.value, plan.t)  # the moderator marks the success
         # the page unloads just after the eye leaves the clicked element (during the saccade)
         plan.mark(f"task/{n}/end", plan.t + 0.012)
         plan.mark(f"touchpoint/{tp.id}/end", plan.t + 0.012)
         plan.wait(rng.uniform(0.3, 0.9))  # page load / switching to the e-mail client
+        if failed and after_fail == "abandon":
+            return  # gives up the rest of the journey: the session ends here
 
 
 def _plan_free(plan: _Plan, end_s: float, start_px: tuple[float, float] | None = None) -> None:
@@ -791,6 +848,55 @@ def _synthesise(
     return gaze, labels
 
 
+def _failing(
+    protocol: Protocol | None,
+    fail_touchpoints: Sequence[str],
+    fail_rate: float,
+    after_fail: str,
+    seed: int,
+    participant: str,
+) -> frozenset[str]:
+    """The touchpoints the participant fails (validated ``--fail``, plus the ``--fail-rate``
+    draws from their own random stream)."""
+    if after_fail not in AFTER_FAIL:
+        raise InputError(
+            f"simulate_session: after_fail must be one of {', '.join(AFTER_FAIL)}, got "
+            f"{after_fail!r}. Fix --after-fail."
+        )
+    if not (np.isfinite(fail_rate) and 0.0 <= fail_rate <= 1.0):
+        raise InputError(
+            f"simulate_session: fail_rate must be in [0, 1], got {fail_rate!r}. Fix --fail-rate."
+        )
+    if protocol is None:
+        if fail_touchpoints or fail_rate > 0:
+            raise InputError(
+                "--fail/--fail-rate need a protocol: without one the participant views freely "
+                "and has no tasks to fail. Add --protocol FILE."
+            )
+        return frozenset()
+    tps = {tp.id: tp for tp in protocol.touchpoints}
+    with_criterion = [tp.id for tp in protocol.touchpoints if tp.success is not None]
+    for tp_id in fail_touchpoints:
+        if tp_id not in tps:
+            raise InputError(
+                f"--fail {tp_id}: protocol {protocol.id!r} has no touchpoint {tp_id!r}; name one "
+                f"of {', '.join(tps)}."
+            )
+        if tps[tp_id].success is None:
+            raise InputError(
+                f"--fail {tp_id}: touchpoint {tp_id!r} of protocol {protocol.id!r} has no "
+                "success: criterion, so the analysis could not tell a failure from a success; "
+                "add one (docs/protocols.md, 'Task success') or fail one of "
+                f"{', '.join(with_criterion) or '(none: no touchpoint has one)'}."
+            )
+    fail = set(fail_touchpoints)
+    if fail_rate > 0:
+        key = [int(seed) & 0xFFFFFFFF, zlib.crc32(participant.encode("utf-8")), 4]
+        draws = np.random.default_rng(key).random(len(protocol.touchpoints))
+        fail |= {tp_id for tp_id, u in zip(tps, draws, strict=True) if u < fail_rate}
+    return frozenset(f for f in fail if tps[f].success is not None)
+
+
 def simulate_session(
     protocol: Protocol | None,
     *,
@@ -804,6 +910,9 @@ def simulate_session(
     data_loss_rate: float = 0.02,
     start_time_s: float = 0.0,
     start_position_px: tuple[float, float] | None = None,
+    fail_touchpoints: Sequence[str] = (),
+    fail_rate: float = 0.0,
+    after_fail: str = "continue",
 ) -> SimulatedSession:
     """Simulate one participant's session (deterministic for ``participant`` and ``seed``).
 
@@ -826,6 +935,16 @@ def simulate_session(
     start_time_s : time of the first sample (the LSL clock when published live).
     start_position_px : (x, y) screen px of the first fixation (default: the screen centre);
         pass the last true position of a previous session to continue it seamlessly.
+    fail_touchpoints : ids of touchpoints whose task the participant fails: they search
+        1.6-2.2x as long without finding the target (40 %: one late, unrecognised glance at
+        it), click nothing, and a ``task/<n>/fail`` marker says they gave up (as a moderator
+        notes it). Each must have a ``success:`` criterion.
+    fail_rate : besides those, each touchpoint with a ``success:`` criterion is failed with
+        this probability, in [0, 1] (drawn from ``participant`` and ``seed``, independently of
+        every other draw: the same session as without it when nothing fails).
+    after_fail : ``"continue"`` (the moderator moves the participant on to the next task, as
+        in most moderated tests) or ``"abandon"`` (the participant gives up the rest of the
+        journey: the session ends after the failed touchpoint).
 
     Returns
     -------
@@ -851,6 +970,7 @@ def simulate_session(
         raise InputError(
             f"protocol {protocol.id!r} has no touchpoints to simulate; add some to it."
         )
+    fail = _failing(protocol, fail_touchpoints, fail_rate, after_fail, seed, participant)
     key = [int(seed) & 0xFFFFFFFF, zlib.crc32(participant.encode("utf-8"))]
     rng_traits = np.random.default_rng([*key, 1])
     rng_plan = np.random.default_rng([*key, 2])
@@ -859,7 +979,7 @@ def simulate_session(
     plan = _Plan(rng_plan, traits, screen, start_time_s)
     if protocol is not None:
         cut = None if duration_s is None else start_time_s + duration_s
-        _plan_protocol(plan, protocol, cut, start_position_px)
+        _plan_protocol(plan, protocol, cut, start_position_px, fail, after_fail)
         end_s = plan.t if duration_s is None else start_time_s + duration_s
         if plan.t < end_s:
             _plan_free(plan, end_s)
@@ -940,5 +1060,18 @@ def simulate_session(
             "speed": traits.speed,
             "distractibility": traits.distractibility,
             "blinks_per_min": traits.blink_per_min,
+            **(
+                {
+                    "failed_touchpoints": ";".join(
+                        tp.id for tp in protocol.touchpoints if tp.id in fail
+                    ),
+                    "after_fail": after_fail,
+                }
+                if protocol is not None and (fail_touchpoints or fail_rate > 0)
+                else {}
+            ),
         },
+        failed_touchpoints=tuple(
+            tp.id for tp in (protocol.touchpoints if protocol else ()) if tp.id in fail
+        ),
     )

@@ -306,3 +306,99 @@ def test_task_success_min_is_a_share(tmp_path: Path) -> None:
     p.write_text(_tp("{click: buy}") + "thresholds: {task_success_min: 78}\n", encoding="utf-8")
     with pytest.raises(ProtocolError, match="task_success_min is a share and must be in"):
         load_protocol(p)
+
+
+def _seg(protocol: Protocol, pairs: list[tuple[float, str]]):  # type: ignore[no-untyped-def]
+    return segment_touchpoints(
+        Markers(np.array([t for t, _ in pairs]), np.array([v for _, v in pairs], dtype=object)),
+        protocol,
+    )
+
+
+def test_give_up_marker_fails_the_task_whatever_follows(protocol: Protocol) -> None:
+    """``task/<n>/fail`` (a moderator's note, the simulator's --fail): the participant gave up
+    or was helped on, so the next page the moderator opens is no success."""
+    pairs = [
+        (10.0, "touchpoint/search/start"), (30.0, "task/1/fail"), (30.5, "touchpoint/search/end"),
+        (31.0, "touchpoint/product/start"), (38.0, "click/add"), (40.0, "touchpoint/product/end"),
+    ]  # fmt: skip
+    s = _seg(protocol, pairs)
+    assert s.problems == ("no visit of touchpoint 'cart' in this session",)
+    search, product = protocol.touchpoint("search"), protocol.touchpoint("product")
+    assert task_success(search, s, 1) == TaskOutcome(False)
+    # without the position the marker is not looked for (the screen was reached at 31.0)
+    assert task_success(search, s) == TaskOutcome(True, 21.0, 31.0)
+    # another task's give-up does not count
+    assert task_success(product, s, 2) == TaskOutcome(True, 7.0, 38.0)
+    # success before the give-up stands (a click, then a give-up later in the window)
+    pairs = [(10.0, "touchpoint/product/start"), (12.0, "click/add"), (15.0, "task/2/fail"),
+             (16.0, "touchpoint/product/end")]  # fmt: skip
+    assert task_success(product, _seg(protocol, pairs), 2) == TaskOutcome(True, 2.0, 12.0)
+    # a give-up after the window (the visit after the next) does not count
+    pairs = [
+        (10.0, "touchpoint/product/start"), (12.0, "click/add"), (16.0, "touchpoint/product/end"),
+        (17.0, "touchpoint/cart/start"), (18.0, "touchpoint/cart/end"),
+        (19.0, "touchpoint/search/start"), (20.0, "task/2/fail"), (21.0, "touchpoint/search/end"),
+    ]  # fmt: skip
+    assert task_success(product, _seg(protocol, pairs), 2).success is True
+
+
+def test_give_up_then_session_end_is_a_failure_not_unknown(protocol: Protocol) -> None:
+    # like participant C (unknown: the session stopped), but the participant gave up
+    pairs = [(10.0, "touchpoint/search/start"), (39.0, "task/1/fail"),
+             (40.0, "touchpoint/search/end")]  # fmt: skip
+    assert task_success(protocol.touchpoint("search"), _seg(protocol, pairs), 1) == TaskOutcome(
+        False
+    )
+    # the touchpoint tables read the position from the protocol
+    t = session_tables(
+        Fixations.empty(), _seg(protocol, pairs), None, SCREEN, protocol,
+        participant="E", session_id="e", detector="ivt",
+    )  # fmt: skip
+    assert [(r["touchpoint_id"], r["success"]) for r in t.touchpoints] == [("search", 0)]
+
+
+@pytest.mark.parametrize(
+    ("marker", "problem"),
+    [
+        ("task/1/fail", None),
+        ("task/cart/success", None),  # the cart's success: {marker: ...}, not malformed
+        ("task/4/fail", "malformed marker 'task/4/fail' at t=12.000 s: expected task/<n>/start, "
+         "task/<n>/end or task/<n>/fail with n = 1..3"),
+        ("task/search/done", "malformed marker 'task/search/done'"),
+    ],
+)  # fmt: skip
+def test_task_markers_checked(protocol: Protocol, marker: str, problem: str | None) -> None:
+    s = _seg(protocol, [(10.0, "touchpoint/search/start"), (12.0, marker),
+                        (20.0, "touchpoint/search/end")])  # fmt: skip
+    problems = [p for p in s.problems if "no visit" not in p]
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith(problem)
+
+
+def test_wilson_bounds_are_exact_at_none_and_all() -> None:
+    for n in (1, 3, 8, 40):
+        assert wilson_interval(0, n)[0] == 0.0  # type: ignore[index]
+        assert wilson_interval(n, n)[1] == 1.0  # type: ignore[index]
+
+
+def test_several_screens_markers_sent_together_leave_no_gap(tmp_path: Path) -> None:
+    """A several-screen touchpoint whose first screen marker comes a few µs after its start
+    (markers sent at once) has no unnamed stretch to report; 1 ms or more is reported."""
+    text = PROTOCOL.replace(
+        """             aois: [{id: add, role: content, shape: rect, coords: [0, 0, 100, 100]}]}
+""",
+        """             aois: [{id: add, role: content, shape: rect, coords: [0, 0, 100, 100]}]}
+          - {id: sizes, page: {width_px: 1000, height_px: 800}, viewport: {width_px: 1000, height_px: 800}}
+""",
+    )
+    path = tmp_path / "two.yaml"
+    path.write_text(text, encoding="utf-8")
+    proto = load_protocol(path)
+    for gap_s, reported in ((2e-6, False), (0.0009, False), (0.002, True), (0.5, True)):
+        s = _seg(proto, [(10.0, "touchpoint/product/start"), (10.0 + gap_s, "screen/product"),
+                         (12.0, "screen/sizes"), (20.0, "touchpoint/product/end")])  # fmt: skip
+        problems = [p for p in s.problems if "no visit" not in p]
+        assert bool(problems) is reported, (gap_s, problems)

@@ -91,6 +91,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time of the first sample (default 0)",
     )
+    p.add_argument(
+        "--fail",
+        metavar="TOUCHPOINT",
+        action="append",
+        default=[],
+        help="the participant fails this touchpoint's task: searches longer, never finds the "
+        "target, clicks nothing, gives up (marker task/<n>/fail); repeatable",
+    )
+    p.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="each touchpoint with a success criterion is failed with probability P "
+        "(deterministic for --participant and --seed; default 0)",
+    )
+    p.add_argument(
+        "--after-fail",
+        choices=("continue", "abandon"),
+        default="continue",
+        help="after a failed task: continue with the next task (the moderator moves the "
+        "participant on; default) or abandon the rest of the journey (the session ends)",
+    )
     add_screen_arguments(
         p,
         {
@@ -198,6 +221,9 @@ def _simulate(args: argparse.Namespace) -> int:
         accuracy_offset_deg=args.accuracy_deg,
         data_loss_rate=args.data_loss,
         start_time_s=args.start_time_s,
+        fail_touchpoints=args.fail,
+        fail_rate=args.fail_rate,
+        after_fail=args.after_fail,
     )
     write_session(sim, out, force=args.force)
     for kind, path in truth.items():
@@ -206,7 +232,14 @@ def _simulate(args: argparse.Namespace) -> int:
     print(
         f"wrote {out}: participant {sim.participant}, {sim.duration_s:.1f} s, {len(sim.gaze)} samples at "
         f"{sim.rate_hz:g} Hz, {len(sim.markers)} markers, {len(sim.truth_fixations)} true fixations, "
-        f"invalid samples {lost:.1%}" + (f"; truth {args.truth}.*.csv" if truth else "")
+        f"invalid samples {lost:.1%}"
+        + (
+            f"; failed {', '.join(sim.failed_touchpoints)}"
+            + (" and abandoned the journey" if args.after_fail == "abandon" else "")
+            if sim.failed_touchpoints
+            else ""
+        )
+        + (f"; truth {args.truth}.*.csv" if truth else "")
     )
     return 0
 
