@@ -46,7 +46,7 @@ def test_sample_is_complete_and_small() -> None:
 
 def test_sample_is_what_make_sample_makes() -> None:
     """Re-simulate P01 with its row of make_sample.sh: the stored gaze is the same."""
-    seed, prec, acc, loss = _table()["P01"]
+    seed, prec, acc, loss, fail = _table()["P01"]
     text = (SAMPLE / "make_sample.sh").read_text()
     rate = float(re.search(r"RATE_HZ=(\d+)", text).group(1))  # type: ignore[union-attr]
     with open_session(SAMPLE / "P01.h5") as s:
@@ -62,11 +62,31 @@ def test_sample_is_what_make_sample_makes() -> None:
         precision_deg=float(prec),
         accuracy_offset_deg=float(acc),
         data_loss_rate=float(loss),
+        fail_touchpoints=[] if fail == "-" else fail.split(","),
     )
     assert len(sim.gaze) == len(x), "the sample is stale: run bash recordings/sample/make_sample.sh"
     assert np.allclose(sim.gaze.time_s, t)
     # stored as float32 at 1/64 px
     assert np.allclose(sim.gaze.x_px, x, atol=0.02, equal_nan=True)
+
+
+def test_failing_participants_are_what_make_sample_makes() -> None:
+    """The table's last column: one or two participants fail a task (--fail), so the sample
+    shows task failures; their files say so and carry the give-up marker."""
+    import json
+
+    failing = {p: row[4] for p, row in _table().items() if row[4] != "-"}
+    assert 1 <= len(failing) <= 2
+    position = {tp.id: n for n, tp in enumerate(load_protocol(_protocol_path()).touchpoints, 1)}
+    for p, tps in failing.items():
+        with open_session(SAMPLE / f"{p}.h5") as s:
+            params = json.loads(str(s.attrs["simulation"]))
+            values = list(s.markers().value)
+        assert params["failed_touchpoints"] == tps.replace(",", ";")
+        for tp in tps.split(","):
+            assert f"task/{position[tp]}/fail" in values
+    with open_session(SAMPLE / "P01.h5") as s:
+        assert not any(str(v).endswith("/fail") for v in s.markers().value)
 
 
 def test_readme_says_how_to_remake_it() -> None:
