@@ -1289,11 +1289,17 @@ def friction_evidence(
                 f"; task success agrees: {ts_a:.0%} of the affected achieved the task, "
                 f"{ts_o:.0%} of the others"
             )
+        # the screens the measure comes from: the AOI's, or every screen of the touchpoint
+        # for a touchpoint-level record (task success, data quality)
+        screens = [screen_id] if aoi and screen_id is not None else [sc.id for sc in tp.screens]
+        screen_names = {sc.id: sc.name for sc in tp.screens}
         records.append(
             {
                 "id": f"F{counter:03d}",
                 "touchpoint_id": tp.id,
                 "screen_id": screen_id,
+                "screen_name": screen_names.get(screen_id) if screen_id is not None else None,
+                "screens": screens,
                 "aoi_id": aoi[0] if aoi else None,
                 "aoi_name": aoi[1] if aoi else None,
                 "rule_id": rule.id,

@@ -69,6 +69,34 @@ def test_all_files_written_with_documented_columns(result) -> None:  # type: ign
     assert (out / "evidence.csv").read_text(encoding="utf-8").splitlines()[0].split(",") == list(
         EVIDENCE_COLUMNS
     )
+    text = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
+    block = text.split("## evidence.csv", 1)[1].split("Columns: `", 1)[1].split("`", 1)[0]
+    assert [c.strip() for c in block.replace("\n", " ").split(",")] == list(EVIDENCE_COLUMNS)
+
+
+def test_every_finding_names_its_screens(result) -> None:  # type: ignore[no-untyped-def]
+    """screen_id, screen_name and screens (the screens the measure comes from) in
+    evidence.json and evidence.csv."""
+    res, out = result
+    protocol = res.protocol
+    ev = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in read(out / "evidence.csv")}
+    n = 0
+    for st in ev["stages"]:
+        for tp_doc in st["touchpoints"]:
+            tp = protocol.touchpoint(tp_doc["id"])
+            names = {sc.id: sc.name for sc in tp.screens}
+            for f in tp_doc["findings"]:
+                n += 1
+                if f["aoi_id"] is not None:
+                    assert f["screens"] == [f["screen_id"]]
+                    assert f["aoi_id"] in {a.id for a in protocol.screens[f["screen_id"]].aois}
+                else:
+                    assert f["screens"] == list(names)
+                assert f["screen_name"] == names[f["screen_id"]]
+                assert rows[f["id"]]["screen_name"] == f["screen_name"]
+                assert rows[f["id"]]["screens"] == ";".join(f["screens"])
+    assert n > 0
 
 
 def test_rows_are_consistent(result) -> None:  # type: ignore[no-untyped-def]

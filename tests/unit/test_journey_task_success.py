@@ -195,6 +195,10 @@ def test_tables_summary_and_friction(protocol: Protocol) -> None:
     product, cart = low
     assert product["value"] == pytest.approx(2 / 3) and product["threshold"] == 0.78
     assert product["unit"] == "share" and product["reliable"] is True
+    # measured over the whole touchpoint: its every screen (here one)
+    assert (product["screen_id"], product["screen_name"], product["screens"]) == (
+        "product", "product", ["product"],
+    )  # fmt: skip
     assert product["source"].startswith("Sauro, J., & Lewis, J. R. (2016). Quantifying the User")
     # Wilson 2/3 = [0.2077, 0.9385]: it reaches 0.78
     assert "2 of 3 = 67%, 95 % Wilson interval 21%-94%" in product["comparison"]

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from unit.test_report_fixture import build_analysis
+from unit.test_report_fixture import build_analysis, write_protocol
 
+from gazemap.protocol import load_protocol
 from gazemap.report import write_report
 from gazemap.report.html import JOURNEY_MAX_GROUPS, group_findings
 
@@ -96,11 +97,11 @@ def test_journey_map_cell_shows_top_groups_and_links_the_rest(tmp_path: Path) ->
     html = write_report(out, protocol, gaze_plots=False).read_text(encoding="utf-8")
     cell = _cell(html, "home")
     all_groups = group_findings(tp["findings"])
-    shown_groups = re.findall(r'<li class="finding-group" data-aoi-id="([^"]*)">', cell)
+    shown_groups = re.findall(r'<li class="finding-group" data-aoi-id="([^"]*)"', cell)
     assert len(shown_groups) == min(JOURNEY_MAX_GROUPS, len(all_groups))
     assert shown_groups == [g["aoi_id"] or "" for g in all_groups[:JOURNEY_MAX_GROUPS]]
     # x3 has a high finding: it is shown, its rules high before medium
-    x3 = re.search(r'data-aoi-id="x3">(.*?)</ul>', cell, re.S)
+    x3 = re.search(r'data-aoi-id="x3"[^>]*>(.*?)</ul>', cell, re.S)
     assert x3 and re.findall(r'<li data-finding-id="([^"]+)"', x3.group(1)) == ["X3", "X2"]
     assert "sev-high" in x3.group(1).split("<ul")[0]
     shown = re.findall(r'<li data-finding-id="([^"]+)"', cell)
@@ -123,3 +124,31 @@ def test_journey_map_cell_shows_top_groups_and_links_the_rest(tmp_path: Path) ->
         assert f'href="touchpoints/home/index.html#{fid}"' in cell
     rows = re.findall(r'<tr id="([^"]+)" data-finding-id="\1"', page)
     assert sorted(rows) == sorted(before + [x["id"] for x in extra])
+
+
+def test_finding_screens_labels_and_old_evidence(tmp_path: Path) -> None:
+    """The report's screen text: the record's ``screens``; an evidence.json written before
+    that field falls back to ``screen_id`` (AOI records) or every screen (touchpoint-level)."""
+    from dataclasses import replace
+
+    from gazemap.protocol import Screen
+    from gazemap.report.html import finding_screens
+
+    protocol = load_protocol(write_protocol(tmp_path / "study"))
+    tp = protocol.touchpoints[0]
+    one = tp.screens[0]
+    two = replace(tp, screens=(one, replace(one, id="second", name="Second step")))
+    assert isinstance(two.screens[1], Screen)
+    new = {"aoi_id": "x", "screen_id": "second", "screens": ["second"]}
+    assert finding_screens(new, two) == {
+        "ids": ["second"], "label": "Second step", "short": "Second step",
+    }  # fmt: skip
+    whole = {"aoi_id": None, "screen_id": one.id, "screens": [one.id, "second"]}
+    assert finding_screens(whole, two)["label"] == f"all 2 screens: {one.name}, Second step"
+    assert finding_screens(whole, two)["short"] == "all 2 screens"
+    # written before 'screens' existed
+    assert finding_screens({"aoi_id": "x", "screen_id": "second"}, two)["ids"] == ["second"]
+    assert finding_screens({"aoi_id": None, "screen_id": one.id}, two)["ids"] == [one.id, "second"]
+    # a screen the protocol no longer has is shown by its id; no screen at all is said
+    assert finding_screens({"aoi_id": "x", "screens": ["gone"]}, two)["label"] == "gone"
+    assert finding_screens({"aoi_id": None}, replace(tp, screens=()))["label"] == "no screen"

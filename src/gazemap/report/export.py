@@ -35,9 +35,10 @@ FIXATION_COLUMNS = (
     "duration_s", "x_px", "y_px", "page_x_px", "page_y_px", "aoi_ids", "mapped",
 )  # fmt: skip
 EVIDENCE_COLUMNS = (
-    "id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "rule_id", "rule_name", "metric",
-    "value", "unit", "threshold", "comparison", "n_participants", "n_total", "participants",
-    "examples", "severity", "severity_reason", "source", "reliable", "heatmap",
+    "id", "touchpoint_id", "screen_id", "screen_name", "screens", "aoi_id", "aoi_name",
+    "rule_id", "rule_name", "metric", "value", "unit", "threshold", "comparison",
+    "n_participants", "n_total", "participants", "examples", "severity", "severity_reason",
+    "source", "reliable", "heatmap",
 )  # fmt: skip
 AOI_COLUMNS = (
     "participant", "session_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "aoi_role",

@@ -21,7 +21,7 @@ import jinja2
 from gazemap import __version__
 from gazemap.errors import InputError
 from gazemap.geometry import px_per_deg as _px_per_deg
-from gazemap.protocol import ID_PATTERN, Protocol
+from gazemap.protocol import ID_PATTERN, Protocol, Touchpoint
 from gazemap.render import COLORMAPS
 from gazemap.report.data import AnalysisOutputs, load_outputs, screen_geometry
 from gazemap.report.images import render_touchpoint
@@ -162,6 +162,34 @@ def _sorted_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 #: the journey map shows this many finding groups (AOIs) per touchpoint; the rest are behind
 #: "+N more", a link to the touchpoint page, which lists every finding
 JOURNEY_MAX_GROUPS = 3
+
+
+def finding_screens(finding: Mapping[str, Any], tp: Touchpoint) -> dict[str, Any]:
+    """Which screen(s) of ``tp`` a finding's measure comes from, for the report's text.
+
+    Returns
+    -------
+    dict: ``ids`` (the record's ``screens``; from ``screen_id`` for an evidence.json written
+    before that field: the AOI's screen, or every screen of the touchpoint for a
+    touchpoint-level record), ``label`` (the screen's name, or ``all N screens: A, B`` for a
+    measure over several), ``short`` (the name, or ``all N screens``).
+    """
+    names = {sc.id: sc.name for sc in tp.screens}
+    ids = finding.get("screens")
+    if not isinstance(ids, list) or not ids:
+        sid = finding.get("screen_id")
+        ids = [sid] if finding.get("aoi_id") and sid else list(names)
+    ids = [str(i) for i in ids]
+    shown = [names.get(i) or i for i in ids]
+    if len(ids) > 1:
+        return {
+            "ids": ids,
+            "label": f"all {len(ids)} screens: " + ", ".join(shown),
+            "short": f"all {len(ids)} screens",
+        }
+    if len(ids) == 1:
+        return {"ids": ids, "label": shown[0], "short": shown[0]}
+    return {"ids": [], "label": "no screen", "short": "no screen"}
 
 
 def group_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -327,7 +355,11 @@ def write_report(
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
                 screenshots=outputs.evidence.get("screenshots"), aoi_rows=aoi_rows.get(tp.id),
             )  # fmt: skip
-            groups = group_findings(outputs.findings_of(tp.id))
+            groups = group_findings(
+                [{**f, "screen": finding_screens(f, tp)} for f in outputs.findings_of(tp.id)]
+            )
+            for g in groups:
+                g["screen"] = g["findings"][0]["screen"]
             # the touchpoint page lists every finding, those about the same AOI together
             findings = [f for g in groups for f in g["findings"]]
             hidden = groups[JOURNEY_MAX_GROUPS:]
@@ -382,6 +414,8 @@ def write_report(
                     (r for r in outputs.metrics if r["touchpoint_id"] == tp.id),
                     key=lambda r: (r["screen_id"], r["aoi_id"], r["participant"]),
                 ),
+                # the screens that have a section (heatmap) on the page: a finding links there
+                screen_anchor_ids=[im.screen.id for im in images],
                 sigma_deg=sigma_deg,
                 ppd=ppd,
                 **common,
