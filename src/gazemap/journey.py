@@ -397,6 +397,8 @@ class TaskOutcome:
     success: bool | None
     time_to_success_s: float | None = None
     at_s: float | None = None
+    #: LSL time of the ``task/<n>/fail`` marker that made it a failure (None: none did)
+    gave_up_s: float | None = None
 
 
 def task_success(
@@ -466,7 +468,7 @@ def task_success(
         at_s = min(times)
         return TaskOutcome(True, at_s - start_s, at_s)
     if gave_up:
-        return TaskOutcome(False)
+        return TaskOutcome(False, gave_up_s=min(gave_up))
     own = {sc.id for sc in touchpoint.screens}
     if crit.kind == "screen" and crit.value not in own and following is None:
         return TaskOutcome(None)
@@ -929,6 +931,7 @@ def session_tables(
                 "success": None if outcome.success is None else int(outcome.success),
                 "time_to_success_s": outcome.time_to_success_s,
                 "_success_at_s": outcome.at_s,
+                "_gave_up_s": outcome.gave_up_s,
                 "_fixation_dwell_s": float(np.sum(e - s)),
                 "_first_screen_id": tp_screens[0].id if tp_screens else None,
             }
@@ -1156,6 +1159,16 @@ def _behaviour(visits: Mapping[str, Mapping[str, Any]], affected: set[str]) -> d
     }
 
 
+def _failure_note(
+    p: str, v: float, t_rel_s: float, *, rows: Mapping[str, Mapping[str, Any]], n: int
+) -> str:
+    """Example text of low-task-success: when the participant gave up (``task/<n>/fail``),
+    else when they last left the touchpoint."""
+    if rows[p].get("_gave_up_s") is not None:
+        return f"gave up at {t_rel_s:.1f} s (task/{n}/fail); did not achieve the task"
+    return f"did not achieve the task; last left the touchpoint at {t_rel_s:.1f} s"
+
+
 def _late_note(v: float, t_rel_s: float, cmp: str) -> str:
     """Example text of the late-target rules: ``v`` s from the screen's first showing, at
     ``t_rel_s`` from the touchpoint start (the same on a touchpoint's first screen)."""
@@ -1230,6 +1243,7 @@ def friction_evidence(
     content_mfd_median = _med(content_mfd)
     records: list[dict[str, Any]] = []
     counter = 0
+    task_n = {tp.id: n for n, tp in enumerate(protocol.touchpoints, start=1)}
 
     def add(
         rule: Rule,
@@ -1534,8 +1548,18 @@ def friction_evidence(
             k, n_known = sum(known.values()), len(known)
             rate = k / n_known
             lo, hi = wilson_interval(k, n_known) or (0.0, 1.0)
+            # the moment of the failure: the give-up marker, else the last visit's end
             aff = [
-                (p, 0.0, float(visits[p]["end_s"]), float(visits[p]["start_s"]))
+                (
+                    p,
+                    0.0,
+                    float(
+                        visits[p]["_gave_up_s"]
+                        if visits[p].get("_gave_up_s") is not None
+                        else visits[p]["end_s"]
+                    ),
+                    float(visits[p]["start_s"]),
+                )
                 for p, ok in sorted(known.items())
                 if not ok
             ]
@@ -1563,9 +1587,7 @@ def friction_evidence(
                     good,
                     "share",
                     reliable_override=True,
-                    note=lambda p, v, t: (
-                        f"did not achieve the task; last left the touchpoint at {t:.1f} s"
-                    ),
+                    note=functools.partial(_failure_note, rows=visits, n=task_n[tp.id]),
                 )
         # data quality of the touchpoint: which of the two criteria each participant failed
         # (the record's value is the median data loss; a participant can fail on precision

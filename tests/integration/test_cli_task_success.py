@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -86,7 +87,12 @@ def test_sample_study_task_success(tmp_path: Path) -> None:
     assert (f["participants"], f["n_participants"], f["n_total"]) == (["P04", "P06"], 2, 8)
     assert f["value"] == 0.75 and f["threshold"] == 0.78
     assert "6 of 8 = 75%, 95 % Wilson interval 41%-93%" in f["comparison"]
-    assert [e["note"].split(";")[0] for e in f["examples"]] == ["did not achieve the task"] * 2
+    # each example is the participant's give-up marker (task 2 = search), in touchpoint time
+    for e in f["examples"]:
+        assert re.fullmatch(
+            r"gave up at \d+\.\d s \(task/2/fail\); did not achieve the task", e["note"]
+        )
+        assert e["note"].startswith(f"gave up at {e['t_rel_s']:.1f} s")
     # the failing participants searched longer: behaviour backs the finding
     assert f["behaviour"]["supports"] is True
     assert f["behaviour"]["clicks"] == {"affected": 0.0, "others": 1.0}

@@ -159,6 +159,13 @@ def test_report_says_which_screen(analysed: tuple[Path, dict[str, Any]], watched
         ids = g.get_attribute("data-screen-ids")
         assert g.locator(".group-screen").inner_text() == expected[ids]
         assert g.get_attribute("title", timeout=1000).startswith("screen: ")
+    # 4 of 5 achieved the checkout: below the protocol's task_success_min 0.9, marked
+    ts = page.locator('#journey-map td.task-success[data-touchpoint-id="checkout"]')
+    assert (
+        "4/5 (80 %)" in ts.inner_text() and ts.locator(".task-below").inner_text() == "below 90 %"
+    )
+    done = page.locator('#journey-map td.task-success[data-touchpoint-id="thanks"]')
+    assert "5/5" in done.inner_text() and done.locator(".task-below").count() == 0
     # a one-screen touchpoint: the screen is in the tooltip, not repeated in the cell
     thanks = page.locator('#journey-map td.evidence-cell[data-touchpoint-id="thanks"]')
     assert thanks.locator(".group-screen").count() == 0
@@ -188,6 +195,14 @@ def test_report_says_which_screen(analysed: tuple[Path, dict[str, Any]], watched
             assert cell.inner_text() == f"all 2 screens: {STEP1}, {STEP2}"
     # the failure is shown: the task-success key number and the participant's row
     assert page.locator("#kpi-task-success b").inner_text() == "4/5"
+    assert page.locator("#kpi-task-success .task-below").inner_text() == "below 90 %"
+    low = _findings(doc, "checkout")
+    low = [f for f in low if f["rule_id"] == "low-task-success"]
+    assert [e["participant"] for e in low[0]["examples"]] == ["P3"]
+    note = page.locator(f'tr[data-finding-id="{low[0]["id"]}"] .c-ex .example').inner_text()
+    assert note.startswith("P3: gave up at ") and note.endswith(
+        "(task/1/fail); did not achieve the task"
+    )
     achieved = page.locator("#quality-table td.task-achieved").all_inner_texts()
     assert achieved == ["yes", "yes", "no", "yes", "yes"]
     assert watched.problems == []

@@ -329,7 +329,7 @@ def test_give_up_marker_fails_the_task_whatever_follows(protocol: Protocol) -> N
     s = _seg(protocol, pairs)
     assert s.problems == ("no visit of touchpoint 'cart' in this session",)
     search, product = protocol.touchpoint("search"), protocol.touchpoint("product")
-    assert task_success(search, s, 1) == TaskOutcome(False)
+    assert task_success(search, s, 1) == TaskOutcome(False, gave_up_s=30.0)
     # without the position the marker is not looked for (the screen was reached at 31.0)
     assert task_success(search, s) == TaskOutcome(True, 21.0, 31.0)
     # another task's give-up does not count
@@ -352,7 +352,7 @@ def test_give_up_then_session_end_is_a_failure_not_unknown(protocol: Protocol) -
     pairs = [(10.0, "touchpoint/search/start"), (39.0, "task/1/fail"),
              (40.0, "touchpoint/search/end")]  # fmt: skip
     assert task_success(protocol.touchpoint("search"), _seg(protocol, pairs), 1) == TaskOutcome(
-        False
+        False, gave_up_s=39.0
     )
     # the touchpoint tables read the position from the protocol
     t = session_tables(
@@ -406,3 +406,28 @@ def test_several_screens_markers_sent_together_leave_no_gap(tmp_path: Path) -> N
                          (12.0, "screen/sizes"), (20.0, "touchpoint/product/end")])  # fmt: skip
         problems = [p for p in s.problems if "no visit" not in p]
         assert bool(problems) is reported, (gap_s, problems)
+
+
+def test_low_task_success_example_says_when_the_participant_gave_up(protocol: Protocol) -> None:
+    gave_up = [(10.0, "touchpoint/search/start"), (39.0, "task/1/fail"),
+               (40.0, "touchpoint/search/end")]  # fmt: skip
+    no_click = [(10.0, "touchpoint/product/start"), (20.0, "touchpoint/product/end")]
+    tps = []
+    for p, pairs in (("E", gave_up), ("A", SESSIONS["A"]), ("F", no_click)):
+        tps += session_tables(
+            Fixations.empty(), _seg(protocol, pairs), None, SCREEN, protocol,
+            participant=p, session_id=p, detector="ivt",
+        ).touchpoints  # fmt: skip
+    low = {
+        r["touchpoint_id"]: r
+        for r in friction_evidence([], tps, protocol)
+        if r["rule_id"] == "low-task-success"
+    }
+    # search 1 of 2 (E gave up 29 s after the start), product 1 of 2 (F never clicked)
+    assert low["search"]["examples"] == [
+        {"participant": "E", "t_rel_s": 29.0, "time_s": 39.0,
+         "note": "gave up at 29.0 s (task/1/fail); did not achieve the task"},
+    ]  # fmt: skip
+    assert low["product"]["examples"][0]["note"] == (
+        "did not achieve the task; last left the touchpoint at 10.0 s"
+    )
