@@ -173,6 +173,7 @@ class _Plan:
         self.markers: list[tuple[float, str]] = []
         self.scroll: list[tuple[float, float, float, float, float]] = []
         self.pos_deg: tuple[float, float] | None = None  # where the eye is now
+        self.failed: list[str] = []  # touchpoints whose task the participant failed
 
     # -- primitive events --------------------------------------------------------------
     def _event(
@@ -649,6 +650,7 @@ def _plan_protocol(
         if failed:
             # the moderator notes that the participant gave up (docs/metrics.md, "Task success")
             plan.mark(f"task/{n}/fail")
+            plan.failed.append(tp.id)
         elif tp.success is not None and tp.success.kind == "marker":
             plan.mark(tp.success.value, plan.t)  # the moderator marks the success
         # the page unloads just after the eye leaves the clicked element (during the saccade)
@@ -998,6 +1000,15 @@ def simulate_session(
         data_loss_rate,
     )
     t_last = float(gaze.time_s[-1])
+    # failed and reached: after an abandoned task (or a cut session) later draws never happen
+    give_ups = {v for tm, v in plan.markers if tm <= t_last and v.endswith("/fail")}
+    failed = tuple(
+        tp_id
+        for n, tp_id in enumerate(
+            (tp.id for tp in (protocol.touchpoints if protocol else ())), start=1
+        )
+        if tp_id in plan.failed and f"task/{n}/fail" in give_ups
+    )
 
     # truth tables: events (partly) inside the sampled time
     fe = np.asarray(plan.f_event, dtype=np.int64)
@@ -1061,17 +1072,10 @@ def simulate_session(
             "distractibility": traits.distractibility,
             "blinks_per_min": traits.blink_per_min,
             **(
-                {
-                    "failed_touchpoints": ";".join(
-                        tp.id for tp in protocol.touchpoints if tp.id in fail
-                    ),
-                    "after_fail": after_fail,
-                }
+                {"failed_touchpoints": ";".join(failed), "after_fail": after_fail}
                 if protocol is not None and (fail_touchpoints or fail_rate > 0)
                 else {}
             ),
         },
-        failed_touchpoints=tuple(
-            tp.id for tp in (protocol.touchpoints if protocol else ()) if tp.id in fail
-        ),
+        failed_touchpoints=failed,
     )

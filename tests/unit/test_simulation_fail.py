@@ -278,3 +278,14 @@ def test_no_criterion_anywhere_is_named(tmp_path: Path) -> None:
         sim(proto, fail_touchpoints=[tp])
     # a rate fails nothing there (no task can be seen to fail)
     assert sim(proto, fail_rate=1.0).failed_touchpoints == ()
+
+
+def test_failed_touchpoints_are_the_ones_reached(store: Protocol) -> None:
+    """With abandon only the first drawn failure happens; a session cut before the failing
+    touchpoint fails nothing: failed_touchpoints and the file's attribute say what happened."""
+    s = sim(store, fail_rate=1.0, after_fail="abandon")
+    assert s.failed_touchpoints == ("home",)
+    assert s.params["failed_touchpoints"] == "home"
+    assert [v for _, v in markers(s) if v.endswith("/fail")] == ["task/1/fail"]
+    cut = sim(store, fail_touchpoints=["order-email"], duration_s=30.0)
+    assert cut.failed_touchpoints == () and cut.params["failed_touchpoints"] == ""
