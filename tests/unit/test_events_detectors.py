@@ -402,6 +402,41 @@ def test_pso_ends_at_the_first_slow_minimum_after_its_peak() -> None:
     assert pso_ends(v, np.array([3]), np.array([5]), 5.0)[0] == 5
 
 
+def test_extend_pso_runs_the_tail_longer_but_not_past_the_limit() -> None:
+    from gazemap.events.ivt_pso import extend_pso
+
+    # saccade ends (e), PSO stops (stop, exclusive), limits (next onset / lost sample)
+    e = np.array([10, 40, 70, 100])
+    stop = np.array([15, 40, 80, 108])
+    limit = np.array([50, 60, 81, 200])
+    # 0: 15 + 2 = 17; 1: no PSO (stop == e) stays without one; 2: capped at the limit 81;
+    # 3: 110
+    assert list(extend_pso(e, stop, limit, 2)) == [17, 40, 81, 110]
+    # never shorter than before, even with a limit inside the PSO
+    assert list(extend_pso(e[:1], stop[:1], np.array([12]), 2)) == [15]
+
+
+def test_ivt_pso_tail_lengthens_the_pso_by_its_duration() -> None:
+    # a 300 px minimum-jerk saccade of 40 ms, then a damped 25 Hz oscillation (12 px,
+    # decaying over 20 ms): the PSO
+    rate = 500.0
+    t = np.arange(0, 0.6, 1 / rate)
+    tau = np.clip((t - 0.2) / 0.04, 0, 1)
+    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
+    ta = np.clip(t - 0.24, 0, None)
+    x = x + np.where(t >= 0.24, 12 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.02), 0)
+    rng = np.random.default_rng(0)
+    g = GazeSamples(t, x + rng.normal(0, 0.2, len(t)), 384 + rng.normal(0, 0.2, len(t)))
+    short = detect(g, SCREEN, "ivt_pso", pso_tail_s=0.0).labels
+    long = detect(g, SCREEN, "ivt_pso", pso_tail_s=0.004).labels
+    assert (short == Label.PSO).sum() > 3
+    # 0.004 s = 2 samples at 500 Hz more PSO, taken from the fixation after it
+    pso_s, pso_l = np.flatnonzero(short == Label.PSO), np.flatnonzero(long == Label.PSO)
+    assert pso_l[0] == pso_s[0] and pso_l[-1] == pso_s[-1] + 2
+    assert np.array_equal(long == Label.SACCADE, short == Label.SACCADE)
+    assert (long == Label.FIXATION).sum() == (short == Label.FIXATION).sum() - 2
+
+
 def test_split_at_turn_ends_the_saccade_where_the_eye_turns_back() -> None:
     from gazemap.events.ivt_pso import split_at_turn
 
