@@ -366,6 +366,37 @@ def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched
     assert watched.problems == []
 
 
+def test_evidence_table_fits_a_laptop_window_with_every_example_readable(
+    report, browser: Any
+) -> None:
+    # at 1400 px (a laptop with the browser maximised) the whole evidence table is visible:
+    # no column (examples, sources) is cut off behind a sideways scroll, and each example
+    # wraps inside its cell instead of running on under the next one
+    out, _, _ = report
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto((out / "touchpoints" / "home" / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        box = page.locator("#evidence-table").evaluate(
+            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+        )
+        assert box[0] <= box[1], box
+        assert page.locator("#evidence-table .example").count() > 0
+        assert (
+            page.locator("#evidence-table .example").evaluate_all(
+                "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length"
+            )
+            == 0
+        )
+        # the literature source is still in every finding's row
+        assert page.locator("#evidence-table tbody tr .c-src").count() == page.locator(
+            "#evidence-table tbody tr"
+        ).count()
+    finally:
+        context.close()
+
+
 def test_narrow_window_scrolls_the_journey_map_instead_of_squeezing_it(
     report, browser: Any
 ) -> None:
