@@ -179,3 +179,29 @@ def test_site_folder_missing(tmp_path: Path) -> None:
         "0",
     )
     assert r.returncode == 2 and "--site must be a directory" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("Shift+G", "--give-up-key 'Shift+G' has no Ctrl, Alt or Meta"),
+        ("Ctrl+Alt+Gee", "--give-up-key 'Ctrl+Alt+Gee': 'Gee' is not a modifier or key"),
+        ("Ctrl+W", "--give-up-key 'Ctrl+W' is kept by the browser or desktop"),
+    ],
+)
+def test_bad_give_up_key(tmp_path: Path, spec: str, fragment: str) -> None:
+    r = _run_cli(
+        str(protocol_copy(tmp_path)), "--participant", "P01", "--headless", "--give-up-key", spec
+    )
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("gazemap present: error: ") and fragment in line
+    assert "write e.g. --give-up-key Ctrl+Alt+G" in line
+
+
+def test_bad_after_give_up(tmp_path: Path) -> None:
+    r = _run_cli(
+        str(protocol_copy(tmp_path)), "--participant", "P01", "--headless", "--after-give-up", "x"
+    )
+    assert r.returncode == 2
+    assert "--after-give-up: invalid choice: 'x' (choose from 'next', 'stay')" in r.stderr

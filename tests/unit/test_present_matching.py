@@ -12,6 +12,7 @@ from gazemap.presenter.matching import (
     ScreenMatcher,
     click_marker,
     compile_url_pattern,
+    give_up_url,
     hit_aoi,
     is_literal_path,
     journey_plan,
@@ -229,6 +230,86 @@ def test_tracker_leaving_before_the_instruction_asks_again_later() -> None:
     assert tr.needs_instruction == (2, "Pick a shoe.")
     assert tr.finish() == []
     assert tr.needs_instruction is None
+
+
+def test_tracker_give_up_marks_the_running_task_once_and_expects_the_next_touchpoint() -> None:
+    tr = JourneyTracker(_shop())
+    g = tr.give_up()
+    assert g.markers == () and g.reason == "no page has been shown yet"
+    tr.enter("home", f"{BASE}/index.html")
+    g = tr.give_up()
+    assert g.markers == ()
+    assert g.reason == "task 1's instruction is shown and the participant has not started it"
+    tr.acknowledge()
+    tr.enter("results", f"{BASE}/search.html")
+    tr.acknowledge()
+    tr.enter("product", f"{BASE}/product.html")  # second screen of touchpoint 'pick'
+    assert tr.expected_next() == "cart"  # journey order anyway
+    g = tr.give_up()
+    assert g.markers == ("task/2/fail",)
+    assert (g.task_n, g.touchpoint) == (2, "pick")
+    assert g.next_screen is not None and g.next_screen.id == "cart"
+    assert tr.given_up == {2}
+    again = tr.give_up()
+    assert again.markers == () and again.reason == "task 2 is already marked as given up"
+    # the touchpoint and task stay open until the next touchpoint's page shows
+    assert tr.current_touchpoint == "pick" and tr.open_task == 2
+    assert tr.enter(None, f"{BASE}/help.html") == [f"screen/unknown {BASE}/help.html"]
+    assert tr.expected_next() == "cart"
+    assert tr.enter("cart", f"{BASE}/cart.html") == [
+        "touchpoint/pick/end",
+        "task/2/end",
+        "screen/cart",
+        "task/3/start",
+        "touchpoint/pay/start",
+    ]
+    assert tr.expected_next() is None  # cart is the last screen: back to journey order
+    # going back to a touchpoint whose task ended: a return visit, nothing to give up
+    tr.enter("home", f"{BASE}/index.html")
+    g = tr.give_up()
+    assert g.markers == () and "return visit" in g.reason and "task 1" in g.reason
+    assert tr.finish() == ["touchpoint/home/end"]
+
+
+def test_tracker_give_up_on_an_unknown_page_and_at_the_last_task() -> None:
+    tr = JourneyTracker(_shop())
+    tr.enter(None, f"{BASE}/about.html")
+    g = tr.give_up()
+    assert g.markers == () and g.reason.startswith("no task is running")
+    tr.enter("cart", f"{BASE}/cart.html")  # no task text: starts at once
+    g = tr.give_up()
+    assert g.markers == ("task/3/fail",) and g.next_screen is None
+    assert tr.finish() == ["touchpoint/pay/end", "task/3/end"]
+
+
+def test_tracker_after_give_up_the_next_touchpoint_wins_url_ties() -> None:
+    # 'again' (touchpoint 1, second screen) and 'next' (touchpoint 2) show the same URL
+    proto = _protocol(
+        _tp("one", "Do one.", _screen("start", "/a.html"), _screen("again", "/b.html")),
+        _tp("two", "Do two.", _screen("next", "/b.html")),
+    )
+    tr = JourneyTracker(proto)
+    m = ScreenMatcher(proto, BASE)
+    tr.enter("start", f"{BASE}/a.html")
+    tr.acknowledge()
+    assert m.match(f"{BASE}/b.html", expected=tr.expected_next()).id == "again"  # type: ignore[union-attr]
+    assert tr.give_up().markers == ("task/1/fail",)
+    sc = m.match(f"{BASE}/b.html", expected=tr.expected_next())
+    assert sc is not None and sc.id == "next"
+    assert tr.enter(sc.id, f"{BASE}/b.html") == [
+        "touchpoint/one/end",
+        "task/1/end",
+        "screen/next",
+    ]
+    assert tr.needs_instruction == (2, "Do two.")
+
+
+def test_give_up_url_only_for_one_page() -> None:
+    assert give_up_url(_screen("c", "/cart.html")) == "/cart.html"
+    assert give_up_url(_screen("s", "/search.html*")) is None
+    assert give_up_url(_screen("p", "re:/product/[0-9]+")) is None
+    assert give_up_url(_screen("call", None)) is None
+    assert give_up_url(None) is None
 
 
 # ---------------------------------------------------------------- clicks and AOIs

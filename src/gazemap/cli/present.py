@@ -81,6 +81,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=5.0,
         help="wait this long for a recorder to connect to the streams",
     )
+    p.add_argument(
+        "--give-up-key",
+        default="Ctrl+Alt+G",
+        help="moderator's key combination in the browser that marks the running task as given "
+        "up (task/<n>/fail); 'none' = no key (default Ctrl+Alt+G)",
+    )
+    p.add_argument(
+        "--after-give-up",
+        choices=("next", "stay"),
+        default="next",
+        help="after the give-up key: open the next task's first page when its url names one "
+        "page (next, default), or leave the page to the moderator (stay)",
+    )
     p.set_defaults(func=run)
 
 
@@ -97,11 +110,15 @@ def run(args: argparse.Namespace) -> int:
     from gazemap.presenter.autoplay import run_autoplay
     from gazemap.presenter.browser import Presenter, chromium_path
     from gazemap.presenter.matching import is_literal_path, journey_plan
+    from gazemap.presenter.moderator import parse_key_spec
     from gazemap.presenter.server import DEMO_SITE, SiteServer, is_local_url
     from gazemap.protocol import load_protocol
 
     for name in ("screen-width-px", "screen-height-px", "screen-timeout-s", "max-duration-s"):
         _positive(name, getattr(args, name.replace("-", "_")))
+    give_up_key = (
+        None if args.give_up_key.strip().lower() == "none" else parse_key_spec(args.give_up_key)
+    )
     protocol = load_protocol(args.protocol)
     plan = journey_plan(protocol)
     first = plan[0].screen if plan else None
@@ -166,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
         screenshots_dir=Path(args.screenshots) if args.screenshots else None,
         per_participant=args.screenshots_per_participant,
         log=log,
+        give_up_key=give_up_key,
+        after_give_up=args.after_give_up,
     )
     t_start = time.monotonic()
     try:
@@ -176,6 +195,16 @@ def run(args: argparse.Namespace) -> int:
             run_autoplay(pres, screen_timeout_s=args.screen_timeout_s)
         else:
             log("presenting; close the browser window or press Ctrl+C to end the session")
+            if give_up_key is not None:
+                then = (
+                    "opens the next task's page"
+                    if args.after_give_up == "next"
+                    else "leaves the page as it is"
+                )
+                log(
+                    f"moderator: {give_up_key.text} in the browser marks the running task as "
+                    f"given up (task/<n>/fail) and {then}"
+                )
             while pres.alive and not stop["flag"]:
                 if (
                     args.max_duration_s is not None
@@ -201,6 +230,12 @@ def run(args: argparse.Namespace) -> int:
         f"{len(pres.stats.scroll)} scroll samples, {len(pres.stats.clicks)} clicks; screens shown: "
         f"{', '.join(shown) or 'none'}"
         + (f"; never shown: {', '.join(never)}" if never else "")
+        + (
+            "; given up: "
+            + ", ".join(f"task {g['task']} ({g['touchpoint']})" for g in pres.stats.give_ups)
+            if pres.stats.give_ups
+            else ""
+        )
         + (f"; screenshots in {args.screenshots}" if args.screenshots else "")
     )
     if pres.problems:

@@ -6,7 +6,9 @@ into every document, and turns the script's reports into LSL samples:
 * ``Scroll`` (types.SCROLL_CHANNELS): pushed from the binding callback with the page's own
   time of the scroll, mapped to the LSL clock;
 * ``Markers``: ``screen/...``, ``touchpoint/...``, ``task/...`` (matching.JourneyTracker),
-  ``click/<aoi-or-selector> <x_px> <y_px>``, ``aoi-boxes <json>`` and ``error/...``.
+  ``click/<aoi-or-selector> <x_px> <y_px>``, ``aoi-boxes <json>`` and ``error/...``;
+  ``task/<n>/fail`` when the moderator presses the give-up key (moderator.py), after which
+  the next touchpoint's page is opened (``after_give_up="next"``).
 
 Page times are ``performance.timeOrigin + performance.now()`` (ms); ``ClockMap`` measures
 the offset to ``pylsl.local_clock()`` with the shortest of a few evaluate round trips, once
@@ -34,7 +36,14 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from gazemap.errors import DeviceError, InputError
-from gazemap.presenter.matching import JourneyTracker, ScreenMatcher, click_marker, hit_aoi
+from gazemap.presenter.matching import (
+    JourneyTracker,
+    ScreenMatcher,
+    click_marker,
+    give_up_url,
+    hit_aoi,
+)
+from gazemap.presenter.moderator import DEFAULT_GIVE_UP, KeySpec
 from gazemap.presenter.pagescript import PAGE_SCRIPT
 from gazemap.protocol import Protocol, Screen
 
@@ -50,6 +59,8 @@ CHROMIUM_ARGS = (
     "--force-device-scale-factor=1",
 )
 START_LABEL = "Start task"
+#: what the presenter does after the moderator's give-up key (``--after-give-up``)
+AFTER_GIVE_UP = ("next", "stay")
 
 
 def chromium_path() -> str:
@@ -109,6 +120,8 @@ class PresenterStats:
     markers: list[tuple[float, str]] = field(default_factory=list)
     scroll: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
     clicks: list[dict[str, Any]] = field(default_factory=list)
+    #: one per ``task/<n>/fail`` sent: ``{time_s, task, touchpoint, opened}``
+    give_ups: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Presenter:
@@ -131,6 +144,15 @@ class Presenter:
     selector_wait_s : a new page whose URL matches a screen that needs a selector not yet
         on the page waits this long for it before it is marked ``screen/unknown`` (content
         rendered by scripts after the first paint).
+    give_up_key : the moderator's key combination (moderator.KeySpec) that marks the running
+        task as given up (``task/<n>/fail``); None = no key.
+    after_give_up : ``"next"`` opens the next touchpoint's first screen after the marker when
+        its ``url`` names one page; ``"stay"`` leaves the page to the moderator.
+
+    Raises
+    ------
+    InputError
+        ``after_give_up`` is not one of ``AFTER_GIVE_UP``.
     """
 
     def __init__(
@@ -148,7 +170,15 @@ class Presenter:
         log: Callable[[str], None] | None = None,
         nav_fallback_s: float = 5.0,
         selector_wait_s: float = 2.0,
+        give_up_key: KeySpec | None = DEFAULT_GIVE_UP,
+        after_give_up: str = "next",
     ) -> None:
+        if after_give_up not in AFTER_GIVE_UP:
+            raise InputError(
+                f"after_give_up must be one of {', '.join(AFTER_GIVE_UP)}, got {after_give_up!r}."
+            )
+        self.give_up_key = give_up_key
+        self.after_give_up = after_give_up
         self.protocol = protocol
         self.base_url = base_url.rstrip("/")
         self.participant = participant
@@ -233,12 +263,16 @@ class Presenter:
         self.context.expose_binding("__gm_boxes", lambda src, p: self._events.append(("boxes", p)))
         self.context.expose_binding("__gm_click", lambda src, p: self._events.append(("click", p)))
         self.context.expose_binding("__gm_ack", lambda src, p: self._events.append(("ack", p)))
+        self.context.expose_binding(
+            "__gm_giveup", lambda src, p: self._events.append(("giveup", p))
+        )
         cfg = {
             "screenSelectors": self.matcher.selectors,
             "settleMs": 250,
             "recheckMs": 100,
             "paintWaitMs": 500,
             "headless": self.headless,
+            "giveUpKey": None if self.give_up_key is None else self.give_up_key.to_js(),
         }
         self.context.add_init_script(PAGE_SCRIPT.replace("__GM_CONFIG__", json.dumps(cfg)))
         self.page = self.context.new_page()
@@ -373,6 +407,8 @@ class Presenter:
                 for m in self.tracker.acknowledge():
                     self.push_marker(m, self.clock.to_lsl(p["t"]))
                 self._overlay_for = None
+            elif kind == "giveup":
+                self._handle_give_up(p)
         now = local_clock()
         if now - self._last_sync >= self.resync_s:
             self.sync_clock(rounds=3)  # long stays on one page (single-page apps)
@@ -568,6 +604,48 @@ class Presenter:
         self.stats.clicks.append(
             {"time_s": ts, "screen": sid, "target": target, "x_px": x, "y_px": y}
         )
+
+    def _handle_give_up(self, p: dict[str, Any]) -> None:
+        """The moderator's give-up key: ``task/<n>/fail``, then (``next``) the next task's page."""
+        key = self.give_up_key.text if self.give_up_key is not None else "the give-up key"
+        g = self.tracker.give_up()
+        if not g.markers:
+            self.log(f"moderator: {key} pressed, but {g.reason}; no marker sent")
+            return
+        ts = self.clock.to_lsl(p["t"])
+        for m in g.markers:
+            self.push_marker(m, ts)
+        said = f"moderator: task {g.task_n} ({g.touchpoint}) marked as given up ({g.markers[0]})"
+        url = give_up_url(g.next_screen)
+        record: dict[str, Any] = {
+            "time_s": ts,
+            "task": g.task_n,
+            "touchpoint": g.touchpoint,
+            "opened": None,
+        }
+        self.stats.give_ups.append(record)
+        if self.after_give_up == "stay":
+            self.log(f"{said}; the page stays (--after-give-up stay): take the participant on")
+            return
+        if g.next_screen is None:
+            self.log(f"{said}; it was the journey's last task")
+            return
+        if url is None:
+            why = (
+                "has no url (not a web page)"
+                if g.next_screen.url is None
+                else f"has url pattern '{g.next_screen.url}', not one page"
+            )
+            self.log(f"{said}; the next task's screen '{g.next_screen.id}' {why}: open it yourself")
+            return
+        full = self.url_of(url)
+        self.log(f"{said}; opening the next task's page {full}")
+        record["opened"] = full
+        try:
+            self.goto(full)
+        except InputError as exc:  # goto already marked error/unreachable
+            self.problems.append(Problem("unreachable", str(exc)))
+            self.log(f"warning: {exc}")
 
     def _show_instruction(self, n: int, text: str) -> None:
         try:

@@ -18,6 +18,7 @@ URL patterns (``Screen.url``)
 Marker values (docs/presenter.md)
     ``screen/<id>``, ``screen/unknown <url>``, ``touchpoint/<id>/start|end``,
     ``task/<n>/start|end`` (n = 1-based index of the touchpoint in journey order),
+    ``task/<n>/fail`` (the moderator's key: the participant gave up on the running task),
     ``click/<aoi-id-or-selector> <x_px> <y_px>`` (page px).
 """
 
@@ -220,6 +221,34 @@ class ScreenMatcher:
         return (with_sel or found)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    """What the moderator's give-up key did (:meth:`JourneyTracker.give_up`).
+
+    ``markers``: ``("task/<n>/fail",)``, or ``()`` when no task was running (``reason`` says
+    why, for the moderator's console). ``next_screen``: the first screen of the touchpoint
+    after the given-up one in journey order (None: it was the last), where a moderator would
+    take the participant next; :func:`give_up_url` says whether it can be opened.
+    """
+
+    markers: tuple[str, ...]
+    task_n: int | None = None
+    touchpoint: str | None = None
+    next_screen: Screen | None = None
+    reason: str = ""
+
+
+def give_up_url(screen: Screen | None) -> str | None:
+    """The URL (path) to open after a give-up: ``screen.url`` when it names one page.
+
+    None when there is no next screen, it has no ``url`` (not a web page), or its ``url`` is
+    a glob/regex (several pages: only the moderator knows which one to open).
+    """
+    if screen is None or screen.url is None or not is_literal_path(screen.url):
+        return None
+    return screen.url
+
+
 @dataclass(slots=True)
 class JourneyTracker:
     """State machine from "the browser now shows screen X" to journey markers.
@@ -236,6 +265,10 @@ class JourneyTracker:
       (``needs_instruction``); ``acknowledge`` then gives ``task/<n>/start`` and
       ``touchpoint/<id>/start``; touchpoints whose task is empty start at once, revisits
       start at once without a task marker;
+    * ``give_up`` (the moderator's key) gives ``task/<n>/fail`` for the running task, once;
+      the touchpoint and task stay open until the next touchpoint's screen is entered (then
+      ``touchpoint/<id>/end``, ``task/<n>/end`` as always), and that screen is the expected
+      next one;
     * ``finish`` ends whatever is open.
     """
 
@@ -247,6 +280,10 @@ class JourneyTracker:
     pending_touchpoint: str | None = None
     started_tasks: set[int] = field(default_factory=set)
     seen_screens: list[str] = field(default_factory=list)
+    #: task numbers the moderator marked as given up (``task/<n>/fail``)
+    given_up: set[int] = field(default_factory=set)
+    #: after a give-up: the next touchpoint's first screen (the expected next screen)
+    _resume_screen: str | None = None
     _tp_index: dict[str, int] = field(default_factory=dict)
     _tp_of_screen: dict[str, str] = field(default_factory=dict)
 
@@ -266,6 +303,8 @@ class JourneyTracker:
 
     def expected_next(self) -> str | None:
         """The screen id after the current one in journey order (to break URL ties)."""
+        if self._resume_screen is not None:
+            return self._resume_screen
         order = [sc.id for tp in self.protocol.touchpoints for sc in tp.screens]
         if self.current_screen is None:
             return order[0] if order else None
@@ -297,6 +336,40 @@ class JourneyTracker:
         self.pending_touchpoint = None
         return out
 
+    def give_up(self) -> GiveUp:
+        """The moderator marks the running task as given up (``task/<n>/fail``).
+
+        A task runs from its ``task/<n>/start`` until its touchpoint ends (the participant is
+        on it, or on a page of no screen in between). Nothing is marked when no task runs
+        (before the first start, while an instruction waits, on a return visit after the
+        task ended) or when the task is already marked; ``reason`` then says which.
+        """
+        n = self.open_task
+        if n is None or n in self.given_up:
+            return GiveUp((), n, self.current_touchpoint, reason=self._idle_reason())
+        tp_id = self.current_touchpoint
+        self.given_up.add(n)
+        tps = self.protocol.touchpoints
+        nxt = tps[n].screens[0] if n < len(tps) and tps[n].screens else None
+        self._resume_screen = nxt.id if nxt is not None else None
+        return GiveUp((f"task/{n}/fail",), n, tp_id, nxt)
+
+    def _idle_reason(self) -> str:
+        if self.open_task is not None:
+            return f"task {self.open_task} is already marked as given up"
+        if self.pending_touchpoint is not None:
+            n = self._tp_index[self.pending_touchpoint]
+            return f"task {n}'s instruction is shown and the participant has not started it"
+        if self.current_touchpoint is not None:
+            n = self._tp_index[self.current_touchpoint]
+            return (
+                f"touchpoint '{self.current_touchpoint}' is a return visit: its task {n} "
+                "ended when the participant first left it"
+            )
+        if self.current_url is None:
+            return "no page has been shown yet"
+        return "no task is running (the page belongs to no started touchpoint)"
+
     def enter(self, screen_id: str | None, url: str, new_page: bool = True) -> list[str]:
         """The browser shows ``screen_id`` (None = unknown) at ``url``; markers to publish."""
         if not new_page and screen_id == self.current_screen and url == self.current_url:
@@ -312,6 +385,7 @@ class JourneyTracker:
         tp_id = self._tp_of_screen[screen_id]
         if tp_id == self.current_touchpoint:
             return [f"screen/{screen_id}"]
+        self._resume_screen = None  # moved on (after a give-up: to wherever the page went)
         if self.pending_touchpoint is not None and self.pending_touchpoint != tp_id:
             # Left before reading the instruction: it is asked again if the page returns.
             self.pending_touchpoint = None

@@ -9,8 +9,7 @@ PAGE_SCRIPT = r"""
 // each stamped with performance.timeOrigin + performance.now() (ms since the epoch, taken
 // in the page when it changed). Python maps these times to the LSL clock.
 (() => {
-  if (window.__gmInstalled || window.top !== window || location.href === "about:blank") return;
-  window.__gmInstalled = true;
+  if (window.__gmInstalled) return;
   const CFG = __GM_CONFIG__;
   const now = () => performance.timeOrigin + performance.now();
   const send = (name, payload) => {
@@ -19,6 +18,34 @@ PAGE_SCRIPT = r"""
       if (typeof f === "function") f(payload).catch(() => {});
     } catch (e) { /* the page is going away */ }
   };
+
+  // ---- the moderator's give-up key (every frame: the focus may be inside an iframe).
+  // Registered before any of the page's scripts run, on window in the capture phase, so
+  // stopImmediatePropagation keeps the key from every page handler; preventDefault keeps it
+  // from typing into a field. The matching keyup is swallowed too; the page still sees the
+  // modifier keys alone go down and up.
+  const GK = CFG.giveUpKey;
+  if (GK && !window.__gmKeyInstalled) {
+    window.__gmKeyInstalled = true;
+    let held = null;
+    const swallow = (e) => { e.preventDefault(); e.stopImmediatePropagation(); };
+    window.addEventListener("keydown", (e) => {
+      if (e.code !== GK.code || e.ctrlKey !== GK.ctrl || e.altKey !== GK.alt ||
+          e.shiftKey !== GK.shift || e.metaKey !== GK.meta) return;
+      swallow(e);
+      held = e.code;
+      if (!e.repeat) send("__gm_giveup", {t: now(), url: location.href, top: window.top === window});
+    }, true);
+    for (const type of ["keypress", "keyup"]) {
+      window.addEventListener(type, (e) => {
+        if (held === null || e.code !== held) return;
+        swallow(e);
+        if (type === "keyup") held = null;
+      }, true);
+    }
+  }
+  if (window.top !== window || location.href === "about:blank") return;
+  window.__gmInstalled = true;
   const viewport = () => {
     if (CFG.headless) return [0, 0];  // no physical screen: the viewport is the screen
     // Exact in kiosk/fullscreen (0, 0); in a window: borders assumed equal left/right/bottom.
