@@ -205,3 +205,31 @@ def test_bad_after_give_up(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "--after-give-up: invalid choice: 'x' (choose from 'next', 'stay')" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--give-up", "product"],
+            "gazemap present: error: --give-up is for --autoplay (the synthetic participant "
+            "gives up); with a real participant the moderator presses the give-up key in the "
+            "browser.",
+        ),
+        (
+            ["--autoplay", "--give-up", "basket"],
+            "gazemap present: error: --give-up basket: protocol 'online-store' has no touchpoint "
+            "'basket'; name one of home, search, product, cart, checkout, confirmation, "
+            "order-email.",
+        ),
+        (
+            ["--autoplay", "--give-up", "product", "--give-up-key", "none"],
+            "gazemap present: error: --give-up needs the give-up key, but --give-up-key is "
+            "'none'; drop one of the two.",
+        ),
+    ],
+)
+def test_bad_give_up(tmp_path: Path, extra: list[str], message: str) -> None:
+    r = _run_cli(str(protocol_copy(tmp_path)), "--participant", "P01", "--headless", *extra)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [message]

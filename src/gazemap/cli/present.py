@@ -94,6 +94,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="after the give-up key: open the next task's first page when its url names one "
         "page (next, default), or leave the page to the moderator (stay)",
     )
+    p.add_argument(
+        "--give-up",
+        action="append",
+        default=[],
+        metavar="TOUCHPOINT",
+        help="autoplay: the synthetic participant gives up on this touchpoint's task (autoplay "
+        "presses the give-up key); repeatable",
+    )
     p.set_defaults(func=run)
 
 
@@ -102,6 +110,29 @@ def _positive(name: str, value: float | None) -> None:
 
     if value is not None and not value > 0:
         raise InputError(f"--{name} must be > 0, got {value}.")
+
+
+def _check_give_up(args: argparse.Namespace, protocol: Any, have_key: bool) -> None:
+    from gazemap.errors import InputError
+
+    if not args.give_up:
+        return
+    if not args.autoplay:
+        raise InputError(
+            "--give-up is for --autoplay (the synthetic participant gives up); with a real "
+            "participant the moderator presses the give-up key in the browser."
+        )
+    if not have_key:
+        raise InputError(
+            "--give-up needs the give-up key, but --give-up-key is 'none'; drop one of the two."
+        )
+    ids = [tp.id for tp in protocol.touchpoints]
+    for tp_id in args.give_up:
+        if tp_id not in ids:
+            raise InputError(
+                f"--give-up {tp_id}: protocol {protocol.id!r} has no touchpoint {tp_id!r}; "
+                f"name one of {', '.join(ids)}."
+            )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         None if args.give_up_key.strip().lower() == "none" else parse_key_spec(args.give_up_key)
     )
     protocol = load_protocol(args.protocol)
+    _check_give_up(args, protocol, give_up_key is not None)
     plan = journey_plan(protocol)
     first = plan[0].screen if plan else None
     width = (
@@ -192,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         pres.goto(pres.url_of(start_url))
         t_start = time.monotonic()  # --max-duration-s counts from the first page
         if args.autoplay:
-            run_autoplay(pres, screen_timeout_s=args.screen_timeout_s)
+            run_autoplay(pres, screen_timeout_s=args.screen_timeout_s, give_up=args.give_up)
         else:
             log("presenting; close the browser window or press Ctrl+C to end the session")
             if give_up_key is not None:

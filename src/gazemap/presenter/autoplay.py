@@ -7,10 +7,17 @@ field gets ``search_text`` and Enter). If that does not lead to the next screen 
 screen's ``cta``, and if the next screen still does not come it opens the next screen's URL
 directly (when the URL pattern is a literal path). A screen that never shows within
 ``screen_timeout_s`` is recorded as a problem and skipped.
+
+On a touchpoint listed in ``give_up`` (``--give-up``) the synthetic participant gives up on
+its first screen: after scrolling, autoplay presses the moderator's give-up key in the page
+(``task/<n>/fail``). When the presenter then opens the next touchpoint's page, the rest of
+the given-up touchpoint is skipped; otherwise the moderator "helps the participant on" and
+autoplay clicks on as usual.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import partial
 
 from gazemap.presenter.browser import Presenter
@@ -82,6 +89,25 @@ def click_aoi(
     return False
 
 
+def press_give_up(pres: Presenter, task_n: int, timeout_s: float = 5.0) -> bool:
+    """Press the moderator's give-up key in the page, as a moderator would.
+
+    Returns True when the presenter marked ``task/<task_n>/fail`` and opened the next
+    touchpoint's page, False when it marked the task but left the page (or the key was not
+    handled within ``timeout_s``; logged).
+    """
+    key = pres.give_up_key
+    if key is None:
+        pres.log("warning: autoplay cannot give up: the presenter has no give-up key")
+        return False
+    n_before = len(pres.stats.give_ups)
+    pres.page.keyboard.press(key.playwright)
+    if not pres.wait_for(lambda: len(pres.stats.give_ups) > n_before, timeout_s):
+        pres.log(f"warning: autoplay pressed {key.text} but task {task_n} was not marked")
+        return False
+    return pres.stats.give_ups[-1]["opened"] is not None
+
+
 def run_autoplay(
     pres: Presenter,
     screen_timeout_s: float = 10.0,
@@ -89,16 +115,24 @@ def run_autoplay(
     scroll_step_px: int = 300,
     pause_ms: float = 40.0,
     search_text: str = "running shoes",
+    give_up: Collection[str] = (),
 ) -> None:
-    """Walk the protocol's screens in order in ``pres`` (already started, first page open)."""
+    """Walk the protocol's screens in order in ``pres`` (already started, first page open).
+
+    ``give_up``: touchpoint ids whose task the synthetic participant gives up (module
+    docstring).
+    """
     # screens without a url (a phone call, a shop visit) are not web pages: nothing to show
     plan = [ps for ps in journey_plan(pres.protocol) if ps.screen.url is not None]
     skipped = [ps.screen.id for ps in journey_plan(pres.protocol) if ps.screen.url is None]
     if skipped:
         pres.log(f"note: screens without a url are not presented: {', '.join(skipped)}")
+    moved_on: set[str] = set()  # touchpoints given up whose next page the presenter opened
     for i, ps in enumerate(plan):
         sc = ps.screen
         nxt = plan[i + 1].screen if i + 1 < len(plan) else None
+        if ps.touchpoint.id in moved_on:
+            continue
         if not pres.wait_for_screen(sc.id, screen_timeout_s):
             ok = False
             if is_literal_path(sc.url) and sc.url is not None:
@@ -128,6 +162,11 @@ def run_autoplay(
                 pass
             pres.wait_for(lambda: pres.tracker.needs_instruction is None, 5.0)
         scroll_down_and_back(pres, scroll_step_px, pause_ms)
+        tp = ps.touchpoint
+        if tp.id in give_up and ps.task_n not in pres.tracker.given_up:
+            if press_give_up(pres, ps.task_n):
+                moved_on.add(tp.id)
+                continue
         tgt = target_aoi(sc)
         navigates = click_aoi(pres, sc, tgt, search_text) if tgt is not None else False
         if nxt is None:
