@@ -97,6 +97,34 @@ def test_kiosk_live_session_ends_after_max_duration(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "presenting; close the browser window or press Ctrl+C" in run.stderr
+    assert (
+        "gazemap present: moderator: Ctrl+Alt+G in the browser marks the running task as given "
+        "up (task/<n>/fail) and opens the next task's page"
+    ) in run.stderr
     assert run.values("screen/") == ["screen/home"]
     assert "never shown: search, product" in run.stdout
     assert any("--kiosk" in ln.split() for ln in log.read_text().splitlines())
+
+
+def test_kiosk_give_up_key_reaches_the_windowed_page(tmp_path: Path) -> None:
+    """The moderator's key in a Chromium with a window (autoplay presses it on 'product')."""
+    env, _ = _kiosk_env(tmp_path)
+    sid = f"gazemap-test-kiosk-{uuid.uuid4().hex[:10]}"
+    run = run_present(
+        [str(ONLINE_STORE), "--participant", "PK3", "--autoplay", "--give-up", "product"],
+        sid,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.rstrip().endswith("; given up: task 3 (product)")
+    values = [v for _, v in run.markers if not v.startswith("aoi-boxes ")]
+    i = values.index("task/3/fail")
+    assert values[i - 1 : i + 5] == [
+        "touchpoint/product/start",
+        "task/3/fail",
+        "touchpoint/product/end",
+        "task/3/end",
+        "screen/cart",
+        "task/4/start",
+    ]
+    assert [v for v in values if v.endswith("/fail")] == ["task/3/fail"]
