@@ -65,6 +65,7 @@ class Session:
     pres: Presenter
     inlet: pylsl.StreamInlet
     logs: list[str]
+    server: SiteServer
     received: list[tuple[float, str]] = field(default_factory=list)
 
     def drain(self) -> list[tuple[float, str]]:
@@ -134,7 +135,7 @@ def _open_session(protocol: Protocol, site: Path, after: str = "next") -> Iterat
     try:
         pres.start()
         pres.context.add_init_script(SPY)
-        yield Session(pres, inlet, logs)
+        yield Session(pres, inlet, logs, server)
     finally:
         pres.close()
         inlet.close_stream()
@@ -300,6 +301,31 @@ def test_give_up_while_typing_keeps_the_field_and_the_journey_goes_on(
     # home's success (screen search) showed, but after the give-up: a failure
     assert task_success(home, seg, position=1).success is False
     assert task_success(home, seg).success is True
+
+
+def test_give_up_when_the_next_page_cannot_be_opened(session: Session) -> None:
+    """The site went away: the marker stands, the failed opening is a problem (exit 2)."""
+    s, pres = session, session.pres
+    pres.goto(pres.url_of("/product.html"))
+    pres.wait_for_screen("product", 15)
+    s.start_task(3)
+    cart = pres.url_of("/cart.html")
+    s.server.close()
+    s.press_give_up(f"warning: could not open {cart}")
+    assert [pr.kind for pr in pres.problems] == ["unreachable"]
+    assert pres.problems[0].message.startswith(f"could not open {cart}: ")
+    pres.finish()
+    _received_all(s, "task/3/end")
+    journey = s.journey()
+    assert journey[:4] == [
+        "screen/product",
+        "task/3/start",
+        "touchpoint/product/start",
+        "task/3/fail",
+    ]
+    assert journey[4].startswith(f"error/unreachable {cart} ")
+    # the touchpoint ends with the session (the browser's error page is no screen)
+    assert journey[5:] == ["touchpoint/product/end", "task/3/end"]
 
 
 @pytest.mark.parametrize("session", ["stay"], indirect=True)
