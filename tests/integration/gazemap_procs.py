@@ -68,3 +68,30 @@ def gaze_count(rec: Proc) -> int:
     """The last gaze sample count shown on the recorder's progress lines."""
     counts = re.findall(r"\bgaze (\d+)", rec.stderr())
     return int(counts[-1]) if counts else 0
+
+
+def recorded(rec: Proc, group: str) -> int:
+    """The last sample count of ``group`` (gaze, markers, scroll) on the recorder's progress
+    lines."""
+    counts = re.findall(rf"\| {group} (\d+)|\] {group} (\d+)", rec.stderr())
+    return max((int(a or b) for a, b in counts[-1:]), default=0)
+
+
+def lab_tracker(folder: Path, unique_id: str, participant: str, rate_hz: int) -> Proc:
+    """The simulated tracker of a web study (Gaze only, source id ``<unique_id>-tracker``)
+    on the online-store protocol's 1440 x 900 screen."""
+    return Proc(
+        ["stream", "simulated", "--source-id", f"{unique_id}-tracker",
+         "--participant", participant, "--rate-hz", str(rate_hz),
+         "--screen-width-px", "1440", "--screen-height-px", "900", "--wait-s", "30"],
+        folder, "tracker",
+    )  # fmt: skip
+
+
+def lab_recorder(folder: Path, unique_id: str, participant: str, out: Path) -> Proc:
+    """``gazemap record`` of every stream whose source id starts with ``unique_id``."""
+    return Proc(
+        ["record", "--out", str(out), "--participant", participant, "--protocol",
+         "online-store", "--stream", f"{unique_id}-*", "--wait-s", "30"],
+        folder, "record",
+    )  # fmt: skip

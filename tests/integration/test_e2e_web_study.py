@@ -25,7 +25,13 @@ import numpy as np
 import pytest
 import yaml
 from conftest import REPO, gazemap_cmd, wait_for
-from integration.gazemap_procs import Proc, stop_leftovers  # noqa: F401 (autouse fixture)
+from integration.gazemap_procs import (  # noqa: F401 (stop_leftovers: autouse fixture)
+    Proc,
+    lab_recorder,
+    lab_tracker,
+    recorded,
+    stop_leftovers,
+)
 
 from gazemap.presenter.matching import aoi_boxes_from_markers
 from gazemap.protocol import load_protocol
@@ -37,12 +43,6 @@ CHROMIUM = Path(os.environ.get("GAZEMAP_CHROMIUM", "/usr/bin/chromium"))
 ONLINE_STORE = REPO / "protocols" / "online-store.yaml"
 #: the AOI at wrong coords in the protocol, and where the protocol says it is
 SEL_SCREEN, SEL_AOI, WRONG_COORDS = "home", "hero-banner", [0, 1200, 1440, 400]
-
-
-def recorded(rec: Proc, group: str) -> int:
-    """The last sample count of ``group`` on the recorder's progress lines."""
-    counts = re.findall(rf"\| {group} (\d+)|\] {group} (\d+)", rec.stderr())
-    return max((int(a or b) for a, b in counts[-1:]), default=0)
 
 
 def selector_protocol(folder: Path) -> Path:
@@ -77,19 +77,10 @@ def test_record_a_web_study_and_analyse_it(tmp_path: Path, unique_id: str) -> No
     gaze_id, present_id = f"{unique_id}-tracker", f"{unique_id}-present"
 
     # the tracker: free-viewing gaze on the lab's screen (the protocol's 1440 x 900)
-    tracker = Proc(
-        ["stream", "simulated", "--source-id", gaze_id, "--participant", "P01",
-         "--rate-hz", "500", "--screen-width-px", "1440", "--screen-height-px", "900",
-         "--wait-s", "30"],
-        tmp_path, "tracker",
-    )  # fmt: skip
+    tracker = lab_tracker(tmp_path, unique_id, "P01", 500)
     rec = None
     try:
-        rec = Proc(
-            ["record", "--out", str(session), "--participant", "P01", "--protocol",
-             "online-store", "--stream", f"{unique_id}-*", "--wait-s", "30"],
-            tmp_path, "record",
-        )  # fmt: skip
+        rec = lab_recorder(tmp_path, unique_id, "P01", session)
         wait_for(lambda: recorded(rec, "gaze") > 0, 30, "the recorder to record gaze")
         present = subprocess.run(
             [*gazemap_cmd(), "present", str(protocol_file), "--participant", "P01",

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, gazemap_cmd, wait_for
-from integration.gazemap_procs import Proc, stop_leftovers  # noqa: F401 (autouse fixture)
+from integration.gazemap_procs import (  # noqa: F401 (stop_leftovers: autouse fixture)
+    Proc,
+    lab_recorder,
+    lab_tracker,
+    recorded,
+    stop_leftovers,
+)
 from integration.present_helpers import CHROMIUM
 
 from gazemap.store import open_session
@@ -32,31 +38,17 @@ pytestmark = [
 ONLINE_STORE = REPO / "protocols" / "online-store.yaml"
 
 
-def _recorded(rec: Proc, group: str) -> int:
-    counts = re.findall(rf"\| {group} (\d+)|\] {group} (\d+)", rec.stderr())
-    return max((int(a or b) for a, b in counts[-1:]), default=0)
-
-
 def test_autoplay_gives_up_with_the_key_and_analyze_counts_the_failures(
     tmp_path: Path, unique_id: str
 ) -> None:
     study = tmp_path / "study"
     study.mkdir()
-    gaze_id, present_id = f"{unique_id}-tracker", f"{unique_id}-present"
-    tracker = Proc(
-        ["stream", "simulated", "--source-id", gaze_id, "--participant", "P07",
-         "--rate-hz", "250", "--screen-width-px", "1440", "--screen-height-px", "900",
-         "--wait-s", "30"],
-        tmp_path, "tracker",
-    )  # fmt: skip
+    present_id = f"{unique_id}-present"
+    tracker = lab_tracker(tmp_path, unique_id, "P07", 250)
     rec = None
     try:
-        rec = Proc(
-            ["record", "--out", str(study / "P07.h5"), "--participant", "P07", "--protocol",
-             "online-store", "--stream", f"{unique_id}-*", "--wait-s", "30"],
-            tmp_path, "record",
-        )  # fmt: skip
-        wait_for(lambda: _recorded(rec, "gaze") > 0, 30, "the recorder to record gaze")
+        rec = lab_recorder(tmp_path, unique_id, "P07", study / "P07.h5")
+        wait_for(lambda: recorded(rec, "gaze") > 0, 30, "the recorder to record gaze")
         present = subprocess.run(
             [*gazemap_cmd(), "present", str(ONLINE_STORE), "--participant", "P07",
              "--headless", "--autoplay", "--give-up", "home", "--give-up", "product",
@@ -68,7 +60,7 @@ def test_autoplay_gives_up_with_the_key_and_analyze_counts_the_failures(
         assert m, present.stdout
         n_markers = int(m.group(1))
         wait_for(
-            lambda: _recorded(rec, "markers") >= n_markers,
+            lambda: recorded(rec, "markers") >= n_markers,
             20,
             f"the recorder to receive {n_markers} markers",
         )
