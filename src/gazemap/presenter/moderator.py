@@ -66,18 +66,19 @@ class KeySpec:
     shift: bool = False
     meta: bool = False
 
+    def _join(self, names: tuple[str, str, str, str], key: str) -> str:
+        """The pressed modifiers (named ctrl, alt, shift, meta) and ``key``, joined by ``+``."""
+        on = (self.ctrl, self.alt, self.shift, self.meta)
+        return "+".join([*(n for n, o in zip(names, on, strict=True) if o), key])
+
     @property
     def text(self) -> str:
-        mods = [n for n, on in (("Ctrl", self.ctrl), ("Alt", self.alt), ("Shift", self.shift),
-                                ("Meta", self.meta)) if on]  # fmt: skip
-        return "+".join([*mods, _key_name(self.code)])
+        return self._join(("Ctrl", "Alt", "Shift", "Meta"), _key_name(self.code))
 
     @property
     def playwright(self) -> str:
         """The combination for Playwright's ``keyboard.press`` (``Control+Alt+KeyG``)."""
-        mods = [n for n, on in (("Control", self.ctrl), ("Alt", self.alt),
-                                ("Shift", self.shift), ("Meta", self.meta)) if on]  # fmt: skip
-        return "+".join([*mods, self.code])
+        return self._join(("Control", "Alt", "Shift", "Meta"), self.code)
 
     def to_js(self) -> dict[str, Any]:
         """The page script's form: ``{code, ctrl, alt, shift, meta}``."""
