@@ -256,3 +256,74 @@ def detector_choice(
             ) from exc
         raise
     return name, params
+
+
+# ---------------------------------------------------------------------------------------
+# Failing tasks (the simulated participant: `gazemap simulate`, `gazemap stream simulated`)
+# ---------------------------------------------------------------------------------------
+def add_fail_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--fail TOUCHPOINT`` (repeatable), ``--fail-rate P`` and ``--after-fail
+    continue|abandon``: a simulated participant who fails tasks (docs/simulator.md,
+    "Failing a task"). Resolve them with :func:`fail_options`."""
+    from gazemap.simulation import AFTER_FAIL
+
+    parser.add_argument(
+        "--fail",
+        metavar="TOUCHPOINT",
+        action="append",
+        default=[],
+        help="the participant fails this touchpoint's task: searches longer, never finds the "
+        "target, clicks nothing, gives up (marker task/<n>/fail); repeatable",
+    )
+    parser.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="each touchpoint with a success criterion is failed with probability P "
+        "(deterministic for --participant and --seed; default 0)",
+    )
+    parser.add_argument(
+        "--after-fail",
+        choices=AFTER_FAIL,
+        default=None,
+        help="after a failed task: continue with the next task (the moderator moves the "
+        "participant on; default) or abandon the rest of the journey (the session ends)",
+    )
+
+
+def fail_options(args: argparse.Namespace, protocol: object | None) -> dict[str, Any]:
+    """The options of :func:`add_fail_arguments` as keyword arguments of
+    gazemap.simulation.simulate_session (``fail_touchpoints``, ``fail_rate``,
+    ``after_fail``), which checks the touchpoints and the rate.
+
+    Raises
+    ------
+    InputError
+        ``--after-fail`` alone without a protocol (with ``--fail``/``--fail-rate``
+        simulate_session says that they need one).
+    """
+    fail = tuple(getattr(args, "fail", None) or ())
+    fail_rate = getattr(args, "fail_rate", 0.0)
+    after_fail = getattr(args, "after_fail", None)
+    if protocol is None and after_fail is not None and not fail and fail_rate == 0.0:
+        raise InputError(
+            f"--after-fail {after_fail} needs a protocol: without one the participant views "
+            "freely and has no tasks to fail. Add --protocol FILE (and --fail TOUCHPOINT or "
+            "--fail-rate P), or drop --after-fail."
+        )
+    return {
+        "fail_touchpoints": fail,
+        "fail_rate": fail_rate,
+        "after_fail": after_fail or "continue",
+    }
+
+
+def fail_summary(failed: Sequence[str], after_fail: str) -> str:
+    """``"; failed search, cart"`` (plus ``" and abandoned the journey"``) for a simulated
+    participant who failed those touchpoints' tasks; ``""`` when none failed."""
+    if not failed:
+        return ""
+    return f"; failed {', '.join(failed)}" + (
+        " and abandoned the journey" if after_fail == "abandon" else ""
+    )

@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from gazemap.cli._common import (
+    add_fail_arguments,
     add_screen_arguments,
+    fail_options,
+    fail_summary,
     plural,
     protocol_screen,
     refuse_existing,
@@ -91,29 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time of the first sample (default 0)",
     )
-    p.add_argument(
-        "--fail",
-        metavar="TOUCHPOINT",
-        action="append",
-        default=[],
-        help="the participant fails this touchpoint's task: searches longer, never finds the "
-        "target, clicks nothing, gives up (marker task/<n>/fail); repeatable",
-    )
-    p.add_argument(
-        "--fail-rate",
-        type=float,
-        default=0.0,
-        metavar="P",
-        help="each touchpoint with a success criterion is failed with probability P "
-        "(deterministic for --participant and --seed; default 0)",
-    )
-    p.add_argument(
-        "--after-fail",
-        choices=("continue", "abandon"),
-        default="continue",
-        help="after a failed task: continue with the next task (the moderator moves the "
-        "participant on; default) or abandon the rest of the journey (the session ends)",
-    )
+    add_fail_arguments(p)
     add_screen_arguments(
         p,
         {
@@ -221,9 +202,7 @@ def _simulate(args: argparse.Namespace) -> int:
         accuracy_offset_deg=args.accuracy_deg,
         data_loss_rate=args.data_loss,
         start_time_s=args.start_time_s,
-        fail_touchpoints=args.fail,
-        fail_rate=args.fail_rate,
-        after_fail=args.after_fail,
+        **fail_options(args, protocol),
     )
     write_session(sim, out, force=args.force)
     for kind, path in truth.items():
@@ -233,12 +212,7 @@ def _simulate(args: argparse.Namespace) -> int:
         f"wrote {out}: participant {sim.participant}, {sim.duration_s:.1f} s, {len(sim.gaze)} samples at "
         f"{sim.rate_hz:g} Hz, {len(sim.markers)} markers, {len(sim.truth_fixations)} true fixations, "
         f"invalid samples {lost:.1%}"
-        + (
-            f"; failed {', '.join(sim.failed_touchpoints)}"
-            + (" and abandoned the journey" if args.after_fail == "abandon" else "")
-            if sim.failed_touchpoints
-            else ""
-        )
+        + fail_summary(sim.failed_touchpoints, args.after_fail)
         + (f"; truth {args.truth}.*.csv" if truth else "")
     )
     return 0

@@ -15,6 +15,10 @@ By default the driver waits until a recorder is connected before the simulated s
 starts (``--no-wait`` starts at once), so that its first markers are not lost. With
 ``--protocol`` the participant does the journey's tasks and the driver ends after it (or
 after ``--duration-s``); without a protocol it free-views until ``--duration-s`` or Ctrl-C.
+``--fail TOUCHPOINT``, ``--fail-rate P`` and ``--after-fail continue|abandon`` make the
+participant fail tasks exactly as ``gazemap simulate`` does (the same options, checks and
+messages: gazemap.cli._common.add_fail_arguments); the ``task/<n>/fail`` marker is
+published at its simulated time like every other marker.
 ``--truth PATH`` writes the ground truth (per-sample labels, true fixations and saccades,
 markers) on the LSL clock to an HDF5 file (format in docs/recording.md).
 """
@@ -35,7 +39,14 @@ from typing import Any
 import numpy as np
 
 from gazemap.cli._common import DEFAULT_SCREEN as DEFAULT_SCREEN_FIELDS
-from gazemap.cli._common import add_screen_arguments, protocol_screen, screen_from_args
+from gazemap.cli._common import (
+    add_fail_arguments,
+    add_screen_arguments,
+    fail_options,
+    fail_summary,
+    protocol_screen,
+    screen_from_args,
+)
 from gazemap.errors import InputError
 from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry
 
@@ -89,6 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-loss", type=float, default=0.02, help="share of time with tracking loss"
     )
+    add_fail_arguments(parser)  # the same options as `gazemap simulate`
     add_screen_arguments(
         parser,
         DEFAULT_SCREEN_FIELDS,
@@ -215,7 +227,10 @@ def _segments(args: argparse.Namespace, protocol: Any, screen: ScreenGeometry) -
     """Simulated sessions to publish back to back (one, or endless free viewing)."""
     from gazemap.simulation import simulate_session
 
+    # --fail/--fail-rate/--after-fail: checked by the first simulate_session call (before
+    # any outlet exists); without a protocol they are an error there
     common = {
+        **fail_options(args, protocol),
         "participant": args.participant,
         "screen": screen,
         "rate_hz": args.rate_hz,
@@ -304,6 +319,7 @@ def run(args: argparse.Namespace) -> int:
         f"publishing {kinds} as {args.name!r} (source_id {source_id}), "
         f"{args.rate_hz:g} Hz, participant {args.participant}"
         + (f", protocol {protocol.id}" if protocol is not None else "")
+        + _fail_plan(first)
     )
     stop = _Stop()
     handlers = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -332,8 +348,24 @@ def run(args: argparse.Namespace) -> int:
     why = f"stopped ({stop.reason})" if stop.reason else "done"
     say(
         f"{why}: sent {sent['gaze']} gaze samples, {sent['markers']} markers, {sent['scroll']} scroll samples"
+        + ("" if stop.reason else fail_summary(first.failed_touchpoints, _after_fail(first)))
     )
     return 0
+
+
+def _after_fail(session: Any) -> str:
+    """The session's ``after_fail`` (``continue`` when it failed nothing on purpose)."""
+    return str(session.params.get("after_fail", "continue"))
+
+
+def _fail_plan(session: Any) -> str:
+    """``", fails search and abandons the journey"``: the tasks the simulated participant
+    will fail (``""``: none)."""
+    failed = session.failed_touchpoints
+    if not failed:
+        return ""
+    abandon = " and abandons the journey" if _after_fail(session) == "abandon" else ""
+    return f", fails {', '.join(failed)}{abandon}"
 
 
 def _publish(seg: Any, t0: float, outlets: list[Any], sent: dict[str, int], stop: _Stop) -> None:
