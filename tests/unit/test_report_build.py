@@ -152,6 +152,12 @@ def test_fmt_num() -> None:
     assert fmt_num(3) == "3"
     assert fmt_num(2.0) == "2"
     assert fmt_num(0.61234) == "0.612"
+    # a long scanpath (deg) or a long time (s): whole units, never 1.12e+03
+    assert fmt_num(1118.4) == "1118"
+    assert fmt_num(999.4) == "999"
+    assert fmt_num(999.6) == "1000"
+    assert fmt_num(123.4) == "123"
+    assert fmt_num(-2500.6) == "-2501"
     assert fmt_num(True) == "yes"
     assert fmt_num(float("nan")) == "—"
 

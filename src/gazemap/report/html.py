@@ -32,7 +32,9 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 def fmt_num(v: Any, digits: int = 3) -> str:
     """How every number is printed in the report: ``digits`` significant digits, '—' for none.
 
-    Integers print in full; booleans as yes/no. Tests use this to match cells to the files.
+    Integers print in full, numbers of ``digits`` or more digits before the point rounded to
+    whole units (never in exponent notation: 1118, not 1.12e+03); booleans as yes/no. Tests use this
+    to match cells to the files.
     """
     if v is None:
         return "—"
@@ -45,6 +47,9 @@ def fmt_num(v: Any, digits: int = 3) -> str:
             return "—"
         if v == int(v) and abs(v) < 1e6:
             return str(int(v))
+        if abs(v) >= 10 ** (digits - 1):
+            # a researcher reads 1118 deg, not 1.12e+03 deg
+            return f"{v:.0f}"
         return f"{v:.{digits}g}"
     return str(v)
 
