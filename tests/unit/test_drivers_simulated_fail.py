@@ -152,3 +152,28 @@ def test_add_fail_arguments_on_a_bare_parser() -> None:
     add_fail_arguments(p)
     a = p.parse_args(["--fail", "a", "--fail", "b"])
     assert a.fail == ["a", "b"] and a.after_fail is None
+
+
+def test_documented_stream_simulated_commands_parse() -> None:
+    """The driver's own options on every `gazemap stream simulated` line of README.md and
+    docs/*.md parse (the gazemap parser passes them on unread), --fail ones included."""
+    import contextlib
+    import io
+    import shlex
+
+    from unit.test_docs_commands_parse import documented_commands
+
+    lines = [
+        (doc, c) for doc, c in documented_commands() if c.startswith("gazemap stream simulated")
+    ]
+    assert {doc for doc, _ in lines} >= {"README.md", "drivers.md", "simulator.md"}
+    with_fail = 0
+    for doc, command in lines:
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                a = _args(*shlex.split(command)[3:])
+        except SystemExit:
+            pytest.fail(f"{doc}: `{command}` does not parse: {err.getvalue().strip()}")
+        with_fail += bool(a.fail)
+    assert with_fail >= 2  # drivers.md and simulator.md show a live failing participant
