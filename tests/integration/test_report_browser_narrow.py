@@ -1,0 +1,161 @@
+"""The sample study's touchpoint page in laptop-sized and narrow windows, as a researcher reads it.
+
+Debian's Chromium, headless, through Playwright's ``executable_path`` (no browser download), on
+the report of the real ``gazemap analyze`` of a copy of recordings/sample (its search page has
+long metric names, task failures and a participant with a long scanpath).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import gazemap_cmd
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample"
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium; the browser tests never "
+        "download a browser build",
+        allow_module_level=True,
+    )
+if not any(SAMPLE.glob("*.h5")):
+    pytest.skip("recordings/sample has no sessions", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
+
+
+@pytest.fixture(scope="module")
+def search_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("narrow")
+    study = tmp / "sample"
+    study.mkdir()
+    # analyze caches detections inside the session files: a copy, not the repo's
+    for f in [*SAMPLE.glob("*.h5"), SAMPLE / "study.yaml"]:
+        shutil.copy2(f, study / f.name)
+    protocol = (SAMPLE / ".." / ".." / "protocols" / "online-store.yaml").resolve()
+    out = tmp / "report"
+    r = subprocess.run(
+        [*gazemap_cmd(), "analyze", str(study), "--protocol", str(protocol)]
+        + ["--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    return out / "touchpoints" / "search" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser: Any, page_path: Path, width_px: int) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": width_px, "height": 900})
+    page = context.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def _table_box(page: Any) -> list[int]:
+    return list(
+        page.locator("#evidence-table").evaluate(
+            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+        )
+    )
+
+
+@pytest.mark.parametrize("width_px", [1280, 1366])
+def test_evidence_table_fits_a_1280_px_laptop(
+    search_page: Path, browser: Any, width_px: int
+) -> None:
+    # at 1280 px the participants and examples columns were cut off behind a sideways
+    # scroll whose bar sits at the end of a table several screens tall
+    context, page = _open(browser, search_page, width_px)
+    try:
+        box = _table_box(page)
+        assert box[0] <= box[1], box
+        assert not page.locator("#evidence-scroll-hint").is_visible()
+        assert (
+            page.locator("#evidence-table .example").evaluate_all(
+                "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length"
+            )
+            == 0
+        )
+    finally:
+        context.close()
+
+
+def test_narrow_window_says_the_evidence_table_scrolls_sideways(
+    search_page: Path, browser: Any
+) -> None:
+    context, page = _open(browser, search_page, 1000)
+    try:
+        box = _table_box(page)
+        assert box[0] > box[1], box  # it does scroll at 1000 px ...
+        hint = page.locator("#evidence-scroll-hint")
+        assert hint.is_visible()  # ... and the page says so above it
+        assert "scroll" in hint.inner_text() and "examples" in hint.inner_text()
+        hint_box = hint.bounding_box()
+        table_box = page.locator("#evidence-table").bounding_box()
+        assert hint_box is not None and table_box is not None
+        assert hint_box["y"] + hint_box["height"] <= table_box["y"]
+    finally:
+        context.close()
+
+
+def test_metric_names_break_only_at_underscores(search_page: Path, browser: Any) -> None:
+    # 'fixations_before_first' was shown as 'fixations_b' / 'efore_first'
+    context, page = _open(browser, search_page, 1400)
+    try:
+        breaks = page.locator("#evidence-table td.c-metric code").evaluate_all(
+            """codes => codes.map(code => {
+                 const text = code.textContent, out = [];
+                 let top = null, i = 0;
+                 const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+                 for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                   for (let k = 0; k < n.length; k++, i++) {
+                     const r = document.createRange(); r.setStart(n, k); r.setEnd(n, k + 1);
+                     const t = Math.round(r.getBoundingClientRect().top);
+                     if (top !== null && t > top) out.push(text.slice(0, i));
+                     top = t;
+                   }
+                 }
+                 return [text, out];
+               })"""
+        )
+        assert breaks, "no metric cells"
+        wrapped = [(text, before) for text, before in breaks if before]
+        assert wrapped, "no metric name is long enough to wrap: the test checks nothing"
+        for text, before in wrapped:
+            assert all(b.endswith("_") for b in before), (text, before)
+        # the cell's text is still the metric name (evidence.json's), nothing added
+        assert "fixations_before_first" in [text for text, _ in breaks]
+    finally:
+        context.close()
+
+
+def test_no_number_in_exponent_notation(search_page: Path, browser: Any) -> None:
+    # P04's 1118 deg scanpath read '1.12e+03' in the participants table
+    context, page = _open(browser, search_page, 1400)
+    try:
+        body = page.locator("main").inner_text() if page.locator("main").count() else ""
+        body = body or page.locator("body").inner_text()
+        assert not re.search(r"\d[eE][+-]\d", body), re.findall(r"\S*\d[eE][+-]\d\S*", body)
+        cells = page.locator("table td.n").all_inner_texts()
+        assert any(re.fullmatch(r"\d{4,}", c.strip()) for c in cells), "no 4-digit cell seen"
+    finally:
+        context.close()
