@@ -159,3 +159,37 @@ def test_no_number_in_exponent_notation(search_page: Path, browser: Any) -> None
         assert any(re.fullmatch(r"\d{4,}", c.strip()) for c in cells), "no 4-digit cell seen"
     finally:
         context.close()
+
+
+def test_one_stage_one_participant_read_in_the_singular(tmp_path: Path, browser: Any) -> None:
+    # a one-stage protocol and one participant: the map said "touchpoints in 1 stages",
+    # "1 participants", "1 session files"
+    from integration.test_report_browser_screens import _protocol
+
+    proto = _protocol(tmp_path / "two-step.yaml")
+    study = tmp_path / "study"
+    study.mkdir()
+    run = [*gazemap_cmd(), "simulate", "--protocol", str(proto), "--participant", "P1"]
+    run += ["--seed", "1", "--rate-hz", "120", "--out", str(study / "P1.h5")]
+    r = subprocess.run(run, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [*gazemap_cmd(), "analyze", str(study), "--protocol", str(proto), "--out", str(out)]
+        + ["--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    context, page = _open(browser, out / "index.html", 1400)
+    try:
+        lead = page.locator("p.lead").inner_text()
+        kpis = page.locator(".kpis").inner_text()
+        assert "1 stage," in lead and "2 touchpoints" in lead and "1 participant," in lead
+        assert "touchpoints in 1 stage" in kpis and "session file (" in kpis
+        assert (
+            re.search(r"\b1 stages\b|\b1 participants\b|\b1 session files\b", lead + kpis) is None
+        )
+    finally:
+        context.close()
