@@ -193,3 +193,28 @@ def test_one_stage_one_participant_read_in_the_singular(tmp_path: Path, browser:
         )
     finally:
         context.close()
+
+
+def test_sample_readme_says_what_the_report_shows_of_p06(search_page: Path, browser: Any) -> None:
+    # recordings/sample/README.md said P06 only glances at the card 42 s into the search,
+    # while the report lists P06's first fixation on it at 8.1 s (a fixation the simulator
+    # aimed at no AOI lies on the card): the README now says so
+    readme = " ".join((SAMPLE / "README.md").read_text(encoding="utf-8").split())
+    assert "found at 8.1 s" in readme
+    context, page = _open(browser, search_page, 1400)
+    try:
+        late = page.locator('#evidence-table tr[data-rule-id="target-late"] .c-ex').inner_text()
+        assert "P06: first fixation on it at 8.1 s" in late
+        search = page.locator(
+            '#evidence-table tr[data-rule-id="search-before-target"] .c-ex'
+        ).inner_text()
+        assert "P06:" in search and "found at 8.1 s" in search
+        gave_up = page.locator(
+            '#evidence-table tr[data-rule-id="low-task-success"] .c-ex'
+        ).all_inner_texts()
+        assert (
+            "P04: gave up at" in gave_up[0]
+            and "P06: gave up at 51.2 s (task/2/fail)" in (gave_up[0])
+        )
+    finally:
+        context.close()
