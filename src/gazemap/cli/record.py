@@ -91,7 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "text",
-        help="marker value: touchpoint/<id>/start, touchpoint/<id>/end, screen/<id> or free text",
+        help="marker value: touchpoint/<id>/start, touchpoint/<id>/end, screen/<id>, "
+        "task/<n>/fail (the participant gave up task n, the touchpoint's position in the "
+        "journey: a failed task) or free text",
     )
     p.add_argument(
         "--source-id",
