@@ -191,6 +191,13 @@ def test_one_stage_one_participant_read_in_the_singular(tmp_path: Path, browser:
         assert (
             re.search(r"\b1 stages\b|\b1 participants\b|\b1 session files\b", lead + kpis) is None
         )
+        # the touchpoint page too: "1 participant", "N fixations of 1 participant"
+        page.goto((out / "touchpoints" / "thanks" / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        first = page.locator(".kpis .kpi").first.inner_text()
+        assert first.split() == ["1", "participant"], first
+        screen = page.locator("section.screen p.muted").first.inner_text()
+        assert re.match(r"\d+ fixations? of 1 participant \(", screen), screen
     finally:
         context.close()
 
