@@ -390,20 +390,33 @@ class Recorder:
     def _warn_second(self, group: str, desc: StreamInfo) -> None:
         """Say so when a second Gaze/Markers/Scroll stream joins the file.
 
-        The analysis reads /streams/gaze, /streams/markers and /streams/scroll: the first
-        stream of each type. Another tracker, presenter or test on the same network is
-        recorded beside it, and the user must know which one the analysis will use.
+        The analysis reads /streams/gaze and /streams/scroll, the first stream of each type,
+        and the markers of every Markers stream merged. Another tracker, presenter or test on
+        the same network is recorded beside them, and the user must know what the analysis
+        will use.
         """
         canonical = TYPE_GROUPS.get(desc.type.lower())
         if canonical is None or group == canonical or canonical not in self.slots:
             return
         first = self.slots[canonical].info
+        if canonical == "markers":
+            # the analysis merges every Markers stream (SessionReader.markers): a moderator's
+            # `gazemap mark` counts, and so would another set-up's markers
+            uses = (
+                f"the analysis merges its markers with those of /streams/{canonical} "
+                f"({first.name!r}, source_id {first.source_id or '-'}) in time order (a "
+                "moderator's `gazemap mark` counts; another set-up's markers would too)"
+            )
+        else:
+            uses = (
+                f"the analysis uses /streams/{canonical} ({first.name!r}, source_id "
+                f"{first.source_id or '-'})"
+            )
         # printed even with --quiet: it changes what the file means
         print(
             f"gazemap record: warning: a second {desc.type} stream ({desc.name!r}, source_id "
-            f"{desc.source_id or '-'}, host {desc.hostname}) is recorded as /streams/{group}; the "
-            f"analysis uses /streams/{canonical} ({first.name!r}, source_id "
-            f"{first.source_id or '-'}). To record only your own streams, name them: "
+            f"{desc.source_id or '-'}, host {desc.hostname}) is recorded as /streams/{group}; "
+            f"{uses}. To record only your own streams, name them: "
             "--stream SOURCE_ID (glob patterns allowed; `gazemap devices` lists them).",
             file=self.err,
             flush=True,

@@ -154,9 +154,9 @@ def format_summary(info: dict[str, Any]) -> str:
 def several_streams_notes(info: dict[str, Any]) -> list[str]:
     """One note per stream type (Gaze, Markers, Scroll) recorded more than once.
 
-    The analysis reads the canonical groups (``gaze``, ``markers``, ``scroll``); with several
-    trackers or presenters on the network the others land beside them, and the user should
-    see which one counts.
+    The analysis reads the canonical groups ``gaze`` and ``scroll`` and merges every Markers
+    stream; with several trackers or presenters on the network the others land beside them,
+    and the user should see which one counts.
     """
     notes = []
     for typ, group in (("Gaze", "gaze"), ("Markers", "markers"), ("Scroll", "scroll")):
@@ -166,6 +166,16 @@ def several_streams_notes(info: dict[str, Any]) -> list[str]:
         st = info["streams"][group]
         others = [n for n in same if n != group]
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        if typ == "Markers":
+            # SessionReader.markers() merges every Markers stream: a moderator's
+            # `gazemap mark` stream counts, and so would another set-up's
+            notes.append(
+                f"{len(same)} Markers streams; the analysis merges the markers of all of "
+                f"them in time order (/streams/{group}, {shown}), e.g. a moderator's "
+                "`gazemap mark`. If one belongs to another set-up, record again with "
+                "--stream (docs/recording.md)."
+            )
+            continue
         notes.append(
             f"{len(same)} {typ} streams; the analysis uses /streams/{group} ({st['name']!r}, "
             f"source_id {st['source_id'] or '-'}, {st['samples']} samples), not {shown}. "
