@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -16,6 +17,15 @@ ONLINE_STORE = Path(__file__).resolve().parents[2] / "protocols" / "online-store
 
 def _visible(source_id: str) -> bool:
     return bool(pylsl.resolve_byprop("source_id", source_id, minimum=1, timeout=0.5))
+
+
+def _mark_lines(err: str) -> list[str]:
+    """The recorder's progress lines that show both marks of the test below."""
+    return [
+        ln
+        for ln in err.splitlines()
+        if "| gaps" in ln and re.search(r"(?:\] |\| )(?:markers|gazemap_mark) 2 ", ln)
+    ]
 
 
 def test_mark_help_names_the_give_up_marker() -> None:
@@ -83,3 +93,55 @@ def test_moderator_mark_is_announced_as_merged_and_counts(tmp_path: Path, unique
     with open_session(out) as s:
         assert "task/2/fail" in list(s.markers().value)
         assert s.has_stream("markers")
+
+
+@pytest.mark.integration
+def test_each_moderator_mark_is_no_lost_stream_or_gap(tmp_path: Path, unique_id: str) -> None:
+    # (README's record block: the simulator's own Markers stream, so the marks are a second
+    # Markers stream, /streams/gazemap_mark)
+    # `gazemap mark` opens an outlet, sends one marker and exits: the recorder showed
+    # "gazemap_mark 1 LOST | gaps 1" after every mark and wrote a gap, which reads as a fault
+    from integration.gazemap_procs import Proc, stop_leftovers  # noqa: F401
+
+    from gazemap.acquisition.lsl import MARK_STREAM_NAME
+    from gazemap.store.reader import open_session
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    sim = Proc(
+        ["stream", "simulated", "--source-id", unique_id, "--rate-hz", "100", "--no-wait",
+         "--protocol", str(ONLINE_STORE), "--participant", "P01", "--duration-s", "60"],
+        tmp_path, "sim",
+    )  # fmt: skip
+    out = tmp_path / "P01.h5"
+    rec = None
+    try:
+        wait_for(lambda: _visible(unique_id), 30, "the simulator's gaze")
+        rec = Proc(["record", "--out", str(out), "--stream", f"{unique_id}*"], tmp_path, "rec")
+        for text in ("task/1/fail", "touchpoint/search/start"):
+            mark = subprocess.run(
+                [*gazemap_cmd(), "mark", text, "--source-id", f"{unique_id}-mark",
+                 "--wait-s", "20"],
+                capture_output=True, text=True, timeout=60, env=env,
+            )  # fmt: skip
+            assert mark.returncode == 0, mark.stderr
+        # a progress line after both marks were sent and their outlets closed (the marks'
+        # group is `markers` or `gazemap_mark`, whichever stream the recorder found first)
+        wait_for(lambda: _mark_lines(rec.stderr()), 30, "a progress line with both marks")
+        assert rec.stop(timeout_s=30) == 0, rec.stderr()
+    finally:
+        if rec is not None:
+            rec.stop()
+        sim.stop()
+    err = rec.stderr()
+    lines = _mark_lines(err)
+    assert lines and all("LOST" not in ln and ln.endswith("| gaps 0") for ln in lines), err
+    assert "lost; waiting" not in err and "is back" not in err, err
+    with open_session(out) as s:
+        assert {"task/1/fail", "touchpoint/search/start"} <= set(s.markers().value)
+        groups = [g for g in ("markers", "gazemap_mark") if s.has_stream(g)]
+        assert groups and all(len(s.gaps(g)) == 0 for g in groups)
+    # the command's default stream name is the one the recorder treats as one-shot
+    help_text = subprocess.run(
+        [*gazemap_cmd(), "mark", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert f"default {MARK_STREAM_NAME}" in " ".join(help_text.split())

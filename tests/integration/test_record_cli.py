@@ -201,7 +201,12 @@ def test_mark_reaches_the_recorder(tmp_path: Path, unique_id: str) -> None:
         )  # fmt: skip
         assert r.returncode == 0, r.stderr
         assert "marked 'touchpoint/checkout/start'" in r.stdout
-        wait_for(lambda: "lost" in rec.stderr(), 20, "the recorder to see the mark stream end")
+        wait_for(
+            lambda: "markers: mark received (1 from gazemap mark" in rec.stderr(),
+            20,
+            "the recorder to see the mark stream end",
+        )
+        assert "LOST" not in rec.stderr() and "lost" not in rec.stderr()
         assert time.monotonic() - t_before < 60
     finally:
         rec.stop()

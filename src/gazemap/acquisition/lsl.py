@@ -110,6 +110,10 @@ def make_gaze_outlet(
     return pylsl.StreamOutlet(info, chunk_size, max_buffered_s)
 
 
+#: the stream name of ``gazemap mark``: a one-shot outlet that is gone once its marker is sent
+MARK_STREAM_NAME = "gazemap-mark"
+
+
 def make_marker_outlet(name: str, source_id: str) -> pylsl.StreamOutlet:
     """An irregular-rate string stream of type Markers (one channel ``marker``)."""
     info = pylsl.StreamInfo(name, MARKERS_TYPE, 1, pylsl.IRREGULAR_RATE, pylsl.cf_string, source_id)

@@ -149,6 +149,11 @@ class _Slot:
     last_raw: float | None = None
     clock_count: int = 0
 
+    @property
+    def one_shot(self) -> bool:
+        """A ``gazemap mark`` stream: its outlet ends after each mark, which is no loss."""
+        return self.info.name == lsl.MARK_STREAM_NAME and self.info.nominal_srate <= 0
+
     def dropped(self) -> int:
         """Samples a regular-rate stream should have sent but did not (gaps excluded)."""
         return self.dropped_done + self._seg_dropped()
@@ -361,7 +366,8 @@ class Recorder:
                 slot.lost_at = None
                 if slot.info.nominal_srate <= 0 and slot.gap_start is not None:
                     self._close_gap(slot, now)  # irregular: back now, whenever it next sends
-                self._say(f"{slot.group}: stream {desc.name!r} is back, recording again")
+                if not slot.one_shot:
+                    self._say(f"{slot.group}: stream {desc.name!r} is back, recording again")
             else:
                 key = f"{key}#{len(self.slots)}"  # a different layout under the same id
         if slot is None:
@@ -500,6 +506,11 @@ class Recorder:
         slot.end_segment()
         with self._clock_lock:
             self._clock_jobs.pop(slot.group, None)
+        if slot.one_shot:
+            # a mark was sent and its outlet closed: the next mark opens a new one
+            if not quiet:
+                self._say(f"{slot.group}: mark received ({slot.samples} from gazemap mark so far)")
+            return
         if slot.gap_start is None:
             # a regular stream's gap starts after its last sample; an irregular one (markers)
             # may send nothing for minutes, so its gap starts when the loss was noticed
@@ -601,13 +612,13 @@ class Recorder:
         for s in self.slots.values():
             rate = s.recent
             s.recent = 0
-            state = "" if s.inlet is not None else " LOST"
+            state = "" if s.inlet is not None or s.one_shot else " LOST"
             extra = ""
             if s.info.nominal_srate > 0:
                 extra = f" {rate} Hz, dropped {s.dropped()}"
             parts.append(f"{s.group} {s.samples}{extra}{state}")
         gaps = sum(s.gaps for s in self.slots.values()) + sum(
-            1 for s in self.slots.values() if s.inlet is None
+            1 for s in self.slots.values() if s.inlet is None and not s.one_shot
         )
         elapsed = now - self.started_at
         line = f"[{_hms(elapsed)}] " + " | ".join(parts) + f" | gaps {gaps}"
@@ -698,7 +709,9 @@ class Recorder:
         """Every recorded stream has been gone for ``seconds`` (never, for None)."""
         if seconds is None or not self.slots:
             return False
-        lost = [s.lost_at for s in self.slots.values()]
+        # a gazemap mark stream ends after each mark: only the others say the session ended
+        slots = [s for s in self.slots.values() if not s.one_shot] or list(self.slots.values())
+        lost = [s.lost_at for s in slots]
         times = [t for t in lost if t is not None]
         return len(times) == len(lost) and now - max(times) >= seconds
 

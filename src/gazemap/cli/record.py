@@ -101,7 +101,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="LSL source id of the marker stream (default gazemap-mark-<host>: all marks "
         "of this machine land in one stream of the recording)",
     )
-    p.add_argument("--name", default="gazemap-mark", help="LSL stream name (default gazemap-mark)")
+    p.add_argument(
+        "--name",
+        default="gazemap-mark",  # acquisition.lsl.MARK_STREAM_NAME (not imported at start-up)
+        help="LSL stream name (default gazemap-mark: the recorder expects such a stream to end "
+        "after each mark; another name is recorded like any Markers stream)",
+    )
     p.add_argument(
         "--wait-s", type=float, default=3.0, help="how long to wait for a recorder (default 3)"
     )
