@@ -186,8 +186,9 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
       a malformed one is reported; ``error/<kind> <message>`` (the presenter found a
       problem: unreachable site, screen timeout, absent selector ...) is reported as a
       problem; ``aoi-boxes <json>`` is read by the analysis (gazemap.batch), not here;
-    - touchpoints of the protocol with no visit are reported; other (free-text) markers are
-      ignored.
+    - touchpoints of the protocol with no visit are reported, except those after a task the
+      participant gave up (``task/<n>/fail``) with no visit after it: the journey was abandoned
+      there (a note); other (free-text) markers are ignored.
     """
     problems: list[str] = []
     notes: list[str] = []
@@ -374,9 +375,26 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"touchpoint {cur.tp.id!r} started at {_t(cur.start_s)} but never ended (no "
             f"touchpoint/{cur.tp.id}/end marker); ignored"
         )
+    # the last give-up (task/<n>/fail) after which no touchpoint was visited: the participant
+    # abandoned the journey there, so the touchpoints after it were not reached (a note)
+    abandoned: tuple[int, float] | None = None
+    last_visit_s = max((v.start_s for v in visits), default=-np.inf)
+    for k in order:
+        parts = values[k].split("/")
+        if len(parts) == 3 and parts[0] == "task" and parts[2] == "fail" and parts[1].isdigit():
+            if float(times[k]) >= last_visit_s:
+                abandoned = (int(parts[1]), float(times[k]))
+    position = {tp_id: n for n, tp_id in enumerate(tps, start=1)}
     for tp_id in tps:
         if not done.get(tp_id) and (cur is None or cur.tp.id != tp_id):
-            problems.append(f"no visit of touchpoint {tp_id!r} in this session")
+            if abandoned is not None and position[tp_id] > abandoned[0]:
+                notes.append(
+                    f"touchpoint {tp_id!r} not reached: the participant gave up task "
+                    f"{abandoned[0]} at {_t(abandoned[1])} (task/{abandoned[0]}/fail) and the "
+                    "session ended there"
+                )
+            else:
+                problems.append(f"no visit of touchpoint {tp_id!r} in this session")
     in_order = tuple((float(times[k]), values[k]) for k in order)
     return Segmentation(tuple(visits), tuple(problems), tuple(notes), in_order)
 
