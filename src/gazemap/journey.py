@@ -375,15 +375,26 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"touchpoint {cur.tp.id!r} started at {_t(cur.start_s)} but never ended (no "
             f"touchpoint/{cur.tp.id}/end marker); ignored"
         )
-    # the last give-up (task/<n>/fail) after which no touchpoint was visited: the participant
-    # abandoned the journey there, so the touchpoints after it were not reached (a note)
-    abandoned: tuple[int, float] | None = None
-    last_visit_s = max((v.start_s for v in visits), default=-np.inf)
+    # give-ups (task/<n>/fail, a moderator's note or the presenter's key): the last one with
+    # no touchpoint visited after it means the participant abandoned the journey there, so
+    # the touchpoints after it were not reached (a note, not a problem)
+    gave_up: list[tuple[int, float]] = []
     for k in order:
         parts = values[k].split("/")
         if len(parts) == 3 and parts[0] == "task" and parts[2] == "fail" and parts[1].isdigit():
-            if float(times[k]) >= last_visit_s:
-                abandoned = (int(parts[1]), float(times[k]))
+            gave_up.append((int(parts[1]), float(times[k])))
+    by_position = list(tps.values())
+    for n, t in gave_up:
+        if 1 <= n <= len(by_position) and by_position[n - 1].success is None:
+            tp_id = by_position[n - 1].id
+            notes.append(
+                f"task {n} ({tp_id!r}) given up at {_t(t)} (task/{n}/fail), but touchpoint "
+                f"{tp_id!r} has no success: criterion in the protocol, so its task success "
+                "stays unknown; add one to count it (docs/protocols.md, 'Task success')"
+            )
+    last_visit_s = max((v.start_s for v in visits), default=-np.inf)
+    after = [(n, t) for n, t in gave_up if t >= last_visit_s]
+    abandoned = after[-1] if after else None
     position = {tp_id: n for n, tp_id in enumerate(tps, start=1)}
     for tp_id in tps:
         if not done.get(tp_id) and (cur is None or cur.tp.id != tp_id):

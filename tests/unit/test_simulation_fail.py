@@ -298,3 +298,23 @@ def test_failed_touchpoints_are_the_ones_reached(store: Protocol) -> None:
     assert [v for _, v in markers(s) if v.endswith("/fail")] == ["task/1/fail"]
     cut = sim(store, fail_touchpoints=["order-email"], duration_s=30.0)
     assert cut.failed_touchpoints == () and cut.params["failed_touchpoints"] == ""
+
+
+def test_a_give_up_on_a_touchpoint_without_criterion_is_noted(store: Protocol) -> None:
+    # the moderator's key works on every task, but a touchpoint without success: cannot
+    # count it: the session's notes say so instead of dropping it silently
+    n = [tp.id for tp in store.touchpoints].index("confirmation") + 1
+    assert store.touchpoint("confirmation").success is None
+    ms = markers(sim(store))
+    start = next(t for t, v in ms if v == "touchpoint/confirmation/start")
+    ms = sorted([*ms, (start + 1.0, f"task/{n}/fail")])
+    seg = segment_touchpoints(
+        Markers(np.array([t for t, _ in ms]), np.array([v for _, v in ms])), store
+    )
+    assert seg.problems == ()
+    assert [x for x in seg.notes if "given up" in x] == [
+        f"task {n} ('confirmation') given up at t={start + 1.0:.3f} s (task/{n}/fail), but "
+        "touchpoint 'confirmation' has no success: criterion in the protocol, so its task "
+        "success stays unknown; add one to count it (docs/protocols.md, 'Task success')"
+    ]
+    assert task_success(store.touchpoint("confirmation"), seg, n).success is None
