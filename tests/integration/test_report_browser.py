@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integration.browser_pages import open_page, scroll_box
 from unit.test_report_fixture import XSS, build_analysis
 
 from gazemap.report import fmt_num, write_report
@@ -373,14 +374,9 @@ def test_evidence_table_fits_a_laptop_window_with_every_example_readable(
     # no column (examples, sources) is cut off behind a sideways scroll, and each example
     # wraps inside its cell instead of running on under the next one
     out, _, _ = report
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context, page = open_page(browser, out / "touchpoints" / "home" / "index.html", 1400)
     try:
-        page = context.new_page()
-        page.goto((out / "touchpoints" / "home" / "index.html").as_uri())
-        page.wait_for_load_state("load")
-        box = page.locator("#evidence-table").evaluate(
-            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
-        )
+        box = scroll_box(page)
         assert box[0] <= box[1], box
         assert page.locator("#evidence-table .example").count() > 0
         assert (
@@ -402,11 +398,8 @@ def test_narrow_window_scrolls_the_journey_map_instead_of_squeezing_it(
     report, browser: Any
 ) -> None:
     _, protocol, index = report
-    context = browser.new_context(viewport={"width": 700, "height": 900})
+    context, page = open_page(browser, index, 700)
     try:
-        page = context.new_page()
-        page.goto(index.as_uri())
-        page.wait_for_load_state("load")
         _shot(page, "index_700px.png")
         widths = page.locator("#journey-map td.tpname").evaluate_all(
             "cells => cells.map(c => c.getBoundingClientRect().width)"
@@ -420,9 +413,7 @@ def test_narrow_window_scrolls_the_journey_map_instead_of_squeezing_it(
             )
             == 0
         )
-        box = page.locator("#journey-map").evaluate(
-            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
-        )
+        box = scroll_box(page, "#journey-map")
         assert box[0] > box[1], box  # the map's box scrolls sideways
     finally:
         context.close()

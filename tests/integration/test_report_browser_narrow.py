@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import gazemap_cmd
+from integration.browser_pages import open_page, scroll_box
 
 pytestmark = pytest.mark.integration
 
@@ -62,31 +63,15 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _open(browser: Any, page_path: Path, width_px: int) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": width_px, "height": 900})
-    page = context.new_page()
-    page.goto(page_path.as_uri())
-    page.wait_for_load_state("load")
-    return context, page
-
-
-def _table_box(page: Any) -> list[int]:
-    return list(
-        page.locator("#evidence-table").evaluate(
-            "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
-        )
-    )
-
-
 @pytest.mark.parametrize("width_px", [1280, 1366])
 def test_evidence_table_fits_a_1280_px_laptop(
     search_page: Path, browser: Any, width_px: int
 ) -> None:
     # at 1280 px the participants and examples columns were cut off behind a sideways
     # scroll whose bar sits at the end of a table several screens tall
-    context, page = _open(browser, search_page, width_px)
+    context, page = open_page(browser, search_page, width_px)
     try:
-        box = _table_box(page)
+        box = scroll_box(page)
         assert box[0] <= box[1], box
         assert not page.locator("#evidence-scroll-hint").is_visible()
         assert (
@@ -102,9 +87,9 @@ def test_evidence_table_fits_a_1280_px_laptop(
 def test_narrow_window_says_the_evidence_table_scrolls_sideways(
     search_page: Path, browser: Any
 ) -> None:
-    context, page = _open(browser, search_page, 1000)
+    context, page = open_page(browser, search_page, 1000)
     try:
-        box = _table_box(page)
+        box = scroll_box(page)
         assert box[0] > box[1], box  # it does scroll at 1000 px ...
         hint = page.locator("#evidence-scroll-hint")
         assert hint.is_visible()  # ... and the page says so above it
@@ -119,7 +104,7 @@ def test_narrow_window_says_the_evidence_table_scrolls_sideways(
 
 def test_metric_names_break_only_at_underscores(search_page: Path, browser: Any) -> None:
     # 'fixations_before_first' was shown as 'fixations_b' / 'efore_first'
-    context, page = _open(browser, search_page, 1400)
+    context, page = open_page(browser, search_page, 1400)
     try:
         breaks = page.locator("#evidence-table td.c-metric code").evaluate_all(
             """codes => codes.map(code => {
@@ -150,7 +135,7 @@ def test_metric_names_break_only_at_underscores(search_page: Path, browser: Any)
 
 def test_no_number_in_exponent_notation(search_page: Path, browser: Any) -> None:
     # P04's 1118 deg scanpath read '1.12e+03' in the participants table
-    context, page = _open(browser, search_page, 1400)
+    context, page = open_page(browser, search_page, 1400)
     try:
         body = page.locator("main").inner_text() if page.locator("main").count() else ""
         body = body or page.locator("body").inner_text()
@@ -182,7 +167,7 @@ def test_one_stage_one_participant_read_in_the_singular(tmp_path: Path, browser:
         timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    context, page = _open(browser, out / "index.html", 1400)
+    context, page = open_page(browser, out / "index.html", 1400)
     try:
         lead = page.locator("p.lead").inner_text()
         kpis = page.locator(".kpis").inner_text()
@@ -208,7 +193,7 @@ def test_sample_readme_says_what_the_report_shows_of_p06(search_page: Path, brow
     # aimed at no AOI lies on the card): the README now says so
     readme = " ".join((SAMPLE / "README.md").read_text(encoding="utf-8").split())
     assert "found at 8.1 s" in readme
-    context, page = _open(browser, search_page, 1400)
+    context, page = open_page(browser, search_page, 1400)
     try:
         late = page.locator('#evidence-table tr[data-rule-id="target-late"] .c-ex').inner_text()
         assert "P06: first fixation on it at 8.1 s" in late
