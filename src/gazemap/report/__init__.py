@@ -6,6 +6,6 @@ plots next to it and writes ``index.html`` (journey map), ``overview.html`` and
 """
 
 from gazemap.report.data import AnalysisOutputs, load_outputs
-from gazemap.report.html import fmt_num, fmt_share, write_report
+from gazemap.report.html import fmt_num, fmt_share, fmt_value, write_report
 
-__all__ = ["AnalysisOutputs", "fmt_num", "fmt_share", "load_outputs", "write_report"]
+__all__ = ["AnalysisOutputs", "fmt_num", "fmt_share", "fmt_value", "load_outputs", "write_report"]

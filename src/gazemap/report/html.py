@@ -61,6 +61,13 @@ def fmt_share(v: Any) -> str:
     return f"{100 * float(v):.0f} %"
 
 
+def fmt_value(v: Any, unit: str | None) -> str:
+    """An evidence record's value or threshold in its ``unit``: a share (0-1) as a percentage
+    (the percent sign is its unit: "17 %", not "0.167 share"), anything else as ``fmt_num``
+    (the unit is printed beside it)."""
+    return fmt_share(v) if unit == "share" else fmt_num(v)
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gazemap.report", "templates"),
@@ -71,6 +78,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["num"] = fmt_num
     env.filters["share"] = fmt_share
+    env.filters["value"] = fmt_value
     return env
 
 
@@ -480,4 +488,4 @@ def _write(env: jinja2.Environment, template: str, path: Path, **ctx: Any) -> No
     path.write_text(html, encoding="utf-8")
 
 
-__all__ = ["write_report", "fmt_num", "fmt_share", "load_outputs"]
+__all__ = ["write_report", "fmt_num", "fmt_share", "fmt_value", "load_outputs"]
