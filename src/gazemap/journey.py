@@ -750,10 +750,12 @@ def session_tables(
         # touchpoint time at which each screen was first shown (screen markers); a screen
         # without a marker counts as shown from the start
         shown_tt: dict[str, float] = {}
+        shown_clock_s: dict[str, float] = {}  # the same moment on the session's clock
         for visit in tp_visits:
             for sv in visit.screens:
                 if sv.screen_id is not None and sv.screen_id not in shown_tt:
                     shown_tt[sv.screen_id] = max(sv.start_s - visit.start_s, 0.0) + offset_s
+                    shown_clock_s[sv.screen_id] = max(sv.start_s, visit.start_s)
             offset_s += visit.duration_s
         offset_s = 0.0
         for vi, visit in enumerate(tp_visits):
@@ -853,11 +855,20 @@ def session_tables(
             aoi_visits = np.zeros(len(columns), dtype=np.int64)
             revisit_index = np.full(len(columns), -1)
         # "the action" = the participant's first click on the touchpoint (in any visit; else
-        # the last visit's end); revisits before it are the search/confusion signal
+        # the last visit's end) once the AOI's screen was shown: on a touchpoint of several
+        # screens the click that leaves the first (Continue) cannot end the search on the
+        # second; revisits before it are the search/confusion signal
         all_clicks = [c for v in tp_visits for c in v.clicks]
-        action_s = min((c[0] for c in all_clicks), default=last_visit.end_s)
+        action_by_screen = {
+            sc.id: min(
+                (c[0] for c in all_clicks if c[0] >= shown_clock_s.get(sc.id, -np.inf)),
+                default=last_visit.end_s,
+            )
+            for sc in tp_screens
+        }
+        action_col = np.array([action_by_screen[sc.id] for sc, _ in columns])
         visits_before = (
-            (entries & (s < action_s)[:, None]).sum(axis=0)
+            (entries & (s[:, None] < action_col[None, :])).sum(axis=0)
             if n
             else np.zeros(len(columns), dtype=int)
         )
@@ -910,7 +921,7 @@ def session_tables(
                     "_longest_time_s": at(am.longest_index),
                     "_revisit_time_s": at(revisit_index),
                     "_revisits_before_action": max(int(visits_before[c]) - 1, 0),
-                    "_action_s": float(action_s),
+                    "_action_s": float(action_col[c]),
                     "_mean_fixation_duration_ms": _nan_to_none(
                         float(am.mean_fixation_duration_s[c]) * 1000.0
                     ),
@@ -1498,7 +1509,8 @@ def friction_evidence(
                         "revisits", tp, sc.id, a, rows, n_total, good, "_revisits_before_action",
                         "_revisit_time_s", th.revisits,
                         "revisits of the AOI before the participant's first click on the "
-                        "touchpoint (the action; the whole touchpoint without a click), compared "
+                        "touchpoint once the AOI's screen was shown (the action; the whole "
+                        "touchpoint without a click), compared "
                         f"with the protocol threshold revisits = {th.revisits}",
                         "revisits", at_least=True,
                         note=lambda p, v, t: f"returned {v:.0f} times before acting "
