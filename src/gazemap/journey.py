@@ -1209,12 +1209,26 @@ def _failure_note(
     return f"did not achieve the task; last left the touchpoint at {t_rel_s:.1f} s"
 
 
-def _late_note(v: float, t_rel_s: float, cmp: str) -> str:
-    """Example text of the late-target rules: ``v`` s from the screen's first showing, at
-    ``t_rel_s`` from the touchpoint start (the same on a touchpoint's first screen)."""
+def _past(v: float, limit: float | None, decimals: int) -> str:
+    """``v`` with ``decimals`` decimals, or up to 3 more when fewer would print it as ``limit``:
+    a value just past its threshold must not read as equal to it ("5.02 s (> 5 s)", not
+    "5.0 s (> 5 s)")."""
+    d = decimals
+    while limit is not None and d < decimals + 3 and f"{v:.{d}f}" == f"{limit:.{d}f}":
+        d += 1
+    return f"{v:.{d}f}"
+
+
+def _late_note(v: float, t_rel_s: float, cmp: str, limit_s: float | None = None) -> str:
+    """Example text of the late-target rules: ``v`` s from the screen's first showing (compared
+    with ``limit_s``), at ``t_rel_s`` from the touchpoint start (the same on a touchpoint's
+    first screen)."""
     if abs(v - t_rel_s) < 0.05:
-        return f"first fixation on it at {t_rel_s:.1f} s ({cmp})"
-    return f"first fixation on it {v:.1f} s after its screen was shown ({cmp}), at {t_rel_s:.1f} s"
+        return f"first fixation on it at {_past(v, limit_s, 1)} s ({cmp})"
+    return (
+        f"first fixation on it {_past(v, limit_s, 1)} s after its screen was shown ({cmp}), "
+        f"at {t_rel_s:.1f} s"
+    )
 
 
 def _not_seen_note(
@@ -1448,7 +1462,9 @@ def friction_evidence(
                         "compared with the protocol threshold ttff_late_s = "
                         f"{th.ttff_late_s:g} s; value = median over affected participants",
                         "s",
-                        note=lambda p, v, t: _late_note(v, t, f"> {th.ttff_late_s:g} s"),
+                        note=lambda p, v, t: _late_note(
+                            v, t, f"> {th.ttff_late_s:g} s", th.ttff_late_s
+                        ),
                     )  # fmt: skip
                     if len(study_ttff) >= 2 and study_ttff_median > 0:
                         above(
@@ -1461,7 +1477,8 @@ def friction_evidence(
                             "s",
                             note=lambda p, v, t: _late_note(
                                 v, t, f"> {th.ttff_relative:g} x the study median "
-                                f"{study_ttff_median:.1f} s"
+                                f"{study_ttff_median:.1f} s",
+                                th.ttff_relative * study_ttff_median,
                             ),
                         )  # fmt: skip
                     # target-not-seen
@@ -1528,7 +1545,7 @@ def friction_evidence(
                         "mean fixation duration on the AOI compared with the protocol threshold "
                         f"mean_fixation_ms = {th.mean_fixation_ms:g} ms{med_txt}",
                         "ms",
-                        note=lambda p, v, t: f"mean fixation {v:.0f} ms "
+                        note=lambda p, v, t: f"mean fixation {_past(v, th.mean_fixation_ms, 0)} ms "
                         f"(> {th.mean_fixation_ms:g} ms); longest at {t:.1f} s",
                     )  # fmt: skip
                 if a.role == "distractor":
