@@ -49,6 +49,33 @@ class ScreenImages:
     live_participants: set[str] = field(default_factory=set)
 
 
+def attention_focus_row(row_mass: np.ndarray, window_rows: float) -> float:
+    """Centre (in rows) of the window of ``window_rows`` consecutive rows holding the most
+    attention; among equal windows, the one whose centre is nearest the attention centroid.
+
+    The thumbnail of a long page is cropped there: the centroid of two separate areas of
+    attention (filters at the top, the target card far below) lies on the empty page between
+    them, and a crop centred on it cut the most looked-at area in half.
+
+    Parameters
+    ----------
+    row_mass : (rows,) attention per heatmap row (any unit), >= 0, not all 0.
+    window_rows : height of the crop in rows.
+    """
+    m = np.asarray(row_mass, dtype=float)
+    n = len(m)
+    centroid = float((m * (np.arange(n) + 0.5)).sum() / m.sum())
+    w = int(round(window_rows))
+    if w >= n:
+        return n / 2.0
+    w = max(w, 1)
+    c = np.concatenate([[0.0], np.cumsum(m)])
+    sums = c[w:] - c[:-w]  # window starting at row i
+    best = np.flatnonzero(sums >= sums.max() * (1.0 - 1e-9))
+    centres = best + w / 2.0
+    return float(centres[np.argmin(np.abs(centres - centroid))])
+
+
 def image_paths(tp_id: str, screen_id: str) -> tuple[str, str, str]:
     """(heatmap, fog, thumbnail) paths relative to the analysis folder (docs/outputs.md)."""
     base = f"touchpoints/{tp_id}/{screen_id}"
@@ -240,8 +267,10 @@ def render_touchpoint(
         dens = hm.values.sum(axis=1)
         focus = None
         if dens.sum() > 0:
-            centre_row = float((dens * (np.arange(len(dens)) + 0.5)).sum() / dens.sum())
-            focus = centre_row * hm.cell_px * heat.shape[0] / screen.page_height_px
+            # image rows per heatmap row; the thumbnail's crop is at most 1.25 x the width
+            rows_px = hm.cell_px * heat.shape[0] / screen.page_height_px
+            crop_rows = min(heat.shape[0], heat.shape[1] * 1.25) / rows_px
+            focus = attention_focus_row(dens, crop_rows) * rows_px
         render.write_png(
             out_dir / thumb_path, render.thumbnail(plain, THUMB_WIDTH_PX, focus_y=focus)
         )
