@@ -1549,7 +1549,10 @@ def friction_evidence(
                         f"(> {th.mean_fixation_ms:g} ms); longest at {t:.1f} s",
                     )  # fmt: skip
                 if a.role == "distractor":
-                    targets = [
+                    # it competes with the targets in view with it: those of its own screen
+                    # (a later step's button is not shown yet); else the touchpoint's
+                    own_screen = [(sc.id, b.id) for b in sc.aois if b.role in ("target", "cta")]
+                    targets = own_screen or [
                         (sc2.id, b.id)
                         for sc2 in tp.screens
                         for b in sc2.aois
@@ -1574,7 +1577,11 @@ def friction_evidence(
                     v = _med([x[1] for x in aff])
                     what = (
                         "dwell on the distractor / (dwell on it + dwell on the touchpoint's target and "
-                        "CTA AOIs)"
+                        + (
+                            "CTA AOIs on its screen)"
+                            if own_screen and len(tp.screens) > 1
+                            else "CTA AOIs)"
+                        )
                         if targets
                         else "dwell on the distractor / total fixation duration on the touchpoint "
                         "(the touchpoint has no target AOI)"
