@@ -500,3 +500,79 @@ def test_ivt_pso_pursuit_option_labels_steady_movement() -> None:
     assert (on.labels[: n_fix - 25] == Label.FIXATION).all()
     assert (on.labels[-(n_fix - 25) :] == Label.FIXATION).all()
     assert len(on.fixations) == 2
+
+
+def test_pso_settings_use_the_low_rate_values_below_275_hz_above_the_noise() -> None:
+    from gazemap.events.ivt_pso import DEFAULTS, pso_settings
+
+    quiet = np.full(100, 4.0)
+    # 500 Hz: the 500 Hz values (threshold, window, local-minimum end)
+    assert pso_settings(DEFAULTS, 1 / 500, quiet) == (22.0, 0.03, 5.0)
+    # 200 Hz: the low-rate values; 2.5 x the median speed (10) is below 12 deg/s
+    assert pso_settings(DEFAULTS, 1 / 200, quiet) == (12.0, 0.05, 0.0)
+    # a noisier signal (median 10 deg/s) raises the threshold to 2.5 x 10 = 25 deg/s
+    noisy = np.r_[np.full(60, 10.0), np.full(40, 300.0), np.nan]
+    assert pso_settings(DEFAULTS, 1 / 200, noisy)[0] == pytest.approx(25.0)
+    # no finite speed at all (all lost): the plain low-rate threshold
+    assert pso_settings(DEFAULTS, 1 / 200, np.full(5, np.nan))[0] == 12.0
+    # the switch rate and the guard are parameters (0 = off)
+    p = {**DEFAULTS, "pso_low_rate_hz": 150.0}
+    assert pso_settings(p, 1 / 200, quiet) == (22.0, 0.03, 5.0)
+    p = {**DEFAULTS, "pso_low_noise_k": 0.0}
+    assert pso_settings(p, 1 / 200, noisy)[0] == 12.0
+
+
+def _saccade_with_slow_pso(rate: float) -> GazeSamples:
+    """300 px saccade (40 ms, minimum jerk) at 0.2 s, then a 25 Hz oscillation of 10 px that
+    decays over 40 ms: the 500 Hz rules end it at its first slow dip, the 200 Hz ones follow
+    it over its later, slower humps."""
+    t = np.arange(0, 0.6, 1 / rate)
+    tau = np.clip((t - 0.2) / 0.04, 0, 1)
+    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
+    ta = np.clip(t - 0.24, 0, None)
+    x = x + np.where(t >= 0.24, 10 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.04), 0)
+    rng = np.random.default_rng(1)
+    return GazeSamples(t, x + rng.normal(0, 0.1, len(t)), 384 + rng.normal(0, 0.1, len(t)))
+
+
+def test_ivt_pso_follows_a_slow_pso_longer_at_200_hz() -> None:
+    g = _saccade_with_slow_pso(200.0)
+    low = detect(g, SCREEN, "ivt_pso").labels
+    high = detect(g, SCREEN, "ivt_pso", pso_low_rate_hz=0).labels
+    n_low, n_high = (low == Label.PSO).sum(), (high == Label.PSO).sum()
+    # the low-rate rules label more of the oscillation PSO (at 5 ms a sample), taken from
+    # the fixation after it; the saccade is the same
+    assert n_high > 0 and n_low >= n_high + 3
+    assert np.array_equal(low == Label.SACCADE, high == Label.SACCADE)
+    assert (low == Label.FIXATION).sum() == (high == Label.FIXATION).sum() - (n_low - n_high)
+    # at 500 Hz the switch changes nothing
+    g5 = _saccade_with_slow_pso(500.0)
+    assert np.array_equal(
+        detect(g5, SCREEN, "ivt_pso").labels,
+        detect(g5, SCREEN, "ivt_pso", pso_low_rate_hz=0).labels,
+    )
+
+
+def test_ivt_pso_blink_takes_the_saccade_at_the_loss_not_the_one_before() -> None:
+    # 200 Hz: a saccade and its PSO (as above), then the eyelid: a fast 40 px drop in y
+    # (0.27-0.285 s) into a 165 ms loss. The PSO runs up to the drop, so the saccade, its
+    # PSO and the drop touch each other; only the drop touches the loss and joins the blink
+    rate = 200.0
+    t = np.arange(0, 0.7, 1 / rate)
+    tau = np.clip((t - 0.2) / 0.04, 0, 1)
+    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
+    ta = np.clip(t - 0.24, 0, None)
+    x = x + np.where(t >= 0.24, 10 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.04), 0)
+    y = 384 + 40 * np.clip((t - 0.27) / 0.015, 0, 1)
+    rng = np.random.default_rng(1)
+    x, y = x + rng.normal(0, 0.1, len(t)), y + rng.normal(0, 0.1, len(t))
+    lost = (t >= 0.285) & (t < 0.45)
+    x[lost] = y[lost] = np.nan
+    lab = detect(GazeSamples(t, x, y), SCREEN, "ivt_pso").labels
+    sac = np.flatnonzero(lab == Label.SACCADE)
+    assert len(sac) >= 6 and 0.19 <= t[sac[0]] and t[sac[-1]] <= 0.25
+    pso = np.flatnonzero(lab == Label.PSO)
+    assert len(pso) >= 3 and pso[0] == sac[-1] + 1
+    # from the end of the PSO through the loss: blink, then fixation again
+    assert np.all(lab[pso[-1] + 1 : np.flatnonzero(lost)[-1] + 1] == Label.BLINK)
+    assert np.all(lab[t >= 0.46] == Label.FIXATION)
