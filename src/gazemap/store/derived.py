@@ -158,11 +158,13 @@ def _read_group(session: Session, g: h5py.Group, detector: str, params: Params) 
         fix = Fixations(**{f.name: fx[f.name] for f in fields(Fixations)})
         sac = Saccades(**{f.name: sc[f.name] for f in fields(Saccades)})
         labels = g["labels"][()].astype(np.int8)
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, IndexError, TypeError) as exc:
         how = (
             "import the source file again (`gazemap import --force`)"
             if g.attrs.get("imported", False)
-            else f"re-run `gazemap detect {session.path} --detector {detector}` to rewrite it"
+            # --force: without it, detect would read the damaged group again
+            else f"run `gazemap detect {session.path} --detector {detector} --force` to "
+            "detect again and rewrite it"
         )
         raise SessionFileError(
             f"{session.path}: /derived/{detector} is damaged ({exc}); {how}."

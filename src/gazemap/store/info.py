@@ -45,11 +45,44 @@ def summarize(session: Session) -> dict[str, Any]:
         s = session.screen
         out["screen"] = {k: getattr(s, k) for k in schema.SCREEN_ATTRS}
     firsts, lasts = [], []
+    problems: list[str] = []
     for name in session.stream_names:
         a = session.stream_attrs(name)
         g = session.h5["streams"][name]
-        n = int(g[schema.TIME].shape[0])
-        srate = float(a.get("nominal_srate", 0.0) or 0.0)  # type: ignore[arg-type]
+        # checked: a missing, 2-D or text time_s is one clear SessionFileError naming it
+        t = np.asarray(session.times(name), dtype=np.float64)
+        n = len(t)
+        try:
+            srate = float(a.get("nominal_srate", 0.0) or 0.0)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            srate = 0.0
+            problems.append(
+                f"/streams/{name}: attribute nominal_srate is {a.get('nominal_srate')!r}, not a "
+                "number; the stream is shown as irregular"
+            )
+        consequence = (
+            "the analysis refuses this stream"
+            if name == "gaze"
+            else "the analysis sorts them by time"
+            if schema.MARKER_VALUE in g
+            else "numbers made from this stream may be wrong"
+        )
+        if n and not np.isfinite(t).all():
+            problems.append(
+                f"/streams/{name}/time_s: {int(np.sum(~np.isfinite(t)))} sample(s) without a "
+                f"time (NaN); {consequence}. The file is damaged: record, import or copy it again"
+            )
+            t = t[np.isfinite(t)]
+            n = len(t)
+        elif n > 1 and (np.diff(t) < 0).any():
+            i = int(np.argmax(np.diff(t) < 0))
+            problems.append(
+                f"/streams/{name}/time_s goes backwards at sample {i + 1} ({t[i + 1]:.6f} s "
+                f"after {t[i]:.6f} s): the samples are not in time order, the numbers above "
+                f"are from the earliest and latest time, and {consequence}. The file is "
+                "damaged or was edited: record, import or copy it again"
+            )
+            t = np.sort(t)
         st: dict[str, Any] = {
             "name": a.get("name", ""),
             "type": a.get("type", ""),
@@ -63,7 +96,6 @@ def summarize(session: Session) -> dict[str, Any]:
             "duration_s": 0.0,
             "effective_rate_hz": None,
         }
-        t = g[schema.TIME][()] if n else np.empty(0)
         if n:
             st["first_s"], st["last_s"] = float(t[0]), float(t[-1])
             st["duration_s"] = float(t[-1] - t[0])
@@ -76,14 +108,24 @@ def summarize(session: Session) -> dict[str, Any]:
         st["gap_s"] = float(np.sum(gaps[:, 1] - gaps[:, 0])) if len(gaps) else 0.0
         offs = g[schema.CLOCK_OFFSETS][()] if schema.CLOCK_OFFSETS in g else np.empty((0, 2))
         st["clock_offsets"] = int(len(offs))
-        st["clock_offset_ms"] = float(offs[-1, 1] * 1000.0) if len(offs) else None
+        ok_offs = offs.ndim == 2 and offs.shape[1] == 2 and offs.dtype.kind in "fiu"
+        st["clock_offset_ms"] = float(offs[-1, 1] * 1000.0) if len(offs) and ok_offs else None
+        if len(offs) and not ok_offs:
+            problems.append(
+                f"/streams/{name}/clock_offsets has shape {offs.shape} of {offs.dtype}, not "
+                "(n, 2) numbers (local time, offset); not shown (the analysis does not use it)"
+            )
         if srate > 0 and n:
             expected = int(round(st["duration_s"] * srate)) + 1
             missing = max(0, expected - n)
             invalid = 0
             if "x_px" in g and "y_px" in g:
-                x, y = g["x_px"][()], g["y_px"][()]
-                invalid = int(np.count_nonzero(np.isnan(x) | np.isnan(y)))
+                n_t = len(session.times(name))
+                x = session.channel(name, "x_px").astype(np.float64)  # checked: 1-D, n_t long
+                y = session.channel(name, "y_px").astype(np.float64)
+                assert len(x) == n_t
+                # infinite positions are lost samples for the detectors too
+                invalid = int(np.count_nonzero(~np.isfinite(x) | ~np.isfinite(y)))
             st["expected_samples"] = expected
             st["missing_samples"] = missing
             st["invalid_samples"] = invalid
@@ -101,7 +143,7 @@ def summarize(session: Session) -> dict[str, Any]:
     out["markers"] = sum(
         int(st.get("markers", 0)) for st in out["streams"].values() if st["type"] == "Markers"
     )
-    out["notes"] = several_streams_notes(out)
+    out["notes"] = problems + several_streams_notes(out)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -19,6 +20,12 @@ from gazemap.types import (
     Markers,
     ScreenGeometry,
     ScrollSamples,
+)
+
+#: how to get a usable file back when a session file is damaged (``path`` is filled in)
+_REMAKE = (
+    "If {path}.journal is beside it, run `gazemap recover {path}`; otherwise copy the file "
+    "again from where it was recorded, or record or import the session again."
 )
 
 
@@ -116,7 +123,16 @@ class Session:
                 f"{self.path}: root attribute 'format_version' is missing; the file is damaged "
                 "or was not written by gazemap. Re-export it or run `gazemap recover` on it."
             )
-        version = int(self._f.attrs["format_version"])
+        raw_version = _plain(self._f.attrs["format_version"])
+        try:
+            version = int(raw_version)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            self._f.close()
+            raise SessionFileError(
+                f"{self.path}: root attribute 'format_version' must be a whole number, got "
+                f"{raw_version!r}; the file is damaged or was not written by gazemap. "
+                + _REMAKE.format(path=self.path)
+            ) from None
         if version > schema.FORMAT_VERSION or version < 1:
             self._f.close()
             raise SessionFileError(
@@ -169,12 +185,24 @@ class Session:
                 f"{self.path}: no /screen group; the screen size and viewing distance are "
                 "needed to convert pixels to degrees. Re-record with --screen-* options."
             )
-        try:
-            return ScreenGeometry(**{k: _plain(g.attrs[k]) for k in schema.SCREEN_ATTRS})  # type: ignore[arg-type]
-        except KeyError as exc:
-            raise SessionFileError(
-                f"{self.path}: /screen lacks attribute {exc.args[0]!r}."
-            ) from exc
+        values: dict[str, float] = {}
+        for k in schema.SCREEN_ATTRS:
+            if k not in g.attrs:
+                raise SessionFileError(
+                    f"{self.path}: /screen lacks attribute {k!r}; the screen size and viewing "
+                    "distance are needed to convert pixels to degrees. Record or import the "
+                    "session again with the --screen-* and --distance-mm options."
+                )
+            v = _plain(g.attrs[k])
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            if not ok or v <= 0:  # type: ignore[operator]
+                raise SessionFileError(
+                    f"{self.path}: /screen attribute {k!r} must be a number > 0, got {v!r}. "
+                    "Record or import the session again with the --screen-* and --distance-mm "
+                    "options."
+                )
+            values[k] = v  # type: ignore[assignment]
+        return ScreenGeometry(**values)  # type: ignore[arg-type]
 
     @property
     def stream_names(self) -> list[str]:
@@ -194,17 +222,67 @@ class Session:
     def stream_attrs(self, name: str) -> dict[str, object]:
         return {k: _plain(v) for k, v in self._stream(name).attrs.items()}
 
+    def _column(self, name: str, label: str, n: int | None = None) -> np.ndarray:
+        """Dataset ``/streams/<name>/<label>`` as a 1-D numeric array, checked.
+
+        ``n``: the length it must have (that of the stream's time_s). SessionFileError names
+        the dataset when it is absent, not 1-D, not numeric or of another length.
+        """
+        g = self._stream(name)
+        where = f"/streams/{name}/{label}"
+        d = g.get(label)
+        if not isinstance(d, h5py.Dataset):
+            raise SessionFileError(
+                f"{self.path}: {where} is missing; "
+                + ("every stream has one timestamp per sample. " if label == schema.TIME else "")
+                + _REMAKE.format(path=self.path)
+            )
+        if d.ndim != 1 or d.dtype.kind not in "fiub":
+            raise SessionFileError(
+                f"{self.path}: {where} must hold one number per sample (1-D numbers), got "
+                f"shape {d.shape} of {d.dtype}; the file is damaged or was not written by "
+                "gazemap. " + _REMAKE.format(path=self.path)
+            )
+        if n is not None and d.shape[0] != n:
+            raise SessionFileError(
+                f"{self.path}: {where} has {d.shape[0]} values but /streams/{name}/time_s has "
+                f"{n}: the file is damaged. " + _REMAKE.format(path=self.path)
+            )
+        return d[()]
+
+    def _checked_times(self, name: str) -> np.ndarray:
+        """time_s of a stream: finite and never decreasing, else SessionFileError."""
+        t = np.asarray(self._column(name, schema.TIME), dtype=np.float64)
+        bad = ~np.isfinite(t)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise SessionFileError(
+                f"{self.path}: /streams/{name}/time_s holds {t[i]} at sample {i} "
+                f"({int(bad.sum())} sample(s) without a time); the file is damaged. "
+                + _REMAKE.format(path=self.path)
+            )
+        back = np.diff(t) < 0
+        if back.any():
+            i = int(np.argmax(back))
+            raise SessionFileError(
+                f"{self.path}: /streams/{name}/time_s goes backwards at sample {i + 1} "
+                f"({t[i + 1]:.6f} s after {t[i]:.6f} s; {int(back.sum())} such place(s)): the "
+                "samples are not in time order, so the file is damaged or was edited. "
+                + _REMAKE.format(path=self.path)
+            )
+        return t
+
     def times(self, name: str) -> np.ndarray:
-        return self._stream(name)[schema.TIME][()]
+        return self._column(name, schema.TIME)
 
     def raw_times(self, name: str) -> np.ndarray:
-        return self._stream(name)[schema.TIME_RAW][()]
+        return self._column(name, schema.TIME_RAW)
 
     def channel(self, name: str, label: str) -> np.ndarray:
         g = self._stream(name)
         if label not in g:
             raise SessionFileError(f"{self.path}: stream {name!r} has no channel {label!r}.")
-        return g[label][()]
+        return self._column(name, label, len(self._column(name, schema.TIME)))
 
     def clock_offsets(self, name: str) -> np.ndarray:
         return self._stream(name)[schema.CLOCK_OFFSETS][()]
@@ -222,17 +300,18 @@ class Session:
                 f"{self.path}: stream {name!r} lacks channel(s) {missing}; a gaze stream needs the "
                 "canonical channels (see docs/file-format.md)."
             )
+        t = self._checked_times(name)
         cols: dict[str, np.ndarray | None] = {}
         for label in GAZE_CHANNEL_LABELS:
             if label in g:
-                arr = g[label][()]
-                cols[label] = (
-                    arr.astype(np.int64) if label == "validity" else arr.astype(np.float64)
-                )
-        if cols.get("validity") is not None:
-            v = np.nan_to_num(g["validity"][()], nan=1.0)
-            cols["validity"] = v.astype(np.int64)
-        return GazeSamples(time_s=g[schema.TIME][()], **cols)  # type: ignore[arg-type]
+                arr = self._column(name, label, len(t))
+                if label == "validity":
+                    # NaN validity (a float channel with a lost flag) counts as left-invalid
+                    arr = np.nan_to_num(arr.astype(np.float64), nan=1.0)
+                    cols[label] = arr.astype(np.int64)
+                else:
+                    cols[label] = arr.astype(np.float64)
+        return GazeSamples(time_s=t, **cols)  # type: ignore[arg-type]
 
     def markers(self, name: str | None = None) -> Markers:
         """Markers in time order.
@@ -255,10 +334,22 @@ class Session:
         values: list[str] = []
         for n in names:
             g = self._stream(n)
-            times.append(g[schema.TIME][()])
+            t = self._column(n, schema.TIME)
+            d = g[schema.MARKER_VALUE]
+            if not isinstance(d, h5py.Dataset) or d.ndim != 1 or len(d) != len(t):
+                raise SessionFileError(
+                    f"{self.path}: /streams/{n}/{schema.MARKER_VALUE} must hold one text per "
+                    f"marker ({len(t)}, as time_s), got "
+                    + (f"shape {d.shape}" if isinstance(d, h5py.Dataset) else "a group")
+                    + "; the file is damaged. "
+                    + _REMAKE.format(path=self.path)
+                )
+            times.append(t)
+            # a marker with bytes that are not UTF-8 keeps its readable part (U+FFFD for the
+            # rest) instead of making the whole session unreadable
             values.extend(
-                v.decode("utf-8") if isinstance(v, bytes) else str(v)
-                for v in g[schema.MARKER_VALUE][()]
+                v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v)
+                for v in d[()]
             )
         if not times:
             return Markers(np.empty(0), np.empty(0, dtype=object))
@@ -351,10 +442,12 @@ class Session:
                 return None
         if not self.has_stream(name):
             return None
-        g = self._stream(name)
+        # not _checked_times: the analysis only looks offsets up by time, and a recording
+        # with a stray scroll sample should not lose its gaze
+        t = self._column(name, schema.TIME)
         return ScrollSamples(
-            time_s=g[schema.TIME][()],
-            **{k: g[k][()].astype(np.float64) for k in SCROLL_CHANNEL_LABELS},
+            time_s=t,
+            **{k: self._column(name, k, len(t)).astype(np.float64) for k in SCROLL_CHANNEL_LABELS},
         )
 
 
