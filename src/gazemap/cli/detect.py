@@ -74,12 +74,20 @@ def _label(args: argparse.Namespace) -> int:
 
     name, params = detector_choice(args)
     recordings = read_lund_folder(args.path)
+    if not recordings:
+        raise InputError(
+            f"{Path(args.path) / 'recordings.json'} lists no recordings; add an entry per CSV "
+            "(see docs/detection.md)."
+        )
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder; choose a folder path.")
     out.mkdir(parents=True, exist_ok=True)
     for rec in recordings:
-        result = detect(rec.gaze, rec.screen, name, **params)
+        try:
+            result = detect(rec.gaze, rec.screen, name, **params)
+        except InputError as exc:  # the detector's checks do not know the file
+            raise InputError(f"{rec.path}: {exc}") from exc
         text = "label\n" + "".join(f"{v}\n" for v in result.labels.tolist())
         (out / f"{rec.name}.csv").write_text(text, encoding="utf-8")
     print(f"labelled {len(recordings)} recording(s) with {name} into {out}")

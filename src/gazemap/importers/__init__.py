@@ -72,6 +72,16 @@ def read(fmt: str, path: str | os.PathLike[str], **options: Any) -> list[Any]:
     return list(reader(p, **options))
 
 
+#: per format: how the user gives the right time unit (for check_sample_rate's message)
+TIME_UNIT_HINTS = {
+    "tobii_tsv": "Give the unit of the 'Recording timestamp' column with --time-unit us|ms|s.",
+    "lund": "The time_s column must be in seconds: convert it (e.g. ms / 1000) and import again.",
+    "eyelink_asc": "EyeLink ASC sample times are ms: export the file again with edf2asc.",
+    "xdf": "XDF timestamps are seconds: record or export the file again.",
+    "pupil_csv": "Pupil Player exports seconds: export the folder again from Pupil Player.",
+}
+
+
 def import_file(
     fmt: str,
     path: str | os.PathLike[str],
@@ -94,7 +104,13 @@ def import_file(
     an XDF file, a skipped empty recording); the same text is kept in the file as the root
     attribute ``import_warning``.
     """
-    from gazemap.importers._common import check_output, default_out_paths, sha256_of, write_session
+    from gazemap.importers._common import (
+        check_output,
+        check_sample_rate,
+        default_out_paths,
+        sha256_of,
+        write_session,
+    )
 
     src = Path(path)
     out_p = Path(out)
@@ -120,6 +136,10 @@ def import_file(
     targets = default_out_paths(out_p, len(recordings), [str(r.recording) for r in recordings])
     kept = [(r, t) for r, t in zip(recordings, targets, strict=True) if len(r.time_s)]
     for rec, t in kept:
+        # before anything is written: a wrong time unit would give sessions whose every
+        # duration is 1000 times off
+        where = f"{src}" + (f" (recording {rec.recording})" if len(recordings) > 1 else "")
+        check_sample_rate(rec.time_s, where, TIME_UNIT_HINTS.get(fmt, ""))
         check_output(t, force)
         for w in rec.warnings:
             if warn is not None:

@@ -101,6 +101,43 @@ class ImportedRecording:
     warnings: list[str] = field(default_factory=list)
 
 
+#: sampling rates an eye tracker can have, samples/s: outside, the timestamps are in another
+#: unit than the one assumed (a factor 1000 moves a 30-2000 Hz tracker far outside)
+PLAUSIBLE_RATE_HZ = (5.0, 10_000.0)
+
+
+def check_sample_rate(time_s: np.ndarray, where: str, hint: str) -> None:
+    """Refuse gaze timestamps whose spacing no eye tracker has (a wrong time unit).
+
+    Parameters
+    ----------
+    time_s : (n,) gaze sample times after conversion to seconds.
+    where : the file (and recording) for the message.
+    hint : how to give the right unit for this format (one sentence).
+
+    Raises
+    ------
+    ImportFormatError
+        The median interval between samples gives a rate outside PLAUSIBLE_RATE_HZ (only
+        checked with at least 10 increasing intervals).
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    d = np.diff(t[np.isfinite(t)])
+    d = d[d > 0]
+    if len(d) < 10:
+        return
+    med = float(np.median(d))
+    rate = 1.0 / med
+    lo, hi = PLAUSIBLE_RATE_HZ
+    if lo <= rate <= hi:
+        return
+    raise ImportFormatError(
+        f"{where}: the gaze samples are {med:.6g} s apart (median), i.e. {rate:.6g} samples "
+        f"per second, but eye trackers record {lo:g}-{hi:g} samples per second: the timestamps "
+        f"are in another unit than the one assumed (a factor 1000 off?). {hint}"
+    )
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,16 +60,23 @@ def read_lund_csv(
     path = Path(path)
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file. Check recordings.json's 'file' entries.")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise ImportFormatError(
-                f"{path}: missing column(s) {missing}; the header must start with "
-                f"{','.join(REQUIRED_COLUMNS)} (got {','.join(header) or 'an empty file'})."
-            )
-        rows = list(reader)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                raise ImportFormatError(
+                    f"{path}: missing column(s) {missing}; the header must start with "
+                    f"{','.join(REQUIRED_COLUMNS)} (got {','.join(header) or 'an empty file'})."
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "a CSV of numbers with the header time_s,x_px,y_px is expected. If a spreadsheet "
+            "saved it, save it again as 'CSV UTF-8'."
+        ) from None
     cols: dict[str, np.ndarray] = {}
     for name in [*REQUIRED_COLUMNS, *[c for c in LABEL_COLUMNS if c in header]]:
         j = header.index(name)
@@ -175,15 +183,45 @@ def read_lund_folder(
     folder: str | os.PathLike[str], stimulus: str | None = None
 ) -> list[LundRecording]:
     """Every recording of a Lund-layout folder (optionally one ``stimulus`` only)."""
+    from gazemap.importers._common import check_sample_rate
+
     folder = Path(folder)
+    meta = folder / "recordings.json"
     out = []
-    for e in read_recordings_json(folder):
+    seen: dict[str, int] = {}
+    for k, e in enumerate(read_recordings_json(folder)):
         if stimulus is not None and e.get("stimulus") != stimulus:
             continue
         file = str(e["file"])
-        gaze, labels, repaired = read_lund_csv(folder / file)
         name = str(e.get("recording", Path(file).stem))
-        rate = float(e.get("sample_rate_hz", 0.0) or 0.0)  # type: ignore[arg-type]
+        # the name becomes an output file name (gazemap label: OUT/<recording>.csv)
+        if not name or name in (".", "..") or "/" in name or "\\" in name:
+            raise ImportFormatError(
+                f"{meta}: entry {k} has recording {name!r}; a recording name must be a plain "
+                "file name (no folders), as it names the output file. Fix its 'recording'."
+            )
+        if name in seen:
+            raise ImportFormatError(
+                f"{meta}: entries {seen[name]} and {k} are both recording {name!r}; their outputs "
+                "would overwrite each other. Give each entry its own 'recording'."
+            )
+        seen[name] = k
+        raw_rate = e.get("sample_rate_hz", 0.0) or 0.0
+        try:
+            rate = float(raw_rate)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            rate = float("nan")
+        if not (math.isfinite(rate) and rate >= 0):
+            raise ImportFormatError(
+                f"{meta}: entry {k} ({file}) has sample_rate_hz {raw_rate!r}; it must be a "
+                "number of samples per second, e.g. 500 (or leave it out)."
+            )
+        gaze, labels, repaired = read_lund_csv(folder / file)
+        check_sample_rate(
+            gaze.time_s,
+            str(folder / file),
+            "The time_s column must be in seconds: convert it (e.g. ms / 1000).",
+        )
         out.append(
             LundRecording(
                 name=name,
