@@ -899,6 +899,22 @@ def _failing(
     return frozenset(f for f in fail if tps[f].success is not None)
 
 
+#: the fastest eye trackers sample at 2000 Hz; far above, a session only fills memory
+MAX_RATE_HZ = 10_000.0
+#: a session's samples are held in memory (~250 bytes each): 3 h at 1000 Hz
+MAX_SAMPLES = 10_800_000
+#: start times beyond this lose the sample spacing in float64 (LSL clocks are far smaller)
+MAX_START_S = 1e9
+#: the option of ``gazemap simulate`` and ``gazemap stream simulated`` for each argument
+_OPTION = {
+    "rate_hz": "--rate-hz",
+    "precision_deg": "--precision-deg",
+    "accuracy_offset_deg": "--accuracy-deg",
+    "data_loss_rate": "--data-loss",
+    "start_time_s": "--start-time-s",
+}
+
+
 def simulate_session(
     protocol: Protocol | None,
     *,
@@ -952,21 +968,32 @@ def simulate_session(
     -------
     SimulatedSession with the samples, markers, scroll stream and ground truth.
     """
-    for name, value, ok in (
-        ("rate_hz", rate_hz, rate_hz > 0),
-        ("precision_deg", precision_deg, precision_deg >= 0),
-        ("accuracy_offset_deg", accuracy_offset_deg, accuracy_offset_deg >= 0),
-        ("data_loss_rate", data_loss_rate, 0 <= data_loss_rate < 1),
+    for name, value, ok, rule in (
+        ("rate_hz", rate_hz, 0 < rate_hz <= MAX_RATE_HZ, f"in (0, {MAX_RATE_HZ:g}]"),
+        ("precision_deg", precision_deg, precision_deg >= 0, ">= 0"),
+        ("accuracy_offset_deg", accuracy_offset_deg, accuracy_offset_deg >= 0, ">= 0"),
+        ("data_loss_rate", data_loss_rate, 0 <= data_loss_rate < 1, "in [0, 1)"),
+        (
+            "start_time_s",
+            start_time_s,
+            abs(start_time_s) <= MAX_START_S,
+            f"within ±{MAX_START_S:g}",
+        ),
     ):
         if not np.isfinite(value) or not ok:
             raise InputError(
-                f"simulate_session: {name} must be "
-                + {"rate_hz": "> 0", "data_loss_rate": "in [0, 1)"}.get(name, ">= 0")
-                + f", got {value!r}. Fix the --{name.replace('_', '-')} option."
+                f"simulate_session: {name} must be {rule}, got {value!r}. "
+                f"Fix the {_OPTION[name]} option."
             )
     if duration_s is not None and (not np.isfinite(duration_s) or duration_s <= 0):
         raise InputError(
             f"simulate_session: duration_s must be > 0, got {duration_s!r}. Fix --duration-s."
+        )
+    if duration_s is not None and duration_s * rate_hz > MAX_SAMPLES:
+        raise InputError(
+            f"simulate_session: {duration_s:g} s at {rate_hz:g} Hz is {duration_s * rate_hz:.3g} "
+            f"samples; at most {MAX_SAMPLES:,} (3 h at 1000 Hz) are simulated at once, as they "
+            "are held in memory. Shorten --duration-s or lower --rate-hz."
         )
     if protocol is not None and not protocol.touchpoints:
         raise InputError(
