@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import socket
 import time
 from pathlib import Path
@@ -197,6 +198,7 @@ def _mark(args: argparse.Namespace) -> int:
 
     if not args.text.strip():
         raise InputError("the marker text is empty; give e.g. touchpoint/checkout/start.")
+    _check_wait_s(args.wait_s)
     t = lsl.local_clock()  # the moment the moderator marked, not when a recorder connected
     source_id = args.source_id or f"gazemap-mark-{socket.gethostname()}"
     outlet = lsl.make_marker_outlet(args.name, source_id)
@@ -213,6 +215,15 @@ def _mark(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_wait_s(wait_s: float) -> None:
+    """--wait-s of devices and mark: liblsl waits for ever on a negative time, and NaN or
+    infinity returns at once, so only a finite number >= 0 means what it says."""
+    from gazemap.errors import InputError
+
+    if not (math.isfinite(wait_s) and wait_s >= 0):
+        raise InputError(f"--wait-s must be a number of seconds >= 0, got {wait_s!r}.")
+
+
 def _devices(args: argparse.Namespace) -> int:
     import importlib
 
@@ -220,6 +231,7 @@ def _devices(args: argparse.Namespace) -> int:
 
     from gazemap.acquisition import lsl
 
+    _check_wait_s(args.wait_s)
     lsl.configure_liblsl()
     infos = pylsl.resolve_streams(wait_time=args.wait_s)
     streams = [
