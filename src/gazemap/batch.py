@@ -528,10 +528,20 @@ def find_protocol(
             f"no protocol found: {study} does not exist. Pass --protocol FILE, or write "
             f"{study} with a line 'protocol: path/to/protocol.yaml'."
         )
+    if not study.is_file():
+        raise InputError(
+            f"{study}: is a folder, not a file. Remove or rename it and write {study} with a "
+            "line 'protocol: path/to/protocol.yaml', or pass --protocol FILE."
+        )
     try:
         doc = yaml.safe_load(study.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(f"{study}: not valid YAML ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{study}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}). Save it as UTF-8 with a line 'protocol: path/to/protocol.yaml'."
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("protocol"), str):
         raise InputError(
             f"{study}: needs a 'protocol: <path relative to study.yaml>' entry, got "

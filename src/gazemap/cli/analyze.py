@@ -64,6 +64,12 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.max_scroll_px is not None and not args.max_scroll_px >= 0:
         raise InputError(f"--max-scroll-px must be >= 0, got {args.max_scroll_px}.")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        # checked before the analysis, which can take long, rather than when writing
+        raise InputError(
+            f"--out {out} is a file; the analysis writes a folder of files. Give a folder "
+            "path (it is created), e.g. --out report."
+        )
     result = analyze_study(
         args.study,
         args.protocol,
