@@ -134,17 +134,26 @@ def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows of a CSV output file with typed values; checks the header has ``required``."""
     if not path.is_file():
         raise InputError(f"{path} is missing. " + _HOW_TO_FIX)
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InputError(
-                f"{path} lacks the column(s) {', '.join(missing)} (docs/outputs.md). " + _HOW_TO_FIX
-            )
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            rows.append({k: _cell(path, line, k, v or "") for k, v in raw.items() if k})
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise InputError(
+                    f"{path} lacks the column(s) {', '.join(missing)} (docs/outputs.md). "
+                    + _HOW_TO_FIX
+                )
+            rows = []
+            for line, raw in enumerate(reader, start=2):
+                rows.append({k: _cell(path, line, k, v or "") for k, v in raw.items() if k})
+    except UnicodeDecodeError as exc:
+        # typically a spreadsheet program that saved it again in its own encoding
+        raise InputError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); if a spreadsheet program saved it, save it as 'CSV UTF-8'. "
+            + _HOW_TO_FIX
+        ) from None
     return rows
 
 
