@@ -8,6 +8,7 @@ matches the report's numbers exactly.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,10 +103,24 @@ def _protocol_from_evidence(analysis: Path, explicit: str | None) -> Path:
     return p
 
 
+#: widest heatmap kernel, deg: a few times the usual 0.5-2 deg, and wider than this the map
+#: is one blob over the screen (and a huge one made the image resampling fail)
+MAX_SIGMA_DEG = 20.0
+
+
+def _check_sigma(sigma_deg: float) -> None:
+    if not (math.isfinite(sigma_deg) and 0 < sigma_deg <= MAX_SIGMA_DEG):
+        raise InputError(
+            f"--sigma-deg must be > 0 and <= {MAX_SIGMA_DEG:g} degrees, got {sigma_deg!r}; "
+            "heatmaps use 0.5-2 deg (default 1)."
+        )
+
+
 def _report(args: argparse.Namespace) -> int:
     from gazemap.protocol import load_protocol
     from gazemap.report import write_report
 
+    _check_sigma(args.sigma_deg)
     analysis = Path(args.analysis)
     if not analysis.is_dir():
         raise InputError(
@@ -178,6 +193,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     from gazemap.protocol import load_protocol
     from gazemap.report.data import FIXATIONS_COLUMNS, read_csv, read_json, screen_geometry
 
+    _check_sigma(args.sigma_deg)
     analysis = Path(args.analysis)
     fix_path = analysis / "fixations.csv"
     if not fix_path.is_file():
@@ -225,8 +241,6 @@ def _heatmap(args: argparse.Namespace) -> int:
                 f"participants with fixations there: {', '.join(present) or 'none'}."
             )
         rows = [r for r in rows if r["participant"] in args.participants]
-    if args.sigma_deg <= 0:
-        raise InputError(f"--sigma-deg must be > 0, got {args.sigma_deg}.")
     sessions_path = analysis / "sessions.json"
     sessions = read_json(sessions_path, (), kind=list) if sessions_path.is_file() else []
     evidence_path = analysis / "evidence.json"
