@@ -7,6 +7,7 @@ problem at once with its place in the file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -215,6 +216,9 @@ _STAGE_KEYS = ("id", "name", "touchpoints")
 _TP_KEYS = ("id", "name", "channel", "task", "screens", "success")
 _SCREEN_KEYS = ("id", "name", "screenshot", "page", "viewport", "url", "selector", "aois")
 _SIZE_KEYS = ("width_px", "height_px")
+#: largest screen/page/viewport side: the longest real pages are some 10,000-50,000 px, and a
+#: heatmap holds a float per page pixel (1440 x 100,000 px: 0.6 GB; 10**8 px ran out of memory)
+MAX_SIZE_PX = 100_000
 _VIEWPORT_KEYS = ("width_px", "height_px", "x_px", "y_px")
 _AOI_KEYS = ("id", "name", "role", "shape", "coords", "fixed", "selector")
 #: alternatives to ``coords`` per shape, in coords order
@@ -274,7 +278,12 @@ def _join(place: str, key: str) -> str:
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and bool(np.isfinite(v))
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int too large for a float (YAML reads 10**400 as one)
+        return False
 
 
 class _Validator:
@@ -365,6 +374,13 @@ class _Validator:
                 continue
             if required and int(v) <= 0:
                 self.p.add(_join(place, key), f"{key} must be > 0, got {int(v)}")
+                continue
+            if int(v) > MAX_SIZE_PX:
+                self.p.add(
+                    _join(place, key),
+                    f"{key} must be at most {MAX_SIZE_PX:,} px, got {int(v):,}: heatmaps are "
+                    "drawn at this size (a typo? a page in device pixels?)",
+                )
                 continue
             if not required and int(v) < 0:
                 self.p.add(_join(place, key), f"{key} must be >= 0, got {int(v)}")
