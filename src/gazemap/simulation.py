@@ -969,7 +969,7 @@ def simulate_session(
     SimulatedSession with the samples, markers, scroll stream and ground truth.
     """
     for name, value, ok, rule in (
-        ("rate_hz", rate_hz, 0 < rate_hz <= MAX_RATE_HZ, f"in (0, {MAX_RATE_HZ:g}]"),
+        ("rate_hz", rate_hz, 0 < rate_hz <= MAX_RATE_HZ, f"> 0 and <= {MAX_RATE_HZ:g}"),
         ("precision_deg", precision_deg, precision_deg >= 0, ">= 0"),
         ("accuracy_offset_deg", accuracy_offset_deg, accuracy_offset_deg >= 0, ">= 0"),
         ("data_loss_rate", data_loss_rate, 0 <= data_loss_rate < 1, "in [0, 1)"),
