@@ -208,3 +208,29 @@ def test_a_damaged_detection_cache_is_one_error_whose_fix_works(tmp_path: Path) 
     assert main(cmd[1:]) == 0
     result, cached = detect_session_cached(p, "ivt_pso")
     assert cached and len(result.fixations) == len(first.fixations)
+
+
+def _ms_times(f: h5py.File) -> None:
+    f["streams/gaze/time_s"][...] = f["streams/gaze/time_s"][()] * 1000.0
+
+
+def test_gaze_times_in_ms_are_refused_not_read_as_18_s_fixations(tmp_path: Path) -> None:
+    # read as seconds, 300 Hz gaze in ms is 0.3 Hz: detection made 18 s "fixations" and the
+    # analysis passed them with quality_ok
+    p = _copy(tmp_path, _ms_times)
+    with open_session(p) as s, pytest.raises(SessionFileError) as ei:
+        s.gaze()
+    msg = str(ei.value)
+    assert msg.startswith(f"{p}: /streams/gaze/time_s: the gaze samples are 3.33333 s apart")
+    assert "not in seconds" in msg and "--time-unit" in msg
+
+
+def test_gaze_at_plausible_rates_is_read(tmp_path: Path) -> None:
+    for factor in (1 / 20, 20.0):  # 15 Hz (a webcam tracker) and 6000 Hz
+        p = tmp_path / f"S{factor}.h5"
+        shutil.copy(SAMPLE, p)
+        with h5py.File(p, "r+") as f:
+            t = f["streams/gaze/time_s"][()]
+            f["streams/gaze/time_s"][...] = t[0] + (t - t[0]) / factor
+        with open_session(p) as s:
+            assert len(s.gaze()) == len(t)

@@ -34,6 +34,7 @@ import numpy as np
 
 from gazemap import __version__
 from gazemap.errors import GazemapError, ImportFormatError, InputError
+from gazemap.store.schema import PLAUSIBLE_GAZE_RATE_HZ
 from gazemap.store.writer import check_output_path
 from gazemap.types import (
     GAZE_CHANNELS,
@@ -101,9 +102,8 @@ class ImportedRecording:
     warnings: list[str] = field(default_factory=list)
 
 
-#: sampling rates an eye tracker can have, samples/s: outside, the timestamps are in another
-#: unit than the one assumed (a factor 1000 moves a 30-2000 Hz tracker far outside)
-PLAUSIBLE_RATE_HZ = (5.0, 10_000.0)
+#: sampling rates an eye tracker can have (gazemap.store.schema)
+PLAUSIBLE_RATE_HZ = PLAUSIBLE_GAZE_RATE_HZ
 
 
 def check_sample_rate(time_s: np.ndarray, where: str, hint: str) -> None:

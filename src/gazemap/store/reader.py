@@ -272,6 +272,26 @@ class Session:
             )
         return t
 
+    def _check_gaze_rate(self, name: str, t: np.ndarray) -> None:
+        """Gaze timestamps spaced like no eye tracker are in another unit than seconds (a
+        file written by another program, or imported with the wrong unit): every duration
+        computed from them would be 1000 times off, so refuse them."""
+        d = np.diff(t)
+        d = d[d > 0]
+        if len(d) < 10:
+            return
+        med = float(np.median(d))
+        lo, hi = schema.PLAUSIBLE_GAZE_RATE_HZ
+        if lo <= 1.0 / med <= hi:
+            return
+        raise SessionFileError(
+            f"{self.path}: /streams/{name}/time_s: the gaze samples are {med:.6g} s apart "
+            f"(median), i.e. {1.0 / med:.6g} samples per second, but eye trackers record "
+            f"{lo:g}-{hi:g}: the timestamps are not in seconds (a factor 1000 off?). Import the "
+            "source file again with the right unit (e.g. `gazemap import tobii_tsv FILE "
+            "--time-unit us`), or record the session again."
+        )
+
     def times(self, name: str) -> np.ndarray:
         return self._column(name, schema.TIME)
 
@@ -301,6 +321,7 @@ class Session:
                 "canonical channels (see docs/file-format.md)."
             )
         t = self._checked_times(name)
+        self._check_gaze_rate(name, t)
         cols: dict[str, np.ndarray | None] = {}
         for label in GAZE_CHANNEL_LABELS:
             if label in g:

@@ -26,6 +26,9 @@ ROOT_ATTRS = (
     "software_version",
 )
 SCREEN_ATTRS = ("width_px", "height_px", "width_mm", "height_mm", "distance_mm")
+#: sampling rates an eye tracker can have, samples/s: gaze timestamps spaced outside this are
+#: in another unit than seconds (a factor 1000 moves a 30-2000 Hz tracker far outside)
+PLAUSIBLE_GAZE_RATE_HZ = (5.0, 10_000.0)
 
 
 @dataclass(frozen=True)
