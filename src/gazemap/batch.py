@@ -149,6 +149,10 @@ def analyze_session(
         }
         if scroll_why:
             res.notes.append(scroll_why)
+        if scroll is not None:
+            scroll, scroll_note = _finite_scroll(scroll, str(path), scroll_name)
+            if scroll_note:
+                res.notes.append(scroll_note)
         if len(journey_streams) > 1:
             res.notes.append(
                 f"{len(journey_streams)} Markers streams send touchpoint markers "
@@ -202,6 +206,39 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def _finite_scroll(scroll: Any, path: str, name: str | None) -> tuple[Any, str]:
+    """The scroll samples without rows holding NaN/inf (sample-and-hold keeps the previous
+    offset there), and a note saying how many were dropped.
+
+    A NaN offset places no fixation on the page, so the AOIs of scrolling pages would read as
+    never seen. A stream with no finite row at all is a SessionFileError: the page positions
+    are unknown, and the session's AOI metrics would be wrong.
+    """
+    from gazemap.errors import SessionFileError
+    from gazemap.types import SCROLL_CHANNEL_LABELS, ScrollSamples
+
+    cols = [np.asarray(getattr(scroll, k), dtype=np.float64) for k in SCROLL_CHANNEL_LABELS]
+    t = np.asarray(scroll.time_s, dtype=np.float64)
+    ok = np.isfinite(t)
+    for c in cols:
+        ok &= np.isfinite(c)
+    if ok.all():
+        return scroll, ""
+    where = f"/streams/{name}" if name else "the Scroll stream"
+    if not ok.any():
+        raise SessionFileError(
+            f"{path}: {where} holds no finite scroll offset ({len(t)} samples, all NaN or "
+            "infinite): where the page was is unknown, so fixations cannot be placed on it. The "
+            "file is damaged: record the session again, or copy it again from where it was "
+            "recorded."
+        )
+    kept = ScrollSamples(t[ok], *(c[ok] for c in cols))
+    return kept, (
+        f"{where}: {int((~ok).sum())} of {len(t)} scroll samples hold NaN or infinite values "
+        "and were left out (the offset before each holds until the next good one)"
+    )
 
 
 def combine_visit_quality(visits: list[tuple[float, float, float]]) -> TouchpointQuality:
