@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from gazemap.errors import GazemapError, InputError
+from gazemap.errors import GazemapError, InputError, SessionFileError
 from gazemap.journey import (
     MAX_SCROLL_PX,
     SessionTables,
@@ -138,7 +138,10 @@ def analyze_session(
         if det is None:
             det = detect(gaze, screen, name, **dict(params or {}))
             if write_cache:
-                write_detection(Path(path), det)
+                try:
+                    write_detection(Path(path), det)
+                except SessionFileError as exc:  # e.g. a full disk: the analysis goes on
+                    res.notes.append(f"the detection was not stored in the file: {exc}")
         res.detector, res.params = det.detector, dict(det.params)
         res.screen = {
             "width_px": screen.width_px,
@@ -216,7 +219,6 @@ def _finite_scroll(scroll: Any, path: str, name: str | None) -> tuple[Any, str]:
     never seen. A stream with no finite row at all is a SessionFileError: the page positions
     are unknown, and the session's AOI metrics would be wrong.
     """
-    from gazemap.errors import SessionFileError
     from gazemap.types import SCROLL_CHANNEL_LABELS, ScrollSamples
 
     cols = [np.asarray(getattr(scroll, k), dtype=np.float64) for k in SCROLL_CHANNEL_LABELS]

@@ -7,6 +7,7 @@ import argparse
 import csv
 import dataclasses
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ from gazemap.cli._common import (
     refuse_existing,
     screen_from_args,
 )
+from gazemap.errors import InputError
+from gazemap.store.writer import check_free_space, write_failure
 from gazemap.types import GAZE_CHANNELS, SCROLL_CHANNELS, ScreenGeometry
 
 #: default physical pixel pitch when the screen size in mm is not given (a 20" 16:10 monitor
@@ -204,9 +207,24 @@ def _simulate(args: argparse.Namespace) -> int:
         start_time_s=args.start_time_s,
         **fail_options(args, protocol),
     )
-    write_session(sim, out, force=args.force)
-    for kind, path in truth.items():
-        write_truth(sim, kind, path)
+    # written beside under a temporary name and renamed when complete: a full disk or a
+    # crash part-way leaves no half session file behind
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    # uncompressed size: 9 float32 channels + 2 float64 times per sample, markers, scroll
+    need = 52 * len(sim.gaze) + 200 * len(sim.markers) + 40 * len(sim.scroll.time_s)
+    if truth:
+        need += 40 * len(sim.gaze) + 120 * len(sim.truth_fixations)
+    check_free_space(out, need, f"a session of {len(sim.gaze)} samples")
+    try:
+        write_session(sim, tmp, force=True)
+        os.replace(tmp, out)
+        for kind, path in truth.items():
+            write_truth(sim, kind, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {write_failure(exc)}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     lost = float(np.mean(~np.isfinite(sim.gaze.x_px)))
     print(
         f"wrote {out}: participant {sim.participant}, {sim.duration_s:.1f} s, {len(sim.gaze)} samples at "

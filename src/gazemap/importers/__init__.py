@@ -111,6 +111,7 @@ def import_file(
         sha256_of,
         write_session,
     )
+    from gazemap.store.writer import check_free_space
 
     src = Path(path)
     out_p = Path(out)
@@ -146,6 +147,14 @@ def import_file(
                 warn(w)
         if rec.warnings:
             rec.source_attrs["warning"] = " | ".join(rec.warnings)
+    # all recordings must fit before the first is written: no half import on a full disk
+    need = 0.0
+    for rec, _ in kept:
+        need += len(rec.time_s) * (8 * (len(rec.gaze) + 9) + 24) + 200 * len(rec.markers)
+        for x in rec.extra_streams:
+            need += getattr(x.data, "nbytes", 100 * len(x.data)) + 16 * len(x.time_s)
+    if kept:
+        check_free_space(kept[0][1], need, f"importing {len(kept)} recording(s)")
     digest = sha256_of(src) if src.is_file() else _dir_digest(src)
     written = []
     for rec, target in kept:

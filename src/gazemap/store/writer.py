@@ -8,6 +8,7 @@ so that a killed process can be recovered with ``gazemap recover``.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -50,6 +51,48 @@ def _append(ds: h5py.Dataset, values: np.ndarray) -> None:
     old = ds.shape[0]
     ds.resize(old + n, axis=0)
     ds[old:] = values
+
+
+def write_failure(exc: OSError) -> str:
+    """Why writing a file failed, as one line a user can act on (h5py's messages span lines
+    and say "file write failed ... errno = 28")."""
+    text = " ".join(str(exc).split())
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "No space left on device" in text:
+        return (
+            "the disk is full (no space left on the device); nothing was written. Free some "
+            "space or choose a folder on another disk."
+        )
+    if code in (errno.EACCES, errno.EROFS) or "Permission denied" in text or "Read-only" in text:
+        return "no permission to write there (or a read-only disk); choose another folder."
+    return f"{text}. Check the path and its permissions."
+
+
+#: free space kept beyond an estimate of what a file needs (HDF5 metadata, chunk slack)
+SPACE_MARGIN_BYTES = 4 << 20
+
+
+def check_free_space(path: Path, need_bytes: float, what: str) -> None:
+    """Refuse to start writing ``path`` when its disk has less than ``need_bytes`` plus a
+    margin free.
+
+    HDF5 that hits a full disk part-way leaves a damaged file, and h5py can crash the process
+    while closing it, so a write that cannot fit is refused before it starts. ``what`` says
+    what was to be written (for the message). InputError when the space is short.
+    """
+    import shutil
+
+    need = float(need_bytes) + SPACE_MARGIN_BYTES
+    try:
+        free = shutil.disk_usage(path.resolve().parent).free
+    except OSError:
+        return
+    if free < need:
+        raise InputError(
+            f"cannot write {path}: only {free / 1e6:.1f} MB free on its disk, and {what} needs "
+            f"about {need / 1e6:.1f} MB; nothing was written. Free some space or choose a "
+            "folder on another disk."
+        )
 
 
 def check_output_path(path: Path, force: bool) -> None:
@@ -99,9 +142,7 @@ class SessionWriter:
         try:
             self._f = h5py.File(self.path, "w", libver="latest")
         except OSError as exc:
-            raise InputError(
-                f"cannot create {self.path}: {exc}. Check the path and its permissions."
-            ) from exc
+            raise InputError(f"cannot create {self.path}: {write_failure(exc)}") from exc
         a = self._f.attrs
         a["format"] = schema.FORMAT
         a["format_version"] = schema.FORMAT_VERSION
