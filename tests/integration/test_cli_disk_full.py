@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,57 @@ def test_with_room_detect_still_writes(small_disk: Path) -> None:
     assert r.returncode == 0, r.stderr
     with h5py.File(s) as f:
         assert len(f["derived/ivt_pso/fixations"]) > 100
+
+
+def test_recorder_close_on_a_full_disk_keeps_the_journal_and_recover_restores_it(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """The recorder's own writer (journal while recording, HDF5 at close): at close the HDF5
+    file did not fit, h5py crashed the process (segmentation fault, no message) and left a
+    half FILE.h5.closing; now close refuses first, the journal is whole, and `gazemap recover
+    --out` on another disk restores every sample."""
+    (small_disk / "filler").unlink()
+    out = small_disk / "r.h5"
+    # in a child process: the old failure was a segmentation fault, which must not take the
+    # test run with it
+    script = f"""
+import shutil, sys
+import numpy as np
+from pathlib import Path
+from gazemap.errors import SessionFileError
+from gazemap.store.journal import JournaledWriter
+from gazemap.store.schema import StreamInfo
+from gazemap.types import GAZE_CHANNEL_LABELS, ScreenGeometry
+out = Path({str(out)!r})
+free = shutil.disk_usage(out.parent).free
+w = JournaledWriter(out, participant="P1", screen=ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0))
+w.add_stream("gaze", StreamInfo("g", "Gaze", GAZE_CHANNEL_LABELS, nominal_srate=1000.0))
+n, per, rng = 0, 1000, np.random.default_rng(1)
+# a journal of ~55 % of the free space: recorded fine, but its HDF5 copy cannot fit too
+while Path(str(out) + ".journal").stat().st_size < 0.55 * free:
+    v = rng.normal(500, 50, (per, len(GAZE_CHANNEL_LABELS))).astype(np.float32)
+    w.append("gaze", (n + np.arange(per)) / 1000.0, v)
+    n += per
+print(n)
+try:
+    w.close()
+except SessionFileError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+    res = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert res.returncode == 3, (res.returncode, res.stdout, res.stderr[-2000:])
+    n_text, msg = res.stdout.strip().splitlines()
+    n = int(n_text)
+    assert msg.startswith(f"cannot write {out}: only ") and "(the disk is full)" in msg
+    assert f"gazemap recover {out}" in msg
+    assert sorted(p.name for p in small_disk.iterdir()) == ["r.h5.journal", "study"]
+    msg = _one_line(_run("recover", str(out)), "recover")
+    assert "(the disk is full)" in msg and "is untouched" in msg
+    good = tmp_path / "r.h5"
+    res = _run("recover", str(out), "--out", str(good))
+    assert res.returncode == 0, res.stderr
+    with h5py.File(good) as f:
+        assert len(f["streams/gaze/time_s"]) == n

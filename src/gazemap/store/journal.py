@@ -76,6 +76,27 @@ def journal_path(path: str | os.PathLike[str]) -> Path:
     return Path(str(path) + JOURNAL_SUFFIX)
 
 
+def space_shortfall(journal: Path, target: Path) -> str:
+    """Empty when ``target``'s disk can hold the session built from ``journal``, else why
+    not (one clause). The HDF5 file is about as large as the journal's data; with 10 % and
+    the writer's margin on top."""
+    import shutil
+
+    from gazemap.store.writer import SPACE_MARGIN_BYTES
+
+    try:
+        need = 1.1 * os.path.getsize(journal) + SPACE_MARGIN_BYTES
+        free = shutil.disk_usage(target.resolve().parent).free
+    except OSError:
+        return ""
+    if free >= need:
+        return ""
+    return (
+        f"only {free / 1e6:.1f} MB free on its disk and the session needs about "
+        f"{need / 1e6:.1f} MB (the disk is full)"
+    )
+
+
 def io_error_hint(exc: OSError) -> str:
     """A short, fixable description of a write error (disk full, no permission...)."""
     text = str(exc).lower()
@@ -608,6 +629,16 @@ class JournaledWriter:
         from gazemap.store.recover import build_session
 
         self._guard(self.journal.sync)
+        short = space_shortfall(self.journal.path, self.path)
+        if short:
+            # HDF5 running out of space part-way crashes the process (h5py cannot close the
+            # file) before any message: refuse first, keeping the journal
+            self.journal.close(remove=False)
+            raise SessionFileError(
+                f"cannot write {self.path}: {short}. The recording is kept in "
+                f"{self.journal.path}: free some space, then run `gazemap recover {self.path}` "
+                "(add --out OTHER.h5 to write it on another disk)."
+            )
         tmp = self.path.with_name(self.path.name + ".closing")
         try:
             build_session(self.journal.path, tmp, recovered=False)

@@ -105,6 +105,12 @@ def recover_session(
         )
     if not target.parent.exists():
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist.")
+    short = jr.space_shortfall(jpath, target)
+    if short:
+        raise SessionFileError(
+            f"cannot write {target}: {short}. The journal {jpath} is untouched; free some "
+            "space and retry, or use --out to write it on another disk."
+        )
     tmp = target.with_name(target.name + ".recovering")
     tmp.unlink(missing_ok=True)
     try:
