@@ -256,6 +256,25 @@ class _Problems:
         self.items.append(f"{self.file}: {where}: {message}{suffix}")
 
 
+def _duplicate_keys(
+    node: yaml.Node | None, place: str, out: list[tuple[str, str, int, int]]
+) -> None:
+    """(place, key, first line, repeated line) of every key given twice in one mapping:
+    YAML keeps only the last value, so a repeated threshold or id would silently win."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first and key != "<<":
+                out.append((place, key, first[key], line))
+            first.setdefault(key, line)
+            _duplicate_keys(value_node, f"{place}.{key}" if place else key, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _duplicate_keys(item, f"{place}[{i}]", out)
+
+
 def _node_lines(node: yaml.Node | None, place: str, out: dict[str, int]) -> None:
     """Map each dotted place of the document to its 1-based line number."""
     if node is None:
@@ -922,6 +941,14 @@ def load_protocol(path: str | os.PathLike[str]) -> Protocol:
     lines: dict[str, int] = {}
     _node_lines(node, "", lines)
     problems = _Problems(shown, lines)
+    dups: list[tuple[str, str, int, int]] = []
+    _duplicate_keys(node, "", dups)
+    for place, key, first_line, line in dups:
+        problems.items.append(
+            f"{shown}: {_join(place, key)}: key {key!r} is given twice (lines {first_line} and "
+            f"{line}); YAML keeps only the last, so line {first_line} is ignored. Remove or "
+            "rename one."
+        )
     if not isinstance(doc, dict):
         problems.add(
             "", f"the file must be a mapping with keys {', '.join(_TOP_KEYS)}, got {_kind(doc)}"
