@@ -57,14 +57,16 @@ def _detect(args: argparse.Namespace) -> int:
     n = len(result.labels)
     counts = np.bincount(result.labels.astype(np.int64), minlength=7) if n else np.zeros(7, int)
     fix = result.fixations
-    mean_ms = float(np.mean(fix.duration_s) * 1000) if len(fix) else float("nan")
+    mean = f" (mean {float(np.mean(fix.duration_s) * 1000):.0f} ms)" if len(fix) else ""
     state = "cached (same parameters; nothing recomputed)" if cached else "written"
     print(f"{args.session}: /derived/{name} {state}")
     print(
         f"  {n} samples: fixation {counts[1]}, saccade {counts[2]}, PSO {counts[3]}, "
         f"pursuit {counts[4]}, blink/loss {counts[5]}, undefined {counts[6]}"
     )
-    print(f"  {len(fix)} fixations (mean {mean_ms:.0f} ms), {len(result.saccades)} saccades")
+    print(f"  {len(fix)} fixations{mean}, {len(result.saccades)} saccades")
+    if n == 0:
+        print(f"  note: {args.session} has no gaze samples; nothing to detect.")
     return 0
 
 

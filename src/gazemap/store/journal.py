@@ -339,6 +339,13 @@ def iter_records(path: str | os.PathLike[str], scan: ScanResult | None = None) -
     try:
         scan.file_size = os.fstat(f.fileno()).st_size
         magic = f.read(len(MAGIC))
+        if len(magic) < len(MAGIC) and MAGIC.startswith(magic):
+            # a recorder killed right after creating it (or a full disk at its first write)
+            raise SessionFileError(
+                f"{p}: the journal is empty ({len(magic)} bytes): the recorder stopped before "
+                "it recorded anything, so there is nothing to recover. Delete it and record "
+                "again."
+            )
         if magic != MAGIC:
             raise SessionFileError(
                 f"{p}: not a gazemap recording journal (starts with {magic[:8]!r}, expected "
