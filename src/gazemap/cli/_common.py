@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,13 @@ def screen_from_args(
             raise InputError(
                 f"screen {name} must be a number, got {v!r}. Fix {screen_flag(name)} or {where}."
             ) from exc
+        # NaN/inf/1e308 px were tracebacks (int() of them, or an int too big for NumPy)
+        top = 100_000.0 if name.endswith("_px") else 1e6
+        if not (math.isfinite(values[name]) and 0 < values[name] <= top):
+            raise InputError(
+                f"screen {name} must be a number > 0 and <= {top:g}, got {v!r}. Fix "
+                f"{screen_flag(name)} or {where}."
+            )
     return ScreenGeometry(
         width_px=int(values["width_px"]),
         height_px=int(values["height_px"]),

@@ -349,10 +349,20 @@ def run(args: argparse.Namespace) -> int:
     profile = _common.load_profile(args.profile, "lsl-relay")
     m = parse_mapping(profile, str(args.profile))
     screen = _common.screen_from(args, profile)
+    raw_rate = profile.get("sample_rate_hz", 0.0)
+    try:
+        rate_hz = float(raw_rate if raw_rate is not None else 0.0)
+    except (TypeError, ValueError):
+        rate_hz = float("nan")
+    if not (math.isfinite(rate_hz) and 0 <= rate_hz <= 10_000):
+        raise InputError(
+            f"{args.profile}: sample_rate_hz must be the tracker's rate in samples per second "
+            f"(0-10000, 0 = irregular), got {raw_rate!r}. Fix it in the profile."
+        )
     pub = GazePublisher(
         _common.option(args, profile, "name", f"{profile.get('model', 'LSL')} (gazemap)"),
         _common.option(args, profile, "source_id", f"gazemap-relay-{'-'.join(m.match.values())}"),
-        float(profile.get("sample_rate_hz", 0.0)),
+        rate_hz,
         screen,
         str(profile.get("manufacturer", "unknown")),
         str(profile.get("model", "unknown")),
