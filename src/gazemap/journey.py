@@ -788,6 +788,8 @@ def session_tables(
         n = len(sel)
         page_x = np.full(n, np.nan)
         page_y = np.full(n, np.nan)
+        view_x = np.full(n, np.nan)
+        view_y = np.full(n, np.nan)
         mapped = np.zeros(n, dtype=bool)
         # columns: every AOI of every screen, then one outside column per screen
         columns: list[tuple[Screen, str | None]] = [
@@ -812,6 +814,7 @@ def session_tables(
                     viewport_y_px=float(getattr(sc, "viewport_y_px", 0) or 0),
                 )
                 page_x[rows], page_y[rows] = pm.page_x_px, pm.page_y_px
+                view_x[rows], view_y[rows] = pm.view_x_px, pm.view_y_px
                 mapped[rows] = pm.mapped
                 if m_aoi:
                     h = hit_matrix(
@@ -994,6 +997,8 @@ def session_tables(
                     "page_y_px": _nan_to_none(float(page_y[i])),
                     "aoi_ids": aoi_ids_per_fix[i],
                     "mapped": bool(mapped[i]),
+                    "view_x_px": _nan_to_none(float(view_x[i])),
+                    "view_y_px": _nan_to_none(float(view_y[i])),
                 }
             )
     return out

@@ -11,7 +11,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gazemap.errors import InputError
 
@@ -184,6 +184,20 @@ def _aois_used(
     return heatmap_aois(screen, per_p, live)
 
 
+def _aoi_rows(analysis: Path, tp_id: str, screen_id: str) -> list[dict[str, Any]]:
+    """aois.csv rows of one touchpoint screen (empty without aois.csv)."""
+    from gazemap.report.data import AOIS_COLUMNS, AOIS_FILE, read_csv
+
+    path = analysis / AOIS_FILE
+    if not path.is_file():
+        return []
+    return [
+        r
+        for r in read_csv(path, AOIS_COLUMNS)
+        if r["touchpoint_id"] == tp_id and r["screen_id"] == screen_id
+    ]
+
+
 def _heatmap(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -192,6 +206,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     from gazemap.heatmap import fixation_heatmap
     from gazemap.protocol import load_protocol
     from gazemap.report.data import FIXATIONS_COLUMNS, read_csv, read_json, screen_geometry
+    from gazemap.report.images import fixed_aoi_ids, plot_positions
 
     _check_sigma(args.sigma_deg)
     analysis = Path(args.analysis)
@@ -250,6 +265,17 @@ def _heatmap(args: argparse.Namespace) -> int:
     def col(key: str) -> np.ndarray:
         return np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
 
+    # fixations on a sticky AOI are drawn where the sticky element is on the screenshot
+    fixed_ids = fixed_aoi_ids(screen, _aoi_rows(analysis, tp.id, screen.id))
+    _, _, n_no_view = plot_positions(rows, fixed_ids)
+    if n_no_view:
+        print(
+            f"gazemap heatmap: note: {n_no_view} fixations on sticky AOIs are drawn at their page "
+            f"position (under the sticky element): {fix_path} has no view_x_px/view_y_px "
+            "(written by an older gazemap); re-run gazemap analyze.",
+            file=sys.stderr,
+        )
+
     base = render.load_screenshot(
         protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
     )
@@ -268,8 +294,9 @@ def _heatmap(args: argparse.Namespace) -> int:
         for p in order:
             sel = [i for i, r in enumerate(rows) if r["participant"] == p]
             idx = everyone.index(p) if p in everyone else len(everyone)
+            gx, gy, _ = plot_positions([rows[i] for i in sel], fixed_ids)
             img = render.gaze_plot(
-                img, col("page_x_px")[sel], col("page_y_px")[sel], col("duration_s")[sel],
+                img, gx, gy, col("duration_s")[sel],
                 page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
                 colour=render.participant_colour(idx),
                 label=p if len(order) == 1 else None,
@@ -285,9 +312,10 @@ def _heatmap(args: argparse.Namespace) -> int:
     else:
         # as in the report: fixations during which the page scrolled have no one position
         rows = [r for r in rows if r.get("mapped") is not False]
+        hx, hy, _ = plot_positions(rows, fixed_ids)
         hm = fixation_heatmap(
-            col("page_x_px"),
-            col("page_y_px"),
+            hx,
+            hy,
             np.nan_to_num(col("duration_s")),
             np.array([r["participant"] for r in rows], dtype=object),
             page_width_px=screen.page_width_px,

@@ -33,6 +33,7 @@ TOUCHPOINT_COLUMNS = (
 FIXATION_COLUMNS = (
     "participant", "session_id", "touchpoint_id", "screen_id", "index", "start_s", "t_rel_s",
     "duration_s", "x_px", "y_px", "page_x_px", "page_y_px", "aoi_ids", "mapped",
+    "view_x_px", "view_y_px",
 )  # fmt: skip
 EVIDENCE_COLUMNS = (
     "id", "touchpoint_id", "screen_id", "screen_name", "screens", "aoi_id", "aoi_name",

@@ -91,17 +91,74 @@ def _column(rows: Sequence[dict[str, Any]], key: str) -> np.ndarray:
     return np.array([np.nan if r[key] is None else float(r[key]) for r in rows], dtype=np.float64)
 
 
+def fixed_aoi_ids(screen: Screen, aoi_rows: Sequence[dict[str, Any]] = ()) -> frozenset[str]:
+    """Ids of the screen's ``fixed`` (sticky) AOIs: the protocol's, and any aois.csv row of
+    the screen marked ``fixed`` (the boxes the analysis used)."""
+    ids = {a.id for a in screen.aois if a.fixed}
+    ids.update(str(r["aoi_id"]) for r in aoi_rows if r.get("fixed") is True)
+    return frozenset(ids)
+
+
+def plot_positions(
+    rows: Sequence[dict[str, Any]], fixed_ids: frozenset[str] | set[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Where to draw fixations.csv rows on the full-page screenshot, page px.
+
+    A fixation the analysis assigned to a ``fixed`` AOI (a sticky header: its ``aoi_ids``
+    name one of ``fixed_ids``) is drawn at its viewport position (``view_x_px``,
+    ``view_y_px``), which is where the sticky element is on the full-page screenshot (taken
+    at scroll 0); its page position is the content scrolled under the header, which the
+    participant did not see. Every other fixation is drawn at its page position. So the
+    pictures agree with the AOI metrics (docs/report.md, "Sticky elements").
+
+    Parameters
+    ----------
+    rows : fixations.csv rows (``page_x_px``, ``page_y_px``, ``aoi_ids``, optional
+        ``view_x_px``, ``view_y_px``).
+    fixed_ids : ids of the screen's fixed AOIs (:func:`fixed_aoi_ids`).
+
+    Returns
+    -------
+    x_px, y_px : (n,) float64 page px (NaN without a position).
+    n_no_view : fixations on a fixed AOI drawn at their page position because the rows have
+        no viewport position (an analysis folder written before fixations.csv had
+        ``view_x_px``; re-run ``gazemap analyze``).
+    """
+    x = _column(rows, "page_x_px")
+    y = _column(rows, "page_y_px")
+    n_no_view = 0
+    if not fixed_ids:
+        return x, y, 0
+    for i, r in enumerate(rows):
+        ids = r.get("aoi_ids") or ()
+        if isinstance(ids, str):
+            ids = [a for a in ids.split(";") if a]
+        if not any(a in fixed_ids for a in ids):
+            continue
+        vx, vy = r.get("view_x_px"), r.get("view_y_px")
+        if vx is None or vy is None:
+            n_no_view += 1
+            continue
+        x[i], y[i] = float(vx), float(vy)
+    return x, y, n_no_view
+
+
 def screen_heatmap(
     rows: Sequence[dict[str, Any]],
     screen: Screen,
     *,
     px_per_deg: float,
     sigma_deg: float,
+    fixed_ids: frozenset[str] | set[str] = frozenset(),
 ) -> Heatmap:
-    """Duration-weighted, absolute heatmap of fixations.csv rows on one screen."""
+    """Duration-weighted, absolute heatmap of fixations.csv rows on one screen.
+
+    Fixations on ``fixed_ids`` AOIs are placed as :func:`plot_positions` says.
+    """
+    x, y, _ = plot_positions(rows, fixed_ids)
     return fixation_heatmap(
-        _column(rows, "page_x_px"),
-        _column(rows, "page_y_px"),
+        x,
+        y,
         np.nan_to_num(_column(rows, "duration_s"), nan=0.0),
         np.array([r["participant"] for r in rows], dtype=object),
         page_width_px=screen.page_width_px,
@@ -257,7 +314,18 @@ def render_touchpoint(
             screen, {p: p_aois[p] for p in seen}, [p for p in seen if p in live]
         )
         with_aois = _with_aois(base, screen, hm_aois)
-        hm = screen_heatmap(steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg)
+        fixed_ids = fixed_aoi_ids(screen, [r for rr in own_rows.values() for r in rr])
+        _, _, n_no_view = plot_positions(rows, fixed_ids)
+        if n_no_view:
+            notes.append(
+                f"{n_no_view} fixations on sticky AOIs are drawn at their page position (under "
+                "the sticky element): fixations.csv has no view_x_px/view_y_px (written by an "
+                "older gazemap); re-run gazemap analyze."
+            )
+            warning = " ".join(notes)
+        hm = screen_heatmap(
+            steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg, fixed_ids=fixed_ids
+        )
         title = f"{tp.name} — {screen.name}"
         plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
         heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
@@ -305,10 +373,11 @@ def render_touchpoint(
                     if p_problem is None:
                         backdrop = _with_aois(p_base, screen, aois_p)
                 info.gazeplot_aois[p] = aois_p
+                gx, gy, _ = plot_positions(pr, fixed_ids)
                 img = render.gaze_plot(
                     backdrop,
-                    _column(pr, "page_x_px"),
-                    _column(pr, "page_y_px"),
+                    gx,
+                    gy,
                     _column(pr, "duration_s"),
                     page_width_px=screen.page_width_px,
                     page_height_px=screen.page_height_px,
