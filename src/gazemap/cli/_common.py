@@ -19,9 +19,16 @@ def parse_params(pairs: list[str] | None) -> dict[str, object]:
         key, sep, value = p.partition("=")
         if not sep or not key.strip():
             raise InputError(
-                f"--param takes NAME=VALUE, got {p!r} (e.g. --param velocity_threshold_deg_s=40)."
+                # max_gap_s: a parameter every detector has (preprocessing)
+                f"--param takes NAME=VALUE, got {p!r} (e.g. --param max_gap_s=0.1)."
             )
-        out[key.strip()] = value.strip()
+        name = key.strip()
+        if name in out and out[name] != value.strip():
+            # argparse keeps both; silently using the last would hide a typo in the first
+            raise InputError(
+                f"--param {name} is given twice ({out[name]} and {value.strip()}); give it once."
+            )
+        out[name] = value.strip()
     return out
 
 
