@@ -8,6 +8,7 @@ journey ends". Real `gazemap stream simulated` and `gazemap record` over loopbac
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def test_recording_ends_after_the_simulated_journey(tmp_path: Path, unique_id: s
     try:
         rec = subprocess.run(
             [*gazemap_cmd(), "record", "--out", str(out), "--stream", f"{unique_id}*",
-             "--stop-when-lost-s", "1", "--wait-s", "30"],
+             "--stop-when-lost-s", "2", "--wait-s", "30"],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     finally:
@@ -44,6 +45,11 @@ def test_recording_ends_after_the_simulated_journey(tmp_path: Path, unique_id: s
         # the streams ended; that is not a gap in the data
         for g in ("gaze", "markers", "scroll"):
             assert f["streams"][g]["gaps"].shape[0] == 0
+    # the progress line agrees with the file: while the finished simulator's streams are
+    # gone (LOST for 2 s, so at least one line) it said "gaps 3", and the file held 0
+    progress = [ln for ln in rec.stderr.splitlines() if re.search(r"\] .*\| gaps \d+$", ln)]
+    assert any(ln.count("LOST") == 3 for ln in progress), rec.stderr
+    assert all(ln.endswith("| gaps 0") for ln in progress), rec.stderr
 
 
 def test_stop_when_lost_must_be_positive(tmp_path: Path) -> None:

@@ -617,9 +617,9 @@ class Recorder:
             if s.info.nominal_srate > 0:
                 extra = f" {rate} Hz, dropped {s.dropped()}"
             parts.append(f"{s.group} {s.samples}{extra}{state}")
-        gaps = sum(s.gaps for s in self.slots.values()) + sum(
-            1 for s in self.slots.values() if s.inlet is None and not s.one_shot
-        )
+        # the gaps stored so far, as the file will hold them: a lost stream shows LOST, and
+        # becomes a gap only when it comes back (one that never does has ended, no gap)
+        gaps = sum(s.gaps for s in self.slots.values())
         elapsed = now - self.started_at
         line = f"[{_hms(elapsed)}] " + " | ".join(parts) + f" | gaps {gaps}"
         self._say(line)
