@@ -87,3 +87,20 @@ def test_analyze_skips_a_damaged_session_with_its_reason_and_analyses_the_rest(
     assert len(skipped) == 1, res.stderr
     assert f"{study / 'P02.h5'}: /streams/gaze/x_px must hold one number per sample" in skipped[0]
     assert "1 of 2 sessions analysed" in res.stderr
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_detect_names_the_file_for_the_detectors_own_checks(tmp_path: Path, force: bool) -> None:
+    # duplicated timestamps are refused by the detectors' checks, which do not know the file
+    p = tmp_path / "P01.h5"
+    shutil.copy(SAMPLE / "P01.h5", p)
+    with h5py.File(p, "r+") as f:
+        t = f["streams/gaze/time_s"][()]
+        t[1000:1010] = t[1000]
+        f["streams/gaze/time_s"][...] = t
+        del f["derived"]
+    res = _run("detect", str(p), *(["--force"] if force else []))
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith(f"gazemap detect: error: {p}: /streams/gaze: time_s has duplicated")

@@ -44,16 +44,22 @@ def _detect(args: argparse.Namespace) -> int:
     from gazemap.store.reader import Session
 
     name, params = detector_choice(args)  # one-line error before any I/O
-    if args.force:
-        from gazemap.events import detect
+    try:
+        if args.force:
+            from gazemap.events import detect
 
-        with Session(args.session) as s:
-            gaze, screen = s.gaze(), s.screen
-        result = detect(gaze, screen, name, **params)
-        write_detection(Path(args.session), result)
-        cached = False
-    else:
-        result, cached = detect_session_cached(args.session, name, params)
+            with Session(args.session) as s:
+                gaze, screen = s.gaze(), s.screen
+            result = detect(gaze, screen, name, **params)
+            write_detection(Path(args.session), result)
+            cached = False
+        else:
+            result, cached = detect_session_cached(args.session, name, params)
+    except InputError as exc:
+        # the detectors' checks (e.g. duplicated timestamps) do not know the file
+        if str(exc).startswith(str(args.session)):
+            raise
+        raise InputError(f"{args.session}: /streams/gaze: {exc}") from exc
     n = len(result.labels)
     counts = np.bincount(result.labels.astype(np.int64), minlength=7) if n else np.zeros(7, int)
     fix = result.fixations
