@@ -74,6 +74,19 @@ class Heatmap:
     n_points: int
     n_outside: int
     n_participants: int
+    #: (min, max) px per degree over the points when sessions from different screens are
+    #: mixed (each point spread by its own screen's kernel); None = one value for all
+    px_per_deg_range: tuple[float, float] | None = None
+    #: density per deg² when screens are mixed (each point's cell area in its own degrees)
+    deg2_values: np.ndarray | None = None
+
+    @property
+    def sigma_px_range(self) -> tuple[float, float]:
+        """(min, max) kernel sigma in page px over the points (equal for one screen)."""
+        if self.px_per_deg_range is None:
+            return (self.sigma_px, self.sigma_px)
+        lo, hi = self.px_per_deg_range
+        return (self.sigma_deg * lo, self.sigma_deg * hi)
 
     @property
     def total(self) -> float:
@@ -89,6 +102,8 @@ class Heatmap:
 
     def per_deg2(self) -> np.ndarray:
         """Values as density per square degree of visual angle, (n_rows, n_cols)."""
+        if self.deg2_values is not None:
+            return self.deg2_values
         cell_deg = self.cell_px / self.px_per_deg
         return self.values / (cell_deg * cell_deg)
 
@@ -204,6 +219,7 @@ def fixation_heatmap(
     weighting: Weighting = "duration",
     normalization: Normalization = "absolute",
     cell_px: int | None = None,
+    point_px_per_deg: np.ndarray | None = None,
 ) -> Heatmap:
     """Gaze density of fixations, aggregated over participants.
 
@@ -229,11 +245,22 @@ def fixation_heatmap(
         the maps are averaged over the participants with at least one fixation on it, so
         every participant counts equally and the map sums to 1.
     cell_px : int or None
-        Grid cell in page px; None picks :func:`auto_cell_px` (sigma / 4).
+        Grid cell in page px; None picks :func:`auto_cell_px` (sigma / 4, of the narrowest
+        kernel).
+    point_px_per_deg : (n,) float array or None
+        Page px per degree of each fixation's own session (its screen's size and viewing
+        distance), when the sessions were recorded on different screens: each fixation is
+        then spread by ``sigma_deg`` of *its* screen (one filter pass per distinct value),
+        and :meth:`Heatmap.per_deg2` converts each point's cells with its own px/deg.
+        ``px_per_deg`` is then only used when no fixation is on the page. None = every
+        fixation uses ``px_per_deg``.
 
     Returns
     -------
     Heatmap
+        With ``point_px_per_deg`` of more than one value on the page, ``px_per_deg`` and
+        ``sigma_px`` are the median over the fixations on the page and
+        ``px_per_deg_range`` gives the (min, max).
     """
     x = np.asarray(x_px, dtype=np.float64)
     if weighting not in ("duration", "count"):
@@ -258,9 +285,19 @@ def fixation_heatmap(
             f"duration_s must have one value per fixation: x_px has {x.shape}, "
             f"duration_s has {w.shape}."
         )
-    sigma_px = sigma_deg * px_per_deg
-    if cell_px is None:
-        cell_px = auto_cell_px(sigma_px)
+    ppd_points: np.ndarray | None = None
+    if point_px_per_deg is not None:
+        ppd_points = np.asarray(point_px_per_deg, dtype=np.float64)
+        if ppd_points.shape != x.shape:
+            raise InputError(
+                f"point_px_per_deg must have one value per fixation: x_px has {x.shape}, "
+                f"point_px_per_deg has {ppd_points.shape}."
+            )
+        if not np.all(np.isfinite(ppd_points) & (ppd_points > 0)):
+            raise InputError(
+                "point_px_per_deg must be finite and > 0 for every fixation; compute it per "
+                "session with gazemap.geometry.px_per_deg(screen)."
+            )
     if participant is None:
         labels = np.zeros(x.shape, dtype=np.int64)
     else:
@@ -292,13 +329,47 @@ def fixation_heatmap(
                 contributing.append(p)
         w = scaled / max(1, len(contributing))
         present = np.array(contributing)
-    grid, kept = density_grid(
-        x, y, w,
-        page_width_px=page_width_px,
-        page_height_px=page_height_px,
-        sigma_px=sigma_px,
-        cell_px=cell_px,
-    )  # fmt: skip
+    levels = np.unique(ppd_points[on_page]) if ppd_points is not None else np.array([])
+    ppd_range: tuple[float, float] | None = None
+    deg2: np.ndarray | None = None
+    if len(levels) == 1:
+        px_per_deg = float(levels[0])
+    if len(levels) > 1:
+        assert ppd_points is not None
+        # one kernel per screen: fixations of each px/deg value are spread by their own
+        # sigma on a common grid (the blur is linear, so the maps add)
+        ppd_range = (float(levels[0]), float(levels[-1]))
+        px_per_deg = float(np.median(ppd_points[on_page]))
+        sigma_px = sigma_deg * px_per_deg
+        if cell_px is None:
+            cell_px = auto_cell_px(sigma_deg * ppd_range[0])
+        rows_n, cols_n = _grid_shape(page_width_px, page_height_px, int(cell_px))
+        grid = np.zeros((rows_n, cols_n))
+        deg2 = np.zeros((rows_n, cols_n))
+        kept = np.zeros(x.shape, dtype=bool)
+        for v in levels:
+            sel = ppd_points == v
+            g, k = density_grid(
+                x[sel], y[sel], w[sel],
+                page_width_px=page_width_px,
+                page_height_px=page_height_px,
+                sigma_px=sigma_deg * float(v),
+                cell_px=cell_px,
+            )  # fmt: skip
+            grid += g
+            deg2 += g * (float(v) / cell_px) ** 2
+            kept[sel] = k
+    else:
+        sigma_px = sigma_deg * px_per_deg
+        if cell_px is None:
+            cell_px = auto_cell_px(sigma_px)
+        grid, kept = density_grid(
+            x, y, w,
+            page_width_px=page_width_px,
+            page_height_px=page_height_px,
+            sigma_px=sigma_px,
+            cell_px=cell_px,
+        )  # fmt: skip
     return Heatmap(
         values=grid,
         cell_px=int(cell_px),
@@ -312,6 +383,8 @@ def fixation_heatmap(
         n_points=int(kept.sum()),
         n_outside=int((~kept).sum()),
         n_participants=len(present),
+        px_per_deg_range=ppd_range,
+        deg2_values=deg2,
     )
 
 

@@ -314,7 +314,7 @@ def _draw_legend(
     lines.append((label, False))
     lines.append(
         (
-            f"σ = {hm.sigma_deg:g}° ({hm.sigma_px:.0f} px), {hm.n_points} fixations, "
+            f"σ = {hm.sigma_deg:g}° ({_sigma_px_text(hm)}), {hm.n_points} fixations, "
             f"{hm.n_participants} participant{'s' if hm.n_participants != 1 else ''}",
             False,
         )
@@ -345,6 +345,14 @@ def _draw_legend(
         frac = v / top if top else 0.0
         tx = x0 + pad + int(frac * (bar_w - 1)) - int(frac * m.shape[1])
         _blend_mask(img, m, tx, y, (60, 60, 60))
+
+
+def _sigma_px_text(hm: Heatmap) -> str:
+    """The kernel in px: one value, or the range when sessions' screens differed."""
+    lo, hi = hm.sigma_px_range
+    if round(hi) - round(lo) >= 1:
+        return f"{lo:.0f}–{hi:.0f} px, per session's screen"
+    return f"{hm.sigma_px:.0f} px"
 
 
 def _fmt(v: float) -> str:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gazemap.errors import InputError
 from gazemap.geometry import px_per_deg
 from gazemap.heatmap import (
+    Heatmap,
     density_grid,
     fixation_heatmap,
     naive_splat,
@@ -248,4 +249,70 @@ def test_sample_heatmap_errors() -> None:
         sample_heatmap(
             np.array([0.0, 0.02, 0.01]), np.zeros(3), np.zeros(3),
             page_width_px=10, page_height_px=10, px_per_deg=1.0,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------- sessions on different screens
+
+
+def _blob_sigma_px(hm: Heatmap, x0: float, y0: float, half_px: float) -> float:
+    """Second moment (px) along x of the map around (x0, y0), within +-half_px."""
+    dens = page_density(hm)
+    ys = slice(int(y0 - half_px), int(y0 + half_px))
+    xs = np.arange(int(x0 - half_px), int(x0 + half_px))
+    patch = dens[ys, xs[0] : xs[-1] + 1].sum(axis=0)
+    centres = xs + 0.5
+    mean = (patch * centres).sum() / patch.sum()
+    return float(np.sqrt((patch * (centres - mean) ** 2).sum() / patch.sum()))
+
+
+def test_each_fixation_gets_the_kernel_of_its_own_screen() -> None:
+    # P1 on a 531 mm panel (say 40 px/deg), P2 on a 384 mm one (about 55 px/deg)
+    x = np.array([300.0, 900.0])
+    y = np.array([400.0, 400.0])
+    d = np.array([1.0, 1.0])
+    ppd = np.array([40.0, 55.0])
+    hm = fixation_heatmap(
+        x, y, d, np.array(["P1", "P2"]), page_width_px=1200, page_height_px=800,
+        px_per_deg=40.0, sigma_deg=1.0, point_px_per_deg=ppd,
+    )  # fmt: skip
+    assert hm.px_per_deg_range == (40.0, 55.0)
+    assert hm.sigma_px_range == (40.0, 55.0)
+    assert abs(_blob_sigma_px(hm, 300, 400, 250) - 40.0) < 1.0
+    assert abs(_blob_sigma_px(hm, 900, 400, 280) - 55.0) < 1.0
+    assert abs(hm.total - 2.0) < 1e-9
+    # the same as the two single-screen maps on the same grid, added
+    one = [
+        fixation_heatmap(
+            x[i : i + 1],
+            y[i : i + 1],
+            d[i : i + 1],
+            page_width_px=1200,
+            page_height_px=800,
+            px_per_deg=float(ppd[i]),
+            sigma_deg=1.0,
+            cell_px=hm.cell_px,
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    np.testing.assert_allclose(hm.values, one[0].values + one[1].values, atol=1e-12)
+    # density per deg²: each point's cells converted with its own px/deg
+    np.testing.assert_allclose(hm.per_deg2(), one[0].per_deg2() + one[1].per_deg2(), atol=1e-12)
+
+
+def test_one_screen_for_all_points_is_the_plain_map() -> None:
+    x, y, d = np.array([300.0]), np.array([400.0]), np.array([0.5])
+    kw = dict(page_width_px=1200, page_height_px=800, sigma_deg=1.0)
+    a = fixation_heatmap(x, y, d, px_per_deg=30.0, point_px_per_deg=np.array([45.0]), **kw)
+    b = fixation_heatmap(x, y, d, px_per_deg=45.0, **kw)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert a.px_per_deg == 45.0 and a.px_per_deg_range is None
+
+
+@pytest.mark.parametrize("bad", [np.array([40.0]), np.array([40.0, np.nan]), np.array([40.0, 0])])
+def test_bad_point_px_per_deg_is_refused(bad: np.ndarray) -> None:
+    with pytest.raises(InputError, match="point_px_per_deg"):
+        fixation_heatmap(
+            np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([0.1, 0.1]),
+            page_width_px=100, page_height_px=100, px_per_deg=40.0, point_px_per_deg=bad,
         )  # fmt: skip

@@ -206,7 +206,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     from gazemap.heatmap import fixation_heatmap
     from gazemap.protocol import load_protocol
     from gazemap.report.data import FIXATIONS_COLUMNS, read_csv, read_json, screen_geometry
-    from gazemap.report.images import fixed_aoi_ids, plot_positions
+    from gazemap.report.images import fixed_aoi_ids, plot_positions, session_px_per_deg
 
     _check_sigma(args.sigma_deg)
     analysis = Path(args.analysis)
@@ -261,6 +261,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     evidence_path = analysis / "evidence.json"
     evidence = read_json(evidence_path, ()) if evidence_path.is_file() else {}
     geometry, _ = screen_geometry(evidence, sessions, protocol)
+    session_ppd = session_px_per_deg(sessions)
 
     def col(key: str) -> np.ndarray:
         return np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
@@ -324,6 +325,11 @@ def _heatmap(args: argparse.Namespace) -> int:
             sigma_deg=args.sigma_deg,
             weighting=args.weighting,
             normalization=args.normalization,
+            # each session's fixations get the kernel of its own screen (sessions.json)
+            point_px_per_deg=np.array(
+                [session_ppd.get(str(r["session_id"]), px_per_deg(geometry)) for r in rows],
+                dtype=np.float64,
+            ),
         )
         if args.kind == "fog":
             img = render.fog_overlay(base, hm, title=title)

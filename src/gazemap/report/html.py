@@ -24,7 +24,8 @@ from gazemap.geometry import px_per_deg as _px_per_deg
 from gazemap.protocol import ID_PATTERN, Protocol, Touchpoint
 from gazemap.render import COLORMAPS
 from gazemap.report.data import AnalysisOutputs, load_outputs, screen_geometry
-from gazemap.report.images import render_touchpoint
+from gazemap.report.images import render_touchpoint, session_px_per_deg
+from gazemap.types import ScreenGeometry
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -111,6 +112,40 @@ def _study_name(out_dir: Path, study: Any) -> str | None:
     if not isinstance(study, str) or not study:
         return None
     return (out_dir / study).resolve().name or study
+
+
+def _screens_used(
+    sessions: list[Any], default: ScreenGeometry, session_ppd: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The distinct recording screens of the sessions, for the overview's kernel text.
+
+    Each: ``{"text": "1440 × 900 px, 432 × 270 mm at 650 mm", "ppd": px/deg,
+    "participants": [...]}``; sessions without a screen in sessions.json use ``default``.
+    """
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for s in sessions:
+        if not isinstance(s, dict):
+            continue
+        sid = str(s.get("session_id"))
+        c = s.get("screen") if sid in session_ppd else None
+        if isinstance(c, dict):
+            key = (c["width_px"], c["height_px"], c["width_mm"], c["height_mm"], c["distance_mm"])
+            ppd = session_ppd[sid]
+        else:
+            g = default
+            key = (g.width_px, g.height_px, g.width_mm, g.height_mm, g.distance_mm)
+            ppd = _px_per_deg(default)
+        entry = groups.setdefault(
+            key,
+            {
+                "text": f"{key[0]} × {key[1]} px, {fmt_num(float(key[2]))} × "
+                f"{fmt_num(float(key[3]))} mm at {fmt_num(float(key[4]))} mm",
+                "ppd": ppd,
+                "participants": [],
+            },
+        )
+        entry["participants"].append(str(s.get("participant") or sid))
+    return list(groups.values())
 
 
 def _session_file(out_dir: Path, study: Any, file: Any) -> str:
@@ -336,6 +371,9 @@ def write_report(
     _check_match(outputs, protocol)
     geometry, assumed = screen_geometry(outputs.evidence, outputs.sessions, protocol)
     ppd = _px_per_deg(geometry)
+    # each session's fixations get the kernel of its own screen (sessions.json "screen")
+    session_ppd = session_px_per_deg(outputs.sessions)
+    screens_used = _screens_used(outputs.sessions, geometry, session_ppd)
     participants = [str(p) for p in outputs.evidence.get("participants") or []]
     for r in outputs.touchpoints:
         if r["participant"] not in participants:
@@ -367,6 +405,7 @@ def write_report(
                 out_dir, protocol, tp, outputs.fixations, participants,
                 px_per_deg=ppd, sigma_deg=sigma_deg, colormap=colormap, gaze_plots=gaze_plots,
                 screenshots=outputs.evidence.get("screenshots"), aoi_rows=aoi_rows.get(tp.id),
+                session_ppd=session_ppd,
             )  # fmt: skip
             groups = group_findings(
                 [{**f, "screen": finding_screens(f, tp)} for f in outputs.findings_of(tp.id)]
@@ -456,6 +495,7 @@ def write_report(
         geometry=geometry,
         assumed=assumed,
         ppd=ppd,
+        screens_used=screens_used,
         sigma_deg=sigma_deg,
         colormap=colormap,
         **common,

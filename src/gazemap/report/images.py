@@ -13,9 +13,11 @@ import numpy as np
 
 from gazemap import render
 from gazemap.errors import InputError
+from gazemap.geometry import px_per_deg as _px_per_deg
 from gazemap.heatmap import Heatmap, fixation_heatmap
 from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
 from gazemap.report.data import aoi_from_row
+from gazemap.types import ScreenGeometry
 
 THUMB_WIDTH_PX = 360
 #: two participants' live boxes of an AOI closer than this (every coordinate) are the same, px
@@ -35,6 +37,8 @@ class ScreenImages:
     n_off_page: int = 0
     n_scrolling: int = 0  # fixations during which the page scrolled (mapped = 0): not drawn
     n_participants: int = 0
+    #: (min, max) heatmap kernel sigma in page px (differs when sessions' screens differ)
+    sigma_px_range: tuple[float, float] = (0.0, 0.0)
     total_s: float = 0.0
     peak_per_deg2: float = 0.0
     unit: str = ""
@@ -143,6 +147,30 @@ def plot_positions(
     return x, y, n_no_view
 
 
+def session_px_per_deg(sessions: Sequence[Any]) -> dict[str, float]:
+    """Page px per degree of each session's own screen, from sessions.json entries.
+
+    Sessions without a complete ``screen`` object (size in px and mm, distance) are left
+    out; their fixations use the study's screen (``gazemap.report.data.screen_geometry``).
+    """
+    out: dict[str, float] = {}
+    for s in sessions:
+        c = s.get("screen") if isinstance(s, dict) else None
+        if not isinstance(c, dict) or s.get("session_id") is None:
+            continue
+        try:
+            geo = ScreenGeometry(
+                int(c["width_px"]), int(c["height_px"]), float(c["width_mm"]),
+                float(c["height_mm"]), float(c["distance_mm"]),
+            )  # fmt: skip
+            ppd = _px_per_deg(geo)
+        except (KeyError, TypeError, ValueError, InputError):
+            continue
+        if np.isfinite(ppd) and ppd > 0:
+            out[str(s["session_id"])] = float(ppd)
+    return out
+
+
 def screen_heatmap(
     rows: Sequence[dict[str, Any]],
     screen: Screen,
@@ -150,12 +178,22 @@ def screen_heatmap(
     px_per_deg: float,
     sigma_deg: float,
     fixed_ids: frozenset[str] | set[str] = frozenset(),
+    session_ppd: Mapping[str, float] | None = None,
 ) -> Heatmap:
     """Duration-weighted, absolute heatmap of fixations.csv rows on one screen.
 
-    Fixations on ``fixed_ids`` AOIs are placed as :func:`plot_positions` says.
+    Fixations on ``fixed_ids`` AOIs are placed as :func:`plot_positions` says. With
+    ``session_ppd`` (:func:`session_px_per_deg`) each fixation is spread by the kernel of
+    its own session's screen (``px_per_deg`` for sessions not in it), so sessions recorded
+    on different screens each get ``sigma_deg`` of visual angle.
     """
     x, y, _ = plot_positions(rows, fixed_ids)
+    point_ppd = None
+    if session_ppd:
+        point_ppd = np.array(
+            [session_ppd.get(str(r.get("session_id")), px_per_deg) for r in rows],
+            dtype=np.float64,
+        )
     return fixation_heatmap(
         x,
         y,
@@ -165,6 +203,7 @@ def screen_heatmap(
         page_height_px=screen.page_height_px,
         px_per_deg=px_per_deg,
         sigma_deg=sigma_deg,
+        point_px_per_deg=point_ppd,
     )
 
 
@@ -274,6 +313,7 @@ def render_touchpoint(
     gaze_plots: bool = True,
     screenshots: Mapping[str, Any] | None = None,
     aoi_rows: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]] | None = None,
+    session_ppd: Mapping[str, float] | None = None,
 ) -> list[ScreenImages]:
     """Write the images of every screen of ``tp``; returns what the pages show.
 
@@ -284,6 +324,9 @@ def render_touchpoint(
     otherwise on the protocol's screenshot. ``aoi_rows`` (screen id -> participant ->
     aois.csv rows of this touchpoint) gives the AOIs each participant was analysed with: a
     gaze plot shows that participant's, the heatmap those of :func:`heatmap_aois`.
+    ``session_ppd`` (session id -> px per degree of its screen, :func:`session_px_per_deg`)
+    gives each session's fixations the kernel of its own screen; ``px_per_deg`` is used for
+    sessions not in it.
     """
     colour_index = {p: i for i, p in enumerate(participants)}
     result = []
@@ -324,8 +367,9 @@ def render_touchpoint(
             )
             warning = " ".join(notes)
         hm = screen_heatmap(
-            steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg, fixed_ids=fixed_ids
-        )
+            steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg, fixed_ids=fixed_ids,
+            session_ppd=session_ppd,
+        )  # fmt: skip
         title = f"{tp.name} — {screen.name}"
         plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
         heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
@@ -351,6 +395,7 @@ def render_touchpoint(
             n_off_page=hm.n_outside,
             n_scrolling=len(rows) - len(steady),
             n_participants=hm.n_participants,
+            sigma_px_range=hm.sigma_px_range,
             total_s=hm.total,
             peak_per_deg2=float(hm.per_deg2().max()) if hm.values.size else 0.0,
             unit=render.legend_label(hm),
