@@ -84,3 +84,15 @@ def test_the_report_says_which_kernel_each_screen_got(analysed: Path) -> None:
         r"\s+", " ", (analysed / "touchpoints" / "search" / "index.html").read_text("utf-8")
     )
     assert f"({p1:.3g}–{p2:.3g} px: each participant's own screen)" in page
+
+
+def test_journey_map_thumbnails_are_drawn_at_2x(analysed: Path) -> None:
+    import cv2
+
+    # 7 touchpoints: shown about 203 CSS px wide in a 1920 px window (Chromium), 406 at 2x
+    pngs = sorted((analysed / "touchpoints").glob("*/*_heatmap_thumb.png"))
+    assert len(pngs) == 7
+    for png in pngs:
+        img = cv2.imread(str(png))
+        assert img.shape[1] >= 2 * 203, png
+        assert png.stat().st_size < 400_000, png  # the report stays about as large

@@ -19,7 +19,13 @@ from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
 from gazemap.report.data import aoi_from_row
 from gazemap.types import ScreenGeometry
 
+#: narrowest journey-map thumbnail, px (the journey map's columns are at least 200 CSS px)
 THUMB_WIDTH_PX = 360
+#: the thumbnails stay sharp in a window this wide (CSS px) at this device pixel ratio
+THUMB_WINDOW_PX = 1920
+THUMB_DPR = 2
+#: the journey map's row-header column, CSS px (_style.css: table.cjm th.rowhead)
+JOURNEY_ROWHEAD_PX = 150
 #: two participants' live boxes of an AOI closer than this (every coordinate) are the same, px
 SAME_BOX_PX = 2.0
 
@@ -51,6 +57,20 @@ class ScreenImages:
     gazeplot_aois: dict[str, tuple[AOI, ...]] = field(default_factory=dict)
     #: participants whose AOIs on this screen include boxes measured in the live page
     live_participants: set[str] = field(default_factory=set)
+
+
+def thumb_width_px(n_columns: int, image_width_px: int) -> int:
+    """Width of the journey-map thumbnails, px: sharp at ``THUMB_WINDOW_PX`` and 2x.
+
+    The journey map shares the window between its ``n_columns`` touchpoint columns, so a
+    thumbnail is shown about ``(1920 - 150) / n_columns`` CSS px wide (a fixed 360 px image
+    was scaled up: 590 CSS px = 1180 device px on a 2x screen with 3 touchpoints). It is drawn
+    ``THUMB_DPR`` times that, at least ``THUMB_WIDTH_PX`` and at most the image's own width
+    (never scaled up): 506 px for 7 touchpoints, 1180 px for 3.
+    """
+    css = (THUMB_WINDOW_PX - JOURNEY_ROWHEAD_PX) / max(1, int(n_columns))
+    want = int(np.ceil(css * THUMB_DPR))
+    return int(max(min(want, int(image_width_px)), min(THUMB_WIDTH_PX, int(image_width_px))))
 
 
 def attention_focus_row(row_mass: np.ndarray, window_rows: float) -> float:
@@ -383,9 +403,9 @@ def render_touchpoint(
             rows_px = hm.cell_px * heat.shape[0] / screen.page_height_px
             crop_rows = min(heat.shape[0], heat.shape[1] * 1.25) / rows_px
             focus = attention_focus_row(dens, crop_rows) * rows_px
-        render.write_png(
-            out_dir / thumb_path, render.thumbnail(plain, THUMB_WIDTH_PX, focus_y=focus)
-        )
+        n_columns = sum(len(st.touchpoints) for st in protocol.stages)
+        thumb_w = thumb_width_px(n_columns, plain.shape[1])
+        render.write_png(out_dir / thumb_path, render.thumbnail(plain, thumb_w, focus_y=focus))
         info = ScreenImages(
             screen=screen,
             heatmap=hm_path,
