@@ -107,6 +107,7 @@ def test_stream_lost_and_reattached(tmp_path: Path, unique_id: str) -> None:
         assert not np.any((t > start) & (t < end))
         assert np.all(np.diff(t) > 0)
         assert np.max(np.diff(before)) < 0.0021 and np.max(np.diff(after)) < 0.0021
+        assert "ended_s" not in sess.stream_attrs("gaze")  # back: a gap, and no end
     info = subprocess.run(
         [*gazemap_cmd(), "info", str(out), "--json"], capture_output=True, text=True, timeout=60
     )

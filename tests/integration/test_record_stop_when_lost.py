@@ -45,6 +45,9 @@ def test_recording_ends_after_the_simulated_journey(tmp_path: Path, unique_id: s
         # the streams ended; that is not a gap in the data
         for g in ("gaze", "markers", "scroll"):
             assert f["streams"][g]["gaps"].shape[0] == 0
+            # ... but an end, the stop_when_lost_s (2 s) before the stop
+            lost_for = f.attrs["recording_stop_s"] - f["streams"][g].attrs["ended_s"]
+            assert 2.0 <= lost_for < 4.0, (g, lost_for)
     # the progress line agrees with the file: while the finished simulator's streams are
     # gone (LOST for 2 s, so at least one line) it said "gaps 3", and the file held 0
     progress = [ln for ln in rec.stderr.splitlines() if re.search(r"\] .*\| gaps \d+$", ln)]

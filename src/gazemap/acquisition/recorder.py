@@ -9,8 +9,10 @@ recorder loses at most the last block (see gazemap.store.journal).
 
 A stream whose outlet disappears is looked for again; when a stream with the same
 source_id (or name, type and host if it has no source_id) comes back it is re-attached to
-the same group and the time it was missing is recorded as a gap. Streams that appear after
-the start are added as new groups.
+the same group and the time it was missing is recorded as a gap. One that does not come
+back before the recording stops has ended (a presenter or driver that finished): that is
+no gap, and the time is stored as the stream's ``ended_s`` attribute. Streams that appear
+after the start are added as new groups.
 
 Once a second a progress line (streams, samples, rate, dropped samples, gaps) goes to
 stderr. The recording stops after ``duration_s``, or on SIGINT/SIGTERM (Ctrl-C), and the
@@ -38,6 +40,7 @@ import pylsl
 
 from gazemap.acquisition import lsl
 from gazemap.errors import DeviceError
+from gazemap.store import schema
 from gazemap.store.journal import JournaledWriter
 from gazemap.store.schema import StreamInfo
 from gazemap.types import ScreenGeometry
@@ -148,6 +151,8 @@ class _Slot:
     gap_start: tuple[float, bool] | None = None
     last_raw: float | None = None
     clock_count: int = 0
+    #: when the stream went away for good (recorder clock), set when the recording stops
+    ended_s: float | None = None
 
     @property
     def one_shot(self) -> bool:
@@ -519,7 +524,10 @@ class Recorder:
             else:
                 slot.gap_start = (now, False)
         if not quiet:
-            self._say(f"{slot.group}: stream {slot.info.name!r} lost; waiting for it to come back")
+            self._say(
+                f"{slot.group}: stream {slot.info.name!r} lost; waiting for it to come back (the "
+                "time it is gone is then a gap; if it does not, the stream ended here)"
+            )
 
     def _close_gap(self, slot: _Slot, end_s: float, raw: bool = False) -> None:
         """Record the gap that started at ``slot.gap_start`` (if it has a length)."""
@@ -755,8 +763,15 @@ class Recorder:
         self.stopped_at = self.clock()
         for slot in self.slots.values():
             self._write(slot)
-            # streams that all ended (a finished driver) have an end, not a gap
-            if slot.gap_start is not None and self.stop_reason != ALL_LOST:
+            if slot.inlet is None and slot.lost_at is not None and not slot.one_shot:
+                # gone and not back before the stop: the stream ended (a presenter or driver
+                # that finished; its outlet closed). Nothing is missing after its end, so it
+                # is no gap: its end is stored instead
+                slot.gap_start = None
+                slot.ended_s = slot.lost_at
+                self.writer.set_stream_attr(slot.group, schema.ENDED, slot.ended_s)
+            elif slot.gap_start is not None:
+                # back, but no sample since: gone from its last sample to the stop
                 self._close_gap(slot, self.stopped_at)
         self.writer.set_attr("recording_stop_s", self.stopped_at)
         self.writer.set_attr("stop_reason", self.stop_reason or "stopped")
@@ -773,7 +788,13 @@ class Recorder:
         self._say(
             f"stopped ({self.stop_reason or 'stopped'}) after {_hms(stats['duration_s'])}: "
             + ", ".join(
-                f"{g} {s['samples']} samples" + (f" ({s['gaps']} gaps)" if s["gaps"] else "")
+                f"{g} {s['samples']} samples"
+                + (f" ({s['gaps']} gaps)" if s["gaps"] else "")
+                + (
+                    f" (ended {s['ended_before_stop_s']:.2f} s before the stop)"
+                    if s["ended_before_stop_s"] is not None
+                    else ""
+                )
                 for g, s in stats["streams"].items()
             )
             + f" -> {self.cfg.out}"
@@ -818,6 +839,11 @@ class Recorder:
                     "samples": s.samples,
                     "dropped": s.dropped(),
                     "gaps": s.gaps,
+                    # a stream that went away and did not come back before the stop
+                    "ended_s": s.ended_s,
+                    "ended_before_stop_s": (
+                        None if s.ended_s is None else max(0.0, self.stopped_at - s.ended_s)
+                    ),
                     "clock_offsets": s.clock_count,
                 }
                 for g, s in self.slots.items()

@@ -13,7 +13,13 @@ Definitions (per stream; regular-rate streams only for the counts that need a ra
 - ``invalid_samples`` (gaze streams): samples delivered with NaN ``x_px`` or ``y_px``
   (blinks, tracking loss).
 - ``data_loss_pct``: 100 x (missing + invalid) / expected.
-- ``gaps``: periods in which the recorder lost the stream (``/streams/<name>/gaps``).
+- ``gaps``: periods in which the recorder lost the stream and it came back
+  (``/streams/<name>/gaps``).
+- ``ended_s``: when the stream went away and did not come back before the recording
+  stopped (attribute ``ended_s``; a presenter or driver that finished): no gap, nothing
+  lost after it. ``ended_before_stop_s``: how long before ``recording_stop_s`` that was.
+  Both None for a stream that ran until the stop, and in files written before 2026-11-26
+  (there such an end was stored as a last gap running to the stop).
 """
 
 from __future__ import annotations
@@ -106,6 +112,13 @@ def summarize(session: Session) -> dict[str, Any]:
         gaps = session.gaps(name)
         st["gaps"] = int(len(gaps))
         st["gap_s"] = float(np.sum(gaps[:, 1] - gaps[:, 0])) if len(gaps) else 0.0
+        st["ended_s"] = _number(a.get(schema.ENDED))
+        stop_s = _number(attrs.get("recording_stop_s"))
+        st["ended_before_stop_s"] = (
+            max(0.0, stop_s - st["ended_s"])
+            if st["ended_s"] is not None and stop_s is not None
+            else None
+        )
         offs = g[schema.CLOCK_OFFSETS][()] if schema.CLOCK_OFFSETS in g else np.empty((0, 2))
         st["clock_offsets"] = int(len(offs))
         ok_offs = offs.ndim == 2 and offs.shape[1] == 2 and offs.dtype.kind in "fiu"
@@ -143,8 +156,33 @@ def summarize(session: Session) -> dict[str, Any]:
     out["markers"] = sum(
         int(st.get("markers", 0)) for st in out["streams"].values() if st["type"] == "Markers"
     )
-    out["notes"] = problems + several_streams_notes(out)
+    out["notes"] = problems + several_streams_notes(out) + _gaze_ended_note(out)
     return out
+
+
+def _gaze_ended_note(info: dict[str, Any]) -> list[str]:
+    """A note when the tracker's stream ended while another stream went on recording.
+
+    A stream that ends and does not come back is no gap (a presenter that finished), but the
+    same is seen when a tracker is unplugged for good: the part after it has no gaze.
+    """
+    gaze = info["streams"].get("gaze")
+    if gaze is None or gaze.get("ended_s") is None:
+        return []
+    ended = float(gaze["ended_s"])
+    later = {
+        n: float(st["last_s"]) - ended
+        for n, st in info["streams"].items()
+        if n != "gaze" and st.get("last_s") is not None and float(st["last_s"]) > ended + 1.0
+    }
+    if not later:
+        return []
+    name = max(later, key=lambda n: later[n])
+    return [
+        f"/streams/gaze ended at {ended:.3f} s, and /streams/{name} went on for "
+        f"{later[name]:.2f} s after it: no gaze was recorded then. If the tracker was not "
+        "meant to stop (a cable, a crash), that part of the session has no gaze data."
+    ]
 
 
 def format_summary(info: dict[str, Any]) -> str:
@@ -185,12 +223,25 @@ def format_summary(info: dict[str, Any]) -> str:
         line += f"  gaps {st['gaps']}"
         if st["gaps"]:
             line += f" ({st['gap_s']:.2f} s)"
+        if st.get("ended_before_stop_s") is not None:
+            line += f"  ended {st['ended_before_stop_s']:.2f} s before the recording stopped"
+        elif st.get("ended_s") is not None:
+            line += f"  ended at {st['ended_s']:.3f} s"
         line += f"  clock offsets {st['clock_offsets']}"
         lines.append(line)
     if not info["streams"]:
         lines.append("  no streams")
     lines.extend(f"  note: {n}" for n in info.get("notes", several_streams_notes(info)))
     return "\n".join(lines)
+
+
+def _number(value: object) -> float | None:
+    """A finite float attribute, else None (absent, text, NaN)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
 
 
 def several_streams_notes(info: dict[str, Any]) -> list[str]:

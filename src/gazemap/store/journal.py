@@ -257,8 +257,12 @@ class Journal:
             },
         )
 
-    def write_attr(self, name: str, value: object) -> None:
-        self.record(ATTR, {"name": name, "value": value})
+    def write_attr(self, name: str, value: object, group: str | None = None) -> None:
+        """A root attribute, or (``group``) an attribute of ``/streams/<group>``."""
+        head: dict[str, object] = {"name": name, "value": value}
+        if group is not None:
+            head["g"] = group
+        self.record(ATTR, head)
 
     def write_calibration(
         self, points_px: np.ndarray, error_deg: np.ndarray, attrs: dict[str, object]
@@ -544,6 +548,12 @@ class JournaledWriter:
 
     def set_attr(self, name: str, value: object) -> None:
         self._guard(lambda: self.journal.write_attr(name, value))
+
+    def set_stream_attr(self, group: str, name: str, value: object) -> None:
+        """An attribute of ``/streams/<group>`` (a stream added before)."""
+        if group not in self._streams:
+            raise InputError(f"no stream {group!r} in {self.path}: add_stream it first.")
+        self._guard(lambda: self.journal.write_attr(name, value, group))
 
     def add_stream(self, group: str, info: StreamInfo) -> None:
         if group in self._streams:

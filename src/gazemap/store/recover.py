@@ -224,7 +224,10 @@ def build_session(
                     gaps.setdefault(group, []).append(h)
                     report[group].gaps += 1
             elif rec.kind == jr.ATTR:
-                w.set_attr(str(h["name"]), h["value"])
+                if "g" not in h:
+                    w.set_attr(str(h["name"]), h["value"])
+                elif str(h["g"]) in infos:  # a stream's attribute (e.g. ended_s)
+                    w.h5["streams"][str(h["g"])].attrs[str(h["name"])] = h["value"]
             elif rec.kind == jr.CALIBRATION:
                 w.write_calibration(
                     np.asarray(h["points_px"], dtype=float),

@@ -15,6 +15,10 @@ TIME_RAW = "time_raw_s"
 CLOCK_OFFSETS = "clock_offsets"
 #: (n, 2) float64: start_s, end_s of periods in which the stream was lost
 GAPS = "gaps"
+#: stream attribute (float, on time_s's clock), only in recorded files: when the stream's
+#: outlet went away for good, i.e. it did not come back before the recording stopped (a
+#: presenter or driver that finished); absent when the stream ran until the stop
+ENDED = "ended_s"
 
 ROOT_ATTRS = (
     "format",
