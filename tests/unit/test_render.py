@@ -13,6 +13,7 @@ from gazemap.errors import InputError
 from gazemap.heatmap import fixation_heatmap
 from gazemap.protocol import AOI
 from gazemap.render import (
+    add_heatmap_legend,
     blank_page,
     colormap_lut,
     draw_aois,
@@ -56,8 +57,10 @@ AOIS = (
 def _golden_image() -> np.ndarray:
     x, y, d = _fixations()
     hm = fixation_heatmap(x, y, d, page_width_px=W, page_height_px=H, px_per_deg=30.0)
-    img = draw_aois(_page(), AOIS, page_width_px=W, page_height_px=H)
-    return heatmap_overlay(img, hm, title="Product page")
+    # as the report draws it: the AOI outlines and labels over the heat, then the legend
+    img = heatmap_overlay(_page(), hm, legend=False)
+    img = draw_aois(img, AOIS, page_width_px=W, page_height_px=H)
+    return add_heatmap_legend(img, hm, title="Product page")
 
 
 def test_golden_heatmap_image(tmp_path: Path) -> None:

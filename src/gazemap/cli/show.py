@@ -280,10 +280,13 @@ def _heatmap(args: argparse.Namespace) -> int:
     base = render.load_screenshot(
         protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
     )
+    aois: tuple[AOI, ...] = ()
     if not args.no_aois:
         aois, note = _aois_used(analysis, tp.id, screen, sorted({r["participant"] for r in rows}))
         if note:
             print(f"gazemap heatmap: note: {note}", file=sys.stderr)
+    plain = base
+    if aois and args.kind != "heatmap":  # a heatmap gets them over the heat (below)
         base = render.draw_aois(
             base, aois, page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
         )  # fmt: skip
@@ -334,7 +337,12 @@ def _heatmap(args: argparse.Namespace) -> int:
         if args.kind == "fog":
             img = render.fog_overlay(base, hm, title=title)
         else:
-            img = render.heatmap_overlay(base, hm, colormap=args.colormap, title=title)
+            # the AOI outlines and labels over the heat, so the heat does not cover them
+            img = render.draw_aois(
+                render.heatmap_overlay(plain, hm, colormap=args.colormap, legend=False), aois,
+                page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
+            )  # fmt: skip
+            img = render.add_heatmap_legend(img, hm, colormap=args.colormap, title=title)
     out = Path(args.out) if args.out else Path(f"{args.kind}_{tp.id}_{screen.id}.png")
     render.write_png(out, img)
     print(out)

@@ -391,7 +391,10 @@ def render_touchpoint(
             session_ppd=session_ppd,
         )  # fmt: skip
         title = f"{tp.name} — {screen.name}"
-        plain = render.heatmap_overlay(with_aois, hm, colormap=colormap, legend=False)
+        # the AOI outlines and labels over the heat, so the heat does not cover them
+        plain = _with_aois(
+            render.heatmap_overlay(base, hm, colormap=colormap, legend=False), screen, hm_aois
+        )
         heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
         render.write_png(out_dir / hm_path, heat)
         fog = render.fog_overlay(base, hm, title=title)
