@@ -26,19 +26,23 @@ PROFILE = REPO / "devices" / "app_tobiipro_lsl.yaml"
         (
             "  width_px: 1920",
             "  width_px: .inf",
-            "screen width_px must be a number > 0 and <= 100000, got inf",
+            "screen width_px must be a finite number > 0 and <= 100000, got inf",
         ),
         (
             "  width_px: 1920",
             "  width_px: .nan",
-            "screen width_px must be a number > 0 and <= 100000, got nan",
+            "screen width_px must be a finite number > 0 and <= 100000, got nan",
         ),
         (
             "  width_px: 1920",
             "  width_px: 1.0e+308",
-            "screen width_px must be a number > 0 and <= 100000",
+            "screen width_px must be a finite number > 0 and <= 100000",
         ),
-        ("  distance_mm: 650", "  distance_mm: -650", "screen distance_mm must be a number > 0"),
+        (
+            "  distance_mm: 650",
+            "  distance_mm: -650",
+            "screen distance_mm must be a finite number > 0",
+        ),
     ],
 )
 def test_bad_profile_value_is_one_line(tmp_path: Path, old: str, new: str, words: str) -> None:

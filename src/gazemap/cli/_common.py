@@ -184,7 +184,7 @@ def screen_from_args(
         top = 100_000.0 if name.endswith("_px") else 1e6
         if not (math.isfinite(values[name]) and 0 < values[name] <= top):
             raise InputError(
-                f"screen {name} must be a number > 0 and <= {top:g}, got {v!r}. Fix "
+                f"screen {name} must be a finite number > 0 and <= {top:g}, got {v!r}. Fix "
                 f"{screen_flag(name)} or {where}."
             )
     return ScreenGeometry(
