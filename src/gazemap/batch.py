@@ -117,7 +117,7 @@ def analyze_session(
     from gazemap.events import DEFAULT_DETECTOR, detect
     from gazemap.quality import assess
     from gazemap.store import open_session
-    from gazemap.store.derived import read_detection, write_detection
+    from gazemap.store.derived import free_space_problem, read_detection, write_detection
 
     res = SessionResult(file=str(path))
     name = detector or DEFAULT_DETECTOR
@@ -138,10 +138,13 @@ def analyze_session(
         if det is None:
             det = detect(gaze, screen, name, **dict(params or {}))
             if write_cache:
-                try:
+                # a disk too full for the cache: the analysis goes on without storing it
+                # (other write errors, e.g. a file open elsewhere, still skip the session)
+                short = free_space_problem(path, det)
+                if short:
+                    res.notes.append(f"the detection was not stored in the file: {short}")
+                else:
                     write_detection(Path(path), det)
-                except SessionFileError as exc:  # e.g. a full disk: the analysis goes on
-                    res.notes.append(f"the detection was not stored in the file: {exc}")
         res.detector, res.params = det.detector, dict(det.params)
         res.screen = {
             "width_px": screen.width_px,

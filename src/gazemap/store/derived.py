@@ -89,8 +89,8 @@ def write_detection(
             _write(s.h5, result, gaze_stream)
 
 
-def _check_free_space(path: Path, result: DetectionResult) -> None:
-    """Refuse to write /derived into ``path`` when the disk may not hold it.
+def free_space_problem(path: str | os.PathLike[str], result: DetectionResult) -> str:
+    """Empty when ``path``'s disk can take ``result`` under /derived, else why not.
 
     HDF5 interrupted by a full disk leaves the whole session file unreadable (and h5py may
     crash the process), so the recorded gaze would be lost for a cache: check first, with a
@@ -98,19 +98,21 @@ def _check_free_space(path: Path, result: DetectionResult) -> None:
     """
     import shutil
 
+    path = Path(path)
     need = 2 * (len(result.labels) + 64 * (len(result.fixations) + len(result.saccades)))
     need += SPACE_MARGIN_BYTES
     try:
         free = shutil.disk_usage(path.resolve().parent).free
     except OSError:
-        return
-    if free < need:
-        raise SessionFileError(
-            f"{path}: only {free / 1e6:.1f} MB free on its disk, and storing /derived/"
-            f"{result.detector} needs about {need / 1e6:.1f} MB; nothing was written (a full "
-            "disk part-way through would damage the session file). Free some space, or run "
-            "`gazemap analyze` with --no-cache to analyse without storing detections."
-        )
+        return ""
+    if free >= need:
+        return ""
+    return (
+        f"{path}: only {free / 1e6:.1f} MB free on its disk, and storing /derived/"
+        f"{result.detector} needs about {need / 1e6:.1f} MB; nothing was written (a full "
+        "disk part-way through would damage the session file). Free some space, or run "
+        "`gazemap analyze` with --no-cache to analyse without storing detections."
+    )
 
 
 def _write(f: h5py.File, result: DetectionResult, gaze_stream: str) -> None:
@@ -118,7 +120,9 @@ def _write(f: h5py.File, result: DetectionResult, gaze_stream: str) -> None:
         raise SessionFileError(
             f"{f.filename}: opened read-only; open it with mode 'r+' to write /derived."
         )
-    _check_free_space(Path(f.filename), result)
+    problem = free_space_problem(f.filename, result)
+    if problem:
+        raise SessionFileError(problem)
     root = f.require_group(DERIVED)
     if result.detector in root:
         del root[result.detector]
