@@ -81,3 +81,18 @@ def test_a_kernel_no_heatmap_has_is_refused(
     msg = _one_line(_run("report", str(out), "--sigma-deg", sigma, "--quiet"), "report")
     assert "--sigma-deg must be > 0 and <= 20 degrees" in msg
     assert not (out / "index.html").exists()  # refused before drawing anything
+
+
+def test_heatmap_out_that_is_not_a_png_name_or_is_a_folder(
+    analysis: tuple[Path, Path], tmp_path: Path
+) -> None:
+    study, out = analysis
+    base = ["heatmap", str(study), "--analysis", str(out), "--protocol", str(PROTOCOL)]
+    jpg = tmp_path / "search.jpg"
+    msg = _one_line(_run(*base, "--touchpoint", "search", "--out", str(jpg)), "heatmap")
+    assert "writes PNG images" in msg and str(tmp_path / "search.png") in msg
+    assert not jpg.exists()  # it held PNG data under a .jpg name
+    folder = tmp_path / "maps.png"
+    folder.mkdir()
+    msg = _one_line(_run(*base, "--touchpoint", "search", "--out", str(folder)), "heatmap")
+    assert f"--out {folder} is a folder" in msg

@@ -209,6 +209,16 @@ def _heatmap(args: argparse.Namespace) -> int:
     from gazemap.report.images import fixed_aoi_ids, plot_positions, session_px_per_deg
 
     _check_sigma(args.sigma_deg)
+    if args.out is not None and Path(args.out).suffix.lower() != ".png":
+        # the image is PNG whatever the name says: a .jpg name held PNG data
+        raise InputError(
+            f"--out {args.out}: gazemap heatmap writes PNG images; give a name ending in .png "
+            f"(e.g. {Path(args.out).with_suffix('.png')})."
+        )
+    if args.out is not None and Path(args.out).is_dir():
+        raise InputError(
+            f"--out {args.out} is a folder; give a file name, e.g. {Path(args.out) / 'heatmap.png'}."
+        )
     analysis = Path(args.analysis)
     fix_path = analysis / "fixations.csv"
     if not fix_path.is_file():
