@@ -152,6 +152,17 @@ def _record(args: argparse.Namespace) -> int:
         raise InputError(f"--stop-when-lost-s must be > 0, got {args.stop_when_lost_s}.")
     if not args.wait_s >= 0:
         raise InputError(f"--wait-s must be >= 0, got {args.wait_s}.")
+    if args.stats_json:
+        # written when the recording ends: a bad path was a traceback after the session
+        stats = Path(args.stats_json)
+        if stats.is_dir():
+            raise InputError(
+                f"--stats-json {stats} is a folder; give a file name, e.g. {stats / 'stats.json'}."
+            )
+        if not stats.parent.exists():
+            raise InputError(
+                f"--stats-json {stats}: folder {stats.parent} does not exist. Create it first."
+            )
     cfg = RecorderConfig(
         out=Path(args.out),
         duration_s=args.duration_s,
