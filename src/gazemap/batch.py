@@ -181,6 +181,9 @@ def analyze_session(
             )
             res.marker_problems.insert(0, res.protocol_warning)
         res.notes.extend(seg.notes)
+        outside = _visits_outside_gaze(seg.visits, np.asarray(gaze.time_s))
+        if outside:
+            res.marker_problems.append(outside)
         labels = det.labels if len(det.labels) == len(gaze) else None
         whole = assess(gaze, screen, labels=labels)
         res.data_loss = _finite(whole.data_loss)
@@ -212,6 +215,30 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def _visits_outside_gaze(visits: Sequence[Any], gaze_time_s: np.ndarray) -> str:
+    """A marker problem when touchpoint visits lie wholly outside the gaze recording.
+
+    Their metrics then have no gaze at all and read as 100 % data loss, while the cause is
+    the markers: another clock (a marker stream without clock correction) or another
+    session's markers. Empty when every visit overlaps the gaze (or there is no gaze).
+    """
+    t = gaze_time_s[np.isfinite(gaze_time_s)]
+    if not len(visits) or not len(t):
+        return ""
+    t0, t1 = float(t[0]), float(t[-1])
+    out = [v for v in visits if v.end_s <= t0 or v.start_s >= t1]
+    if not out:
+        return ""
+    v = out[0]
+    return (
+        f"{len(out)} of {len(visits)} touchpoint visits lie outside the gaze recording "
+        f"({t0:.1f}-{t1:.1f} s), e.g. {v.touchpoint_id!r} at {v.start_s:.1f}-{v.end_s:.1f} s: "
+        "their markers and the gaze are on different clocks or from different sessions, so "
+        "those touchpoints have no gaze (their data loss reads 100 %). Check that the markers "
+        "were recorded with this session's gaze (gazemap info lists each stream's times)"
+    )
 
 
 def _finite_scroll(scroll: Any, path: str, name: str | None) -> tuple[Any, str]:

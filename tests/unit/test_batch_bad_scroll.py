@@ -71,3 +71,18 @@ def test_some_nan_rows_are_left_out_with_a_note(tmp_path: Path) -> None:
 def test_a_clean_stream_has_no_note(tmp_path: Path, rows: slice) -> None:
     res = analyze_session(_copy(tmp_path, rows), PROTOCOL, write_cache=False)
     assert res.ok and not [n for n in res.notes if "scroll samples" in n]
+
+
+def test_markers_on_another_clock_are_a_marker_problem(tmp_path: Path) -> None:
+    # every marker 1000 s after the gaze: the touchpoints had no gaze and read as 100 % data
+    # loss, with no word about the cause
+    p = tmp_path / "P01.h5"
+    shutil.copy(SAMPLE, p)
+    with h5py.File(p, "r+") as f:
+        f["streams/markers/time_s"][...] = f["streams/markers/time_s"][()] + 1000.0
+    res = analyze_session(p, PROTOCOL, write_cache=False)
+    assert res.ok
+    hits = [m for m in res.marker_problems if "lie outside the gaze recording" in m]
+    assert len(hits) == 1 and hits[0].startswith("7 of 7 touchpoint visits"), res.marker_problems
+    good = analyze_session(SAMPLE, PROTOCOL, write_cache=False)
+    assert not [m for m in good.marker_problems if "outside the gaze" in m]
