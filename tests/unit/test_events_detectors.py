@@ -576,3 +576,19 @@ def test_ivt_pso_blink_takes_the_saccade_at_the_loss_not_the_one_before() -> Non
     # from the end of the PSO through the loss: blink, then fixation again
     assert np.all(lab[pso[-1] + 1 : np.flatnonzero(lost)[-1] + 1] == Label.BLINK)
     assert np.all(lab[t >= 0.46] == Label.FIXATION)
+
+
+@pytest.mark.parametrize("name", [*FAST, "rf"])
+def test_one_sample_has_no_rate_and_makes_no_event(name: str) -> None:
+    # one sample: no sample interval, so no duration (it was a 1000 ms fixation)
+    r = detect(GazeSamples(np.array([5.0]), np.array([500.0]), np.array([400.0])), SCREEN, name)
+    assert list(r.labels) == [Label.UNDEFINED] and len(r.fixations) == 0 and len(r.saccades) == 0
+    lost = detect(
+        GazeSamples(np.array([5.0]), np.array([np.nan]), np.array([np.nan])), SCREEN, name
+    )
+    assert list(lost.labels) == [Label.BLINK] and len(lost.fixations) == 0
+    # two samples have a rate (2 ms): any event lasts at most their 4 ms
+    two = detect(
+        GazeSamples(np.array([5.0, 5.002]), np.full(2, 500.0), np.full(2, 400.0)), SCREEN, name
+    )
+    assert len(two.labels) == 2 and np.all(two.fixations.duration_s <= 0.004 + 1e-9)

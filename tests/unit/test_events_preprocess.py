@@ -166,9 +166,26 @@ def test_resolve_params_converts_and_rejects() -> None:
         ({"a_s": -1}, ">= 0"),
         ({"eye": "third"}, "'eye' must be one of"),
         ({"noise": "kalman"}, "'noise' must be one of"),
+        # past any sensible value: a typo or milliseconds given as seconds
+        ({"a_s": 60}, r"must be <= 10 s \(seconds: 60 ms is 0.06\), got 60"),
+        ({"a_s": "1e300"}, "must be <= 10 s"),
+        ({"noise_window": 10**6}, "must be <= 1001 samples"),
     ]:
         with pytest.raises(InputError, match=msg):
             resolve_params(d, bad, "det")
+    # every detector's defaults are within the limits
+    from gazemap.events import DETECTORS, detector_defaults
+    from gazemap.events.preprocess import param_limit
+
+    for name in DETECTORS:
+        for key, value in detector_defaults(name).items():
+            lim = param_limit(key)
+            if lim is not None and not isinstance(value, (bool, str)):
+                assert value <= lim[0], (name, key, value)
+    assert param_limit("saccade_peak_deg_s") == (1e5, " deg/s")
+    assert param_limit("max_acceleration_deg_s2")[0] == 1e7  # type: ignore[index]
+    assert param_limit("blink_pupil_speed_mm_s")[0] == 1e4  # type: ignore[index]
+    assert param_limit("eye") is None
 
 
 def test_preprocess_offscreen_gaps_and_breaks() -> None:

@@ -7,8 +7,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gazemap.events.postprocess import BLINK, fixation_table, saccade_table
-from gazemap.events.preprocess import PREPROCESS_DEFAULTS, Prepared, preprocess, resolve_params
+from gazemap.events.postprocess import BLINK, UNDEF, fixation_table, saccade_table
+from gazemap.events.preprocess import (
+    PREPROCESS_DEFAULTS,
+    Prepared,
+    preprocess,
+    resolve_params,
+    select_eye,
+)
 from gazemap.types import DetectionResult, Fixations, GazeSamples, Saccades, ScreenGeometry
 
 Params = dict[str, float | int | str | bool]
@@ -43,6 +49,18 @@ def run_detector(
     if len(gaze) == 0:
         return DetectionResult(
             labels=np.empty(0, dtype=np.int8),
+            fixations=Fixations.empty(),
+            saccades=Saccades.empty(),
+            detector=name,
+            params=full,
+        )
+    if len(gaze) == 1:
+        # one sample has no sample rate, so no duration: no event (it was a 1 s fixation);
+        # undefined, or loss when it has no position
+        x, y = select_eye(gaze, str(full["eye"]))
+        lost = not (np.isfinite(x[0]) and np.isfinite(y[0]))
+        return DetectionResult(
+            labels=np.full(1, BLINK if lost else UNDEF, dtype=np.int8),
             fixations=Fixations.empty(),
             saccades=Saccades.empty(),
             detector=name,

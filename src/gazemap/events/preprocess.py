@@ -128,7 +128,7 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
         i = int(np.argmax(d < 0))
         raise InputError(
             f"{name} must increase, but sample {i + 1} ({t[i + 1]:.6f} s) is earlier than sample {i} "
-            f"({t[i]:.6f} s). Sort the samples by time (gazemap recover sorts recorded files)."
+            f"({t[i]:.6f} s). Sort the samples by time before detection."
         )
     if (d == 0).any():
         i = int(np.argmax(d == 0))
@@ -159,6 +159,31 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
             "Resample the recording to one rate before detection."
         )
     return dt
+
+
+# upper bounds by name ending (first match): a value past them is a typo or a unit mistake
+# (milliseconds given as seconds), never a setting that means something
+_LIMITS: tuple[tuple[str, float, str], ...] = (
+    ("_deg_s2", 1e7, " deg/s^2"),
+    ("_deg_s", 1e5, " deg/s"),
+    ("_mm_s", 1e4, " mm/s"),
+    ("_s", 10.0, " s (seconds: 60 ms is 0.06)"),
+    ("_hz", 1e5, " Hz"),
+    ("_deg", 180.0, " deg"),
+    ("_frac", 1.0, " (a fraction of the peak)"),
+    ("_cos", 1.0, " (a cosine)"),
+    ("_k", 1e3, " (a factor)"),
+    ("noise_window", 1001, " samples"),
+    ("offscreen_margin", 100.0, " screen sizes"),
+)
+
+
+def param_limit(key: str) -> tuple[float, str] | None:
+    """The largest sensible value of parameter ``key`` and its unit text, or None."""
+    for end, limit, unit in _LIMITS:
+        if key.endswith(end):
+            return limit, unit
+    return None
 
 
 def resolve_params(
@@ -200,10 +225,17 @@ def resolve_params(
                 f"(default {default!r}), got {value!r}."
             ) from exc
     for key, value in out.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            raise InputError(
-                f"parameter {key!r} of detector {detector!r} must be >= 0, got {value!r}."
-            )
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0:
+                raise InputError(
+                    f"parameter {key!r} of detector {detector!r} must be >= 0, got {value!r}."
+                )
+            limit = param_limit(key)
+            if limit is not None and value > limit[0]:
+                raise InputError(
+                    f"parameter {key!r} of detector {detector!r} must be <= {limit[0]:g}"
+                    f"{limit[1]}, got {value!r}."
+                )
     if out.get("eye", "average") not in _EYES:
         raise InputError(f"parameter 'eye' must be one of {', '.join(_EYES)}, got {out['eye']!r}.")
     if out.get("noise", "none") not in _NOISE:
