@@ -49,6 +49,30 @@ def scanpath(
 PATH = [(200, 300, 0.4), (700, 300, 0.3), (700, 600, 0.5), (300, 100, 0.3)]
 
 
+def saccade_with_pso(
+    rate_hz: float,
+    amp_px: float,
+    decay_s: float,
+    noise_px: float,
+    seed: int,
+    duration_s: float = 0.6,
+    drop_at_s: float | None = None,
+) -> GazeSamples:
+    """A 300 px minimum-jerk saccade of 40 ms at 0.2 s, then a 25 Hz oscillation of
+    ``amp_px`` decaying over ``decay_s`` (the PSO), with Gaussian noise; ``drop_at_s``: a
+    40 px drop in y over 15 ms there (an eyelid closing)."""
+    t = np.arange(0, duration_s, 1 / rate_hz)
+    tau = np.clip((t - 0.2) / 0.04, 0, 1)
+    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
+    ta = np.clip(t - 0.24, 0, None)
+    x = x + np.where(t >= 0.24, amp_px * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / decay_s), 0)
+    y = np.full(len(t), 384.0)
+    if drop_at_s is not None:
+        y += 40 * np.clip((t - drop_at_s) / 0.015, 0, 1)
+    rng = np.random.default_rng(seed)
+    return GazeSamples(t, x + rng.normal(0, noise_px, len(t)), y + rng.normal(0, noise_px, len(t)))
+
+
 @pytest.mark.parametrize("name", [*FAST, "rf"])
 def test_detectors_find_the_fixations_of_a_scanpath(name: str) -> None:
     g = scanpath(500, PATH)
@@ -419,14 +443,7 @@ def test_extend_pso_runs_the_tail_longer_but_not_past_the_limit() -> None:
 def test_ivt_pso_tail_lengthens_the_pso_by_its_duration() -> None:
     # a 300 px minimum-jerk saccade of 40 ms, then a damped 25 Hz oscillation (12 px,
     # decaying over 20 ms): the PSO
-    rate = 500.0
-    t = np.arange(0, 0.6, 1 / rate)
-    tau = np.clip((t - 0.2) / 0.04, 0, 1)
-    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
-    ta = np.clip(t - 0.24, 0, None)
-    x = x + np.where(t >= 0.24, 12 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.02), 0)
-    rng = np.random.default_rng(0)
-    g = GazeSamples(t, x + rng.normal(0, 0.2, len(t)), 384 + rng.normal(0, 0.2, len(t)))
+    g = saccade_with_pso(500.0, amp_px=12.0, decay_s=0.02, noise_px=0.2, seed=0)
     short = detect(g, SCREEN, "ivt_pso", pso_tail_s=0.0).labels
     long = detect(g, SCREEN, "ivt_pso", pso_tail_s=0.004).labels
     assert (short == Label.PSO).sum() > 3
@@ -523,16 +540,9 @@ def test_pso_settings_use_the_low_rate_values_below_275_hz_above_the_noise() -> 
 
 
 def _saccade_with_slow_pso(rate: float) -> GazeSamples:
-    """300 px saccade (40 ms, minimum jerk) at 0.2 s, then a 25 Hz oscillation of 10 px that
-    decays over 40 ms: the 500 Hz rules end it at its first slow dip, the 200 Hz ones follow
-    it over its later, slower humps."""
-    t = np.arange(0, 0.6, 1 / rate)
-    tau = np.clip((t - 0.2) / 0.04, 0, 1)
-    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
-    ta = np.clip(t - 0.24, 0, None)
-    x = x + np.where(t >= 0.24, 10 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.04), 0)
-    rng = np.random.default_rng(1)
-    return GazeSamples(t, x + rng.normal(0, 0.1, len(t)), 384 + rng.normal(0, 0.1, len(t)))
+    """A saccade whose 10 px oscillation decays over 40 ms: the 500 Hz rules end it at its
+    first slow dip, the 200 Hz ones follow it over its later, slower humps."""
+    return saccade_with_pso(rate, amp_px=10.0, decay_s=0.04, noise_px=0.1, seed=1)
 
 
 def test_ivt_pso_follows_a_slow_pso_longer_at_200_hz() -> None:
@@ -557,15 +567,8 @@ def test_ivt_pso_blink_takes_the_saccade_at_the_loss_not_the_one_before() -> Non
     # 200 Hz: a saccade and its PSO (as above), then the eyelid: a fast 40 px drop in y
     # (0.27-0.285 s) into a 165 ms loss. The PSO runs up to the drop, so the saccade, its
     # PSO and the drop touch each other; only the drop touches the loss and joins the blink
-    rate = 200.0
-    t = np.arange(0, 0.7, 1 / rate)
-    tau = np.clip((t - 0.2) / 0.04, 0, 1)
-    x = 300 + 300 * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
-    ta = np.clip(t - 0.24, 0, None)
-    x = x + np.where(t >= 0.24, 10 * np.sin(2 * np.pi * 25 * ta) * np.exp(-ta / 0.04), 0)
-    y = 384 + 40 * np.clip((t - 0.27) / 0.015, 0, 1)
-    rng = np.random.default_rng(1)
-    x, y = x + rng.normal(0, 0.1, len(t)), y + rng.normal(0, 0.1, len(t))
+    g = saccade_with_pso(200.0, 10.0, 0.04, 0.1, 1, duration_s=0.7, drop_at_s=0.27)
+    t, x, y = g.time_s, g.x_px.copy(), g.y_px.copy()
     lost = (t >= 0.285) & (t < 0.45)
     x[lost] = y[lost] = np.nan
     lab = detect(GazeSamples(t, x, y), SCREEN, "ivt_pso").labels
