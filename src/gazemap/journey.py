@@ -1138,6 +1138,8 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
+#: rules whose value counts from when the AOI's screen was first shown (record's counted_from)
+FROM_SCREEN_RULES = ("target-late", "target-late-vs-study", "search-before-target")
 
 
 def severity(
@@ -1366,6 +1368,13 @@ def friction_evidence(
         # for a touchpoint-level record (task success, data quality)
         screens = [screen_id] if aoi and screen_id is not None else [sc.id for sc in tp.screens]
         screen_names = {sc.id: sc.name for sc in tp.screens}
+        # the findability rules count from when the AOI's screen was first shown: on a later
+        # screen of a touchpoint that is not the touchpoint start, so the value differs from
+        # metrics.csv's ttff_s / fixations_before_first (which count from the start)
+        counted_from = None
+        if rule.id in FROM_SCREEN_RULES:
+            later = bool(tp.screens) and screen_id is not None and screen_id != tp.screens[0].id
+            counted_from = "screen shown" if later else "touchpoint start"
         records.append(
             {
                 "id": f"F{counter:03d}",
@@ -1378,6 +1387,7 @@ def friction_evidence(
                 "rule_id": rule.id,
                 "rule_name": rule.name,
                 "metric": rule.metric,
+                "counted_from": counted_from,
                 "value": None if math.isnan(value) else float(value),
                 "unit": unit,
                 "threshold": float(threshold),

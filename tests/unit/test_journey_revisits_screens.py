@@ -87,3 +87,21 @@ def test_revisits_rule_fires_for_the_second_screens_cta() -> None:
     recs = [r for r in friction_evidence(metrics, touchpoints, PROTO) if r["rule_id"] == "revisits"]
     assert [(r["aoi_id"], r["screen_id"], r["value"]) for r in recs] == [("pay", "payment", 3.0)]
     assert recs[0]["examples"][0]["note"].startswith("returned 3 times before acting (>= 3)")
+
+
+def test_findability_records_say_where_their_value_counts_from() -> None:
+    import dataclasses
+
+    metrics, touchpoints = _tables()
+    for r in touchpoints:
+        r["quality_ok"] = True
+    # every CTA is "late" at 0.1 s: Continue (first screen) 0.25 s after the touchpoint
+    # start, Pay 0.25 s after its screen was shown (2.75 s after the touchpoint start)
+    proto = dataclasses.replace(PROTO, thresholds=FrictionThresholds(ttff_late_s=0.1))
+    recs = friction_evidence(metrics, touchpoints, proto)
+    late = {r["aoi_id"]: r for r in recs if r["rule_id"] == "target-late"}
+    assert late["pay"]["value"] == 0.25 and late["pay"]["counted_from"] == "screen shown"
+    assert late["next"]["value"] == 0.25 and late["next"]["counted_from"] == "touchpoint start"
+    pay = next(r for r in metrics if r["aoi_id"] == "pay")
+    assert pay["ttff_s"] == 2.75  # metrics.csv counts from the touchpoint start
+    assert all(r["counted_from"] is None for r in recs if r["rule_id"] == "revisits")

@@ -39,7 +39,7 @@ EVIDENCE_COLUMNS = (
     "id", "touchpoint_id", "screen_id", "screen_name", "screens", "aoi_id", "aoi_name",
     "rule_id", "rule_name", "metric", "value", "unit", "threshold", "comparison",
     "n_participants", "n_total", "participants", "examples", "severity", "severity_reason",
-    "source", "reliable", "heatmap",
+    "source", "reliable", "heatmap", "counted_from",
 )  # fmt: skip
 AOI_COLUMNS = (
     "participant", "session_id", "touchpoint_id", "screen_id", "aoi_id", "aoi_name", "aoi_role",
