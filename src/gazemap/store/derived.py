@@ -29,7 +29,7 @@ import numpy as np
 from gazemap import __version__
 from gazemap.errors import SessionFileError
 from gazemap.store.reader import Session
-from gazemap.store.writer import SPACE_MARGIN_BYTES
+from gazemap.store.writer import space_short
 from gazemap.types import DetectionResult, Fixations, Saccades
 
 DERIVED = "derived"
@@ -96,17 +96,12 @@ def free_space_problem(path: str | os.PathLike[str], result: DetectionResult) ->
     crash the process), so the recorded gaze would be lost for a cache: check first, with a
     generous margin (labels 1 byte, events 64 bytes each, uncompressed, twice over).
     """
-    import shutil
-
     path = Path(path)
-    need = 2 * (len(result.labels) + 64 * (len(result.fixations) + len(result.saccades)))
-    need += SPACE_MARGIN_BYTES
-    try:
-        free = shutil.disk_usage(path.resolve().parent).free
-    except OSError:
+    size = 2 * (len(result.labels) + 64 * (len(result.fixations) + len(result.saccades)))
+    short = space_short(path, size)
+    if short is None:
         return ""
-    if free >= need:
-        return ""
+    free, need = short
     return (
         f"{path}: only {free / 1e6:.1f} MB free on its disk, and storing /derived/"
         f"{result.detector} needs about {need / 1e6:.1f} MB; nothing was written (a full "

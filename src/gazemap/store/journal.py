@@ -80,17 +80,16 @@ def space_shortfall(journal: Path, target: Path) -> str:
     """Empty when ``target``'s disk can hold the session built from ``journal``, else why
     not (one clause). The HDF5 file is about as large as the journal's data; with 10 % and
     the writer's margin on top."""
-    import shutil
-
-    from gazemap.store.writer import SPACE_MARGIN_BYTES
+    from gazemap.store.writer import space_short
 
     try:
-        need = 1.1 * os.path.getsize(journal) + SPACE_MARGIN_BYTES
-        free = shutil.disk_usage(target.resolve().parent).free
+        size = os.path.getsize(journal)
     except OSError:
         return ""
-    if free >= need:
+    short = space_short(target, 1.1 * size)
+    if short is None:
         return ""
+    free, need = short
     return (
         f"only {free / 1e6:.1f} MB free on its disk and the session needs about "
         f"{need / 1e6:.1f} MB (the disk is full)"

@@ -72,6 +72,19 @@ def write_failure(exc: OSError) -> str:
 SPACE_MARGIN_BYTES = 4 << 20
 
 
+def space_short(path: Path, need_bytes: float) -> tuple[float, float] | None:
+    """(free, needed) bytes when the disk of ``path`` has less than ``need_bytes`` plus
+    SPACE_MARGIN_BYTES free, else None (also when the disk cannot be asked)."""
+    import shutil
+
+    need = float(need_bytes) + SPACE_MARGIN_BYTES
+    try:
+        free = shutil.disk_usage(Path(path).resolve().parent).free
+    except OSError:
+        return None
+    return (float(free), need) if free < need else None
+
+
 def check_free_space(path: Path, need_bytes: float, what: str) -> None:
     """Refuse to start writing ``path`` when its disk has less than ``need_bytes`` plus a
     margin free.
@@ -80,14 +93,9 @@ def check_free_space(path: Path, need_bytes: float, what: str) -> None:
     while closing it, so a write that cannot fit is refused before it starts. ``what`` says
     what was to be written (for the message). InputError when the space is short.
     """
-    import shutil
-
-    need = float(need_bytes) + SPACE_MARGIN_BYTES
-    try:
-        free = shutil.disk_usage(path.resolve().parent).free
-    except OSError:
-        return
-    if free < need:
+    short = space_short(path, need_bytes)
+    if short is not None:
+        free, need = short
         raise InputError(
             f"cannot write {path}: only {free / 1e6:.1f} MB free on its disk, and {what} needs "
             f"about {need / 1e6:.1f} MB; nothing was written. Free some space or choose a "
