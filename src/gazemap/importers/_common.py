@@ -34,6 +34,7 @@ import numpy as np
 
 from gazemap import __version__
 from gazemap.errors import GazemapError, ImportFormatError, InputError
+from gazemap.store.reader import implausible_gaze_interval
 from gazemap.store.schema import PLAUSIBLE_GAZE_RATE_HZ
 from gazemap.store.writer import check_output_path
 from gazemap.types import (
@@ -121,16 +122,11 @@ def check_sample_rate(time_s: np.ndarray, where: str, hint: str) -> None:
         The median interval between samples gives a rate outside PLAUSIBLE_RATE_HZ (only
         checked with at least 10 increasing intervals).
     """
-    t = np.asarray(time_s, dtype=np.float64)
-    d = np.diff(t[np.isfinite(t)])
-    d = d[d > 0]
-    if len(d) < 10:
+    med = implausible_gaze_interval(time_s)
+    if med is None:
         return
-    med = float(np.median(d))
     rate = 1.0 / med
     lo, hi = PLAUSIBLE_RATE_HZ
-    if lo <= rate <= hi:
-        return
     raise ImportFormatError(
         f"{where}: the gaze samples are {med:.6g} s apart (median), i.e. {rate:.6g} samples "
         f"per second, but eye trackers record {lo:g}-{hi:g} samples per second: the timestamps "

@@ -29,6 +29,20 @@ _REMAKE = (
 )
 
 
+def implausible_gaze_interval(time_s: np.ndarray) -> float | None:
+    """The median interval (s) between gaze samples when it gives a rate no eye tracker has
+    (outside schema.PLAUSIBLE_GAZE_RATE_HZ: timestamps in another unit than seconds), else
+    None; also None with fewer than 10 increasing intervals between finite times."""
+    t = np.asarray(time_s, dtype=np.float64)
+    d = np.diff(t[np.isfinite(t)])
+    d = d[d > 0]
+    if len(d) < 10:
+        return None
+    med = float(np.median(d))
+    lo, hi = schema.PLAUSIBLE_GAZE_RATE_HZ
+    return None if lo <= 1.0 / med <= hi else med
+
+
 def unreadable_reason(exc: BaseException) -> str:
     """Why h5py could not open a file (``exc``), in words a user can act on (one sentence or two).
 
@@ -276,14 +290,10 @@ class Session:
         """Gaze timestamps spaced like no eye tracker are in another unit than seconds (a
         file written by another program, or imported with the wrong unit): every duration
         computed from them would be 1000 times off, so refuse them."""
-        d = np.diff(t)
-        d = d[d > 0]
-        if len(d) < 10:
+        med = implausible_gaze_interval(t)
+        if med is None:
             return
-        med = float(np.median(d))
         lo, hi = schema.PLAUSIBLE_GAZE_RATE_HZ
-        if lo <= 1.0 / med <= hi:
-            return
         raise SessionFileError(
             f"{self.path}: /streams/{name}/time_s: the gaze samples are {med:.6g} s apart "
             f"(median), i.e. {1.0 / med:.6g} samples per second, but eye trackers record "
