@@ -154,24 +154,18 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _aois_used(
-    analysis: Path, tp_id: str, screen: Screen, participants: list[str]
+    screen: Screen, rows: list[dict[str, Any]] | None, participants: list[str]
 ) -> tuple[tuple[AOI, ...], str | None]:
     """The AOI outlines for a picture of ``participants``, as the report draws them.
 
-    From aois.csv (the boxes each participant was analysed with, live-page boxes included);
-    the protocol's AOIs when the analysis folder has no aois.csv.
+    From the screen's aois.csv ``rows`` (the boxes each participant was analysed with,
+    live-page boxes included); the protocol's AOIs when the analysis folder has no aois.csv
+    (``rows`` None).
     """
-    from gazemap.report.data import AOIS_COLUMNS, AOIS_FILE, read_csv
     from gazemap.report.images import heatmap_aois, participant_aois
 
-    path = analysis / AOIS_FILE
-    if not path.is_file():
+    if rows is None:
         return screen.aois, None
-    rows = [
-        r
-        for r in read_csv(path, AOIS_COLUMNS)
-        if r["touchpoint_id"] == tp_id and r["screen_id"] == screen.id
-    ]
     per_p = {
         p: participant_aois(screen, [r for r in rows if r["participant"] == p])
         for p in participants
@@ -184,13 +178,13 @@ def _aois_used(
     return heatmap_aois(screen, per_p, live)
 
 
-def _aoi_rows(analysis: Path, tp_id: str, screen_id: str) -> list[dict[str, Any]]:
-    """aois.csv rows of one touchpoint screen (empty without aois.csv)."""
+def _aoi_rows(analysis: Path, tp_id: str, screen_id: str) -> list[dict[str, Any]] | None:
+    """aois.csv rows of one touchpoint screen; None when the folder has no aois.csv."""
     from gazemap.report.data import AOIS_COLUMNS, AOIS_FILE, read_csv
 
     path = analysis / AOIS_FILE
     if not path.is_file():
-        return []
+        return None
     return [
         r
         for r in read_csv(path, AOIS_COLUMNS)
@@ -277,7 +271,8 @@ def _heatmap(args: argparse.Namespace) -> int:
         return np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
 
     # fixations on a sticky AOI are drawn where the sticky element is on the screenshot
-    fixed_ids = fixed_aoi_ids(screen, _aoi_rows(analysis, tp.id, screen.id))
+    aoi_rows = _aoi_rows(analysis, tp.id, screen.id)  # read once: sticky ids and outlines
+    fixed_ids = fixed_aoi_ids(screen, aoi_rows or ())
     _, _, n_no_view = plot_positions(rows, fixed_ids)
     if n_no_view:
         print(
@@ -292,7 +287,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     )
     aois: tuple[AOI, ...] = ()
     if not args.no_aois:
-        aois, note = _aois_used(analysis, tp.id, screen, sorted({r["participant"] for r in rows}))
+        aois, note = _aois_used(screen, aoi_rows, sorted({r["participant"] for r in rows}))
         if note:
             print(f"gazemap heatmap: note: {note}", file=sys.stderr)
     plain = base
