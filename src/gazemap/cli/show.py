@@ -200,7 +200,13 @@ def _heatmap(args: argparse.Namespace) -> int:
     from gazemap.heatmap import fixation_heatmap
     from gazemap.protocol import load_protocol
     from gazemap.report.data import FIXATIONS_COLUMNS, read_csv, read_json, screen_geometry
-    from gazemap.report.images import fixed_aoi_ids, plot_positions, session_px_per_deg
+    from gazemap.report.images import (
+        fixed_aoi_ids,
+        no_view_note,
+        plot_positions,
+        point_px_per_deg,
+        session_px_per_deg,
+    )
 
     _check_sigma(args.sigma_deg)
     if args.out is not None and Path(args.out).suffix.lower() != ".png":
@@ -275,12 +281,7 @@ def _heatmap(args: argparse.Namespace) -> int:
     fixed_ids = fixed_aoi_ids(screen, aoi_rows or ())
     _, _, n_no_view = plot_positions(rows, fixed_ids)
     if n_no_view:
-        print(
-            f"gazemap heatmap: note: {n_no_view} fixations on sticky AOIs are drawn at their page "
-            f"position (under the sticky element): {fix_path} has no view_x_px/view_y_px "
-            "(written by an older gazemap); re-run gazemap analyze.",
-            file=sys.stderr,
-        )
+        print(f"gazemap heatmap: note: {no_view_note(n_no_view, fix_path)}", file=sys.stderr)
 
     base = render.load_screenshot(
         protocol.screenshot_path(screen), screen.page_width_px, screen.page_height_px
@@ -334,10 +335,7 @@ def _heatmap(args: argparse.Namespace) -> int:
             weighting=args.weighting,
             normalization=args.normalization,
             # each session's fixations get the kernel of its own screen (sessions.json)
-            point_px_per_deg=np.array(
-                [session_ppd.get(str(r["session_id"]), px_per_deg(geometry)) for r in rows],
-                dtype=np.float64,
-            ),
+            point_px_per_deg=point_px_per_deg(rows, session_ppd, px_per_deg(geometry)),
         )
         if args.kind == "fog":
             img = render.fog_overlay(base, hm, title=title)

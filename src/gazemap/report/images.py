@@ -191,6 +191,26 @@ def session_px_per_deg(sessions: Sequence[Any]) -> dict[str, float]:
     return out
 
 
+def point_px_per_deg(
+    rows: Sequence[dict[str, Any]], session_ppd: Mapping[str, float], default: float
+) -> np.ndarray:
+    """(n,) px per degree of each fixations.csv row's session screen (``session_ppd``,
+    :func:`session_px_per_deg`); ``default`` for sessions not in it."""
+    return np.array(
+        [session_ppd.get(str(r.get("session_id")), default) for r in rows], dtype=np.float64
+    )
+
+
+def no_view_note(n_no_view: int, fixations_file: object) -> str:
+    """Why ``n_no_view`` fixations on sticky AOIs are drawn at their page position
+    (:func:`plot_positions`): ``fixations_file`` predates view_x_px/view_y_px."""
+    return (
+        f"{n_no_view} fixations on sticky AOIs are drawn at their page position (under the "
+        f"sticky element): {fixations_file} has no view_x_px/view_y_px (written by an older "
+        "gazemap); re-run gazemap analyze."
+    )
+
+
 def screen_heatmap(
     rows: Sequence[dict[str, Any]],
     screen: Screen,
@@ -208,12 +228,7 @@ def screen_heatmap(
     on different screens each get ``sigma_deg`` of visual angle.
     """
     x, y, _ = plot_positions(rows, fixed_ids)
-    point_ppd = None
-    if session_ppd:
-        point_ppd = np.array(
-            [session_ppd.get(str(r.get("session_id")), px_per_deg) for r in rows],
-            dtype=np.float64,
-        )
+    point_ppd = point_px_per_deg(rows, session_ppd, px_per_deg) if session_ppd else None
     return fixation_heatmap(
         x,
         y,
@@ -376,15 +391,10 @@ def render_touchpoint(
         hm_aois, aoi_note = heatmap_aois(
             screen, {p: p_aois[p] for p in seen}, [p for p in seen if p in live]
         )
-        with_aois = _with_aois(base, screen, hm_aois)
         fixed_ids = fixed_aoi_ids(screen, [r for rr in own_rows.values() for r in rr])
         _, _, n_no_view = plot_positions(rows, fixed_ids)
         if n_no_view:
-            notes.append(
-                f"{n_no_view} fixations on sticky AOIs are drawn at their page position (under "
-                "the sticky element): fixations.csv has no view_x_px/view_y_px (written by an "
-                "older gazemap); re-run gazemap analyze."
-            )
+            notes.append(no_view_note(n_no_view, "fixations.csv"))
             warning = " ".join(notes)
         hm = screen_heatmap(
             steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg, fixed_ids=fixed_ids,
@@ -428,6 +438,7 @@ def render_touchpoint(
             live_participants=live & set(p_aois),
         )
         if gaze_plots:
+            with_aois = _with_aois(base, screen, hm_aois)
             by_p: dict[str, list[dict[str, Any]]] = {}
             for r in rows:
                 by_p.setdefault(r["participant"], []).append(r)
