@@ -331,45 +331,40 @@ def fixation_heatmap(
         present = np.array(contributing)
     levels = np.unique(ppd_points[on_page]) if ppd_points is not None else np.array([])
     ppd_range: tuple[float, float] | None = None
-    deg2: np.ndarray | None = None
-    if len(levels) == 1:
-        px_per_deg = float(levels[0])
+    groups: list[tuple[np.ndarray | slice, float]]  # (fixations, their px per degree)
     if len(levels) > 1:
         assert ppd_points is not None
         # one kernel per screen: fixations of each px/deg value are spread by their own
         # sigma on a common grid (the blur is linear, so the maps add)
         ppd_range = (float(levels[0]), float(levels[-1]))
         px_per_deg = float(np.median(ppd_points[on_page]))
-        sigma_px = sigma_deg * px_per_deg
-        if cell_px is None:
-            cell_px = auto_cell_px(sigma_deg * ppd_range[0])
-        rows_n, cols_n = _grid_shape(page_width_px, page_height_px, int(cell_px))
-        grid = np.zeros((rows_n, cols_n))
-        deg2 = np.zeros((rows_n, cols_n))
-        kept = np.zeros(x.shape, dtype=bool)
-        for v in levels:
-            sel = ppd_points == v
-            g, k = density_grid(
-                x[sel], y[sel], w[sel],
-                page_width_px=page_width_px,
-                page_height_px=page_height_px,
-                sigma_px=sigma_deg * float(v),
-                cell_px=cell_px,
-            )  # fmt: skip
-            grid += g
-            deg2 += g * (float(v) / cell_px) ** 2
-            kept[sel] = k
+        groups = [(ppd_points == v, float(v)) for v in levels]
     else:
-        sigma_px = sigma_deg * px_per_deg
-        if cell_px is None:
-            cell_px = auto_cell_px(sigma_px)
-        grid, kept = density_grid(
-            x, y, w,
+        # one screen (or no fixation on the page): every fixation gets the one kernel
+        if len(levels) == 1:
+            px_per_deg = float(levels[0])
+        groups = [(slice(None), px_per_deg)]
+    sigma_px = sigma_deg * px_per_deg
+    if cell_px is None:
+        cell_px = auto_cell_px(sigma_deg * min(v for _, v in groups))
+    grid: np.ndarray | None = None
+    deg2: np.ndarray | None = None
+    kept = np.zeros(x.shape, dtype=bool)
+    for sel, v in groups:
+        g, k = density_grid(
+            x[sel], y[sel], w[sel],
             page_width_px=page_width_px,
             page_height_px=page_height_px,
-            sigma_px=sigma_px,
+            sigma_px=sigma_deg * v,
             cell_px=cell_px,
         )  # fmt: skip
+        grid = g if grid is None else grid + g
+        if ppd_range is not None:
+            # density per deg²: each fixation's cells in its own degrees
+            d = g * (v / cell_px) ** 2
+            deg2 = d if deg2 is None else deg2 + d
+        kept[sel] = k
+    assert grid is not None
     return Heatmap(
         values=grid,
         cell_px=int(cell_px),
