@@ -217,6 +217,7 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
     done: dict[str, list[TouchpointVisit]] = defaultdict(list)
     cur: _Open | None = None
     pending_screen: tuple[str, float] | None = None
+    gave_up: list[tuple[int, float]] = []  # (task n, time) of every task/<n>/fail
 
     def close_screen(o: _Open, t: float) -> None:
         if t > o.screen_start_s or o.screen_id is not None:
@@ -355,6 +356,8 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
                 )
             cur.clicks.append((t, aoi_id))
         elif head == "task":
+            if len(parts) == 3 and parts[2] == "fail" and parts[1].isdigit():
+                gave_up.append((int(parts[1]), t))
             n_tp = len(tps)
             ok = (
                 len(parts) == 3
@@ -375,14 +378,10 @@ def segment_touchpoints(markers: Markers, protocol: Protocol) -> Segmentation:
             f"touchpoint {cur.tp.id!r} started at {_t(cur.start_s)} but never ended (no "
             f"touchpoint/{cur.tp.id}/end marker); ignored"
         )
-    # give-ups (task/<n>/fail, a moderator's note or the presenter's key): the last one with
-    # no touchpoint visited after it means the participant abandoned the journey there, so
-    # the touchpoints after it were not reached (a note, not a problem)
-    gave_up: list[tuple[int, float]] = []
-    for k in order:
-        parts = values[k].split("/")
-        if len(parts) == 3 and parts[0] == "task" and parts[2] == "fail" and parts[1].isdigit():
-            gave_up.append((int(parts[1]), float(times[k])))
+    # give-ups (task/<n>/fail, a moderator's note or the presenter's key; gave_up, collected
+    # above): the last one with no touchpoint visited after it means the participant
+    # abandoned the journey there, so the touchpoints after it were not reached (a note, not
+    # a problem)
     by_position = list(tps.values())
     for n, t in gave_up:
         if 1 <= n <= len(by_position) and by_position[n - 1].success is None:
