@@ -61,6 +61,10 @@ class SessionResult:
     error: str | None = None
     data_loss: float | None = None
     precision_rms_deg: float | None = None
+    #: mean angle between validation targets and the gaze on them, deg (None: no validation)
+    accuracy_deg: float | None = None
+    #: how many validation targets it was measured on (0: no validation in the session)
+    validation_points: int = 0
     duration_s: float | None = None
     marker_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -84,6 +88,8 @@ class SessionResult:
             "error": self.error,
             "data_loss": self.data_loss,
             "precision_rms_deg": self.precision_rms_deg,
+            "accuracy_deg": self.accuracy_deg,
+            "validation_points": self.validation_points,
             "duration_s": self.duration_s,
             "marker_problems": list(self.marker_problems),
             "notes": list(self.notes),
@@ -115,7 +121,7 @@ def analyze_session(
     max_scroll_px : fixations during which the page moved more than this are not mapped.
     """
     from gazemap.events import DEFAULT_DETECTOR, detect
-    from gazemap.quality import assess
+    from gazemap.quality import Validation, assess, validation_from_markers
     from gazemap.store import open_session
     from gazemap.store.derived import free_space_problem, read_detection, write_detection
 
@@ -134,6 +140,7 @@ def analyze_session(
             scroll = s.scroll(scroll_name) if scroll_name is not None else None
             screen = s.screen
             recorded_protocol = s.protocol
+            tracker_validation = s.calibration()
             det = read_detection(s, name, dict(params or {}))
         if det is None:
             det = detect(gaze, screen, name, **dict(params or {}))
@@ -185,9 +192,20 @@ def analyze_session(
         if outside:
             res.marker_problems.append(outside)
         labels = det.labels if len(det.labels) == len(gaze) else None
-        whole = assess(gaze, screen, labels=labels)
+        # accuracy: from validation targets shown during the session (markers), else from
+        # the tracker's own validation result (/calibration, e.g. an EyeLink import)
+        validation, validation_notes = validation_from_markers(
+            markers.time_s, markers.value, screen
+        )
+        res.notes.extend(validation_notes)
+        if validation is None and tracker_validation is not None:
+            points, errors = tracker_validation
+            validation = Validation(points, error_deg=errors)
+        whole = assess(gaze, screen, labels=labels, validation=validation)
         res.data_loss = _finite(whole.data_loss)
         res.precision_rms_deg = _finite(whole.precision_rms_deg)
+        res.accuracy_deg = _finite(whole.accuracy_deg)
+        res.validation_points = 0 if validation is None else len(validation.points_px)
         t = np.asarray(gaze.time_s)
         res.duration_s = float(t[-1] - t[0]) if len(t) > 1 else 0.0
         per_visit: dict[str, list[tuple[float, float, float]]] = {}

@@ -275,22 +275,144 @@ def _accuracy(gaze: GazeSamples, screen: ScreenGeometry, validation: Validation 
     """Mean angular offset between validation targets and the median gaze on each, deg."""
     if validation is None or len(validation.points_px) == 0:
         return float("nan")
+    errs = validation_errors(gaze, screen, validation)
+    errs = errs[np.isfinite(errs)]
+    return float(np.mean(errs)) if len(errs) else float("nan")
+
+
+def validation_errors(
+    gaze: GazeSamples, screen: ScreenGeometry, validation: Validation
+) -> np.ndarray:
+    """Accuracy at each validation target, deg.
+
+    Parameters
+    ----------
+    gaze : (n,) gaze samples, px; NaN = lost.
+    screen : screen geometry for px -> deg (the per-point visual angle, not one constant).
+    validation : the targets, with per-point windows or the tracker's own errors.
+
+    Returns
+    -------
+    (k,) angle between each target and the median of the valid gaze inside its window,
+    deg; NaN for a target without valid gaze in its window. Without windows: the tracker's
+    ``error_deg`` (or NaN).
+    """
+    k = len(validation.points_px)
     if validation.start_s is None:
-        return (
-            float(np.nanmean(validation.error_deg))
-            if validation.error_deg is not None
-            else float("nan")
-        )
+        if validation.error_deg is not None:
+            return np.asarray(validation.error_deg, dtype=np.float64).copy()
+        return np.full(k, np.nan)
     t = np.asarray(gaze.time_s, dtype=np.float64)
-    errs = []
+    x = np.asarray(gaze.x_px, dtype=np.float64)
+    y = np.asarray(gaze.y_px, dtype=np.float64)
     ends = validation.end_s if validation.end_s is not None else validation.start_s
-    for (px, py), a, b in zip(validation.points_px, validation.start_s, ends, strict=True):
+    out = np.full(k, np.nan)
+    for i, ((px, py), a, b) in enumerate(
+        zip(validation.points_px, validation.start_s, ends, strict=True)
+    ):
         w = _window(t, float(a), float(b))
-        gx, gy = gaze.x_px[w], gaze.y_px[w]
+        gx, gy = x[w], y[w]
         ok = np.isfinite(gx) & np.isfinite(gy)
         if not ok.any():
             continue
         g = _unit(np.array([np.median(gx[ok])]), np.array([np.median(gy[ok])]), screen)
         p = _unit(np.array([px]), np.array([py]), screen)
-        errs.append(float(_angle(g, p)[0]))
-    return float(np.mean(errs)) if errs else float("nan")
+        out[i] = float(_angle(g, p)[0])
+    return out
+
+
+#: marker values of a validation target: ``validation/<x_px>,<y_px>/start`` when the target
+#: appears, ``validation/<x_px>,<y_px>/end`` when it goes (screen px)
+VALIDATION_MARKER_PREFIX = "validation/"
+
+#: the first part of each target's window left out: the eye is still on its way (saccade
+#: latency ~0.2 s, the saccade and its landing); Tobii Pro Lab's calibration check and
+#: Holmqvist et al. (2011, ch. 4) use the settled gaze only
+VALIDATION_SETTLE_S = 0.4
+
+
+def validation_marker(x_px: float, y_px: float, edge: str) -> str:
+    """The marker text for a validation target's ``edge`` ("start" or "end")."""
+    if edge not in ("start", "end"):
+        raise ValueError(f"edge must be 'start' or 'end', got {edge!r}")
+    return f"{VALIDATION_MARKER_PREFIX}{x_px:g},{y_px:g}/{edge}"
+
+
+def validation_from_markers(
+    time_s: np.ndarray,
+    values: np.ndarray,
+    screen: ScreenGeometry | None = None,
+    settle_s: float = VALIDATION_SETTLE_S,
+) -> tuple[Validation | None, list[str]]:
+    """Validation targets shown during the session, from its markers.
+
+    A target is a ``validation/<x_px>,<y_px>/start`` marker followed by the matching
+    ``.../end``; its gaze window is ``start + settle_s`` to ``end``.
+
+    Parameters
+    ----------
+    time_s : (m,) marker times, s.
+    values : (m,) marker texts; markers not starting with ``validation/`` are ignored.
+    screen : when given, targets outside it are left out (with a note).
+    settle_s : the start of each window left out, s (see :data:`VALIDATION_SETTLE_S`).
+
+    Returns
+    -------
+    (validation or None when the session has no complete target, notes): one note per
+    marker that could not be used, saying why.
+    """
+    notes: list[str] = []
+    points: list[tuple[float, float]] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    open_: dict[str, float] = {}
+    for t, v in zip(np.asarray(time_s, dtype=np.float64), values, strict=True):
+        text = str(v)
+        if not text.startswith(VALIDATION_MARKER_PREFIX):
+            continue
+        parts = text[len(VALIDATION_MARKER_PREFIX) :].split("/")
+        xy = parts[0].split(",")
+        edge = parts[1] if len(parts) == 2 else ""
+        try:
+            px, py = (float(xy[0]), float(xy[1])) if len(xy) == 2 else (np.nan, np.nan)
+        except ValueError:
+            px, py = np.nan, np.nan
+        if edge not in ("start", "end") or not (np.isfinite(px) and np.isfinite(py)):
+            notes.append(
+                f"validation marker {text!r} at {t:.3f} s is not "
+                "validation/<x_px>,<y_px>/start or .../end; it is not used for accuracy"
+            )
+            continue
+        key = parts[0]
+        if edge == "start":
+            if key in open_:
+                notes.append(
+                    f"validation target {key} started at {open_[key]:.3f} s and again at "
+                    f"{t:.3f} s without an end; the first start is not used"
+                )
+            open_[key] = float(t)
+            continue
+        if key not in open_:
+            notes.append(f"validation/{key}/end at {t:.3f} s has no start; that target is not used")
+            continue
+        t0 = open_.pop(key)
+        if screen is not None and not (0 <= px < screen.width_px and 0 <= py < screen.height_px):
+            notes.append(
+                f"validation target {key} lies outside the {screen.width_px:g}x"
+                f"{screen.height_px:g} px screen; it is not used for accuracy"
+            )
+            continue
+        if t - t0 <= settle_s:
+            notes.append(
+                f"validation target {key} was shown {t - t0:.2f} s, not more than the "
+                f"{settle_s:g} s the eye needs to reach it; it is not used for accuracy"
+            )
+            continue
+        points.append((px, py))
+        starts.append(t0 + settle_s)
+        ends.append(float(t))
+    for key, t0 in open_.items():
+        notes.append(f"validation target {key} started at {t0:.3f} s has no end; it is not used")
+    if not points:
+        return None, notes
+    return Validation(np.array(points), np.array(starts), np.array(ends)), notes

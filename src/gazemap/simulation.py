@@ -35,6 +35,7 @@ import numpy as np
 from gazemap.errors import InputError
 from gazemap.geometry import deg_to_px, px_to_deg
 from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
+from gazemap.quality import validation_marker
 from gazemap.types import (
     Fixations,
     GazeSamples,
@@ -217,10 +218,12 @@ class _Plan:
         page: tuple[float, float] = (np.nan, np.nan),  # page px - screen px during the fixation
         scrolling: bool = False,
         blink_ok: bool = True,
+        drift: bool = True,
     ) -> None:
         """Saccade (+PSO) from the current eye position to (x_px, y_px), then fixate ``dur`` s.
 
-        With the participant's blink rate a blink splits the fixation in two.
+        With the participant's blink rate a blink splits the fixation in two. ``drift=False``:
+        the eye holds the point (a validation target the participant is asked to look at).
         """
         x_px = float(np.clip(x_px, 1.0, self.screen.width_px - 2.0))
         y_px = float(np.clip(y_px, 1.0, self.screen.height_px - 2.0))
@@ -247,7 +250,7 @@ class _Plan:
                 amp=pso_amp,
                 freq=rng.uniform(30.0, 45.0),
             )
-        speed = rng.lognormal(np.log(0.3), 0.5)  # drift, deg/s
+        speed = rng.lognormal(np.log(0.3), 0.5) if drift else 0.0  # drift, deg/s
         ang = rng.uniform(0, 2 * np.pi)
         vx, vy = speed * np.cos(ang), speed * np.sin(ang)
         # a blink ends this fixation; the eye fixates the same spot again after it (so
@@ -661,6 +664,25 @@ def _plan_protocol(
             return  # gives up the rest of the journey: the session ends here
 
 
+#: validation patterns: targets as fractions of the screen (Tobii Pro Lab's 5-point check and
+#: a 9-point grid), 10 % from the edges
+VALIDATION_PATTERNS: dict[int, tuple[tuple[float, float], ...]] = {
+    5: ((0.5, 0.5), (0.1, 0.1), (0.9, 0.1), (0.1, 0.9), (0.9, 0.9)),
+    9: tuple((fx, fy) for fy in (0.1, 0.5, 0.9) for fx in (0.1, 0.5, 0.9)),
+}
+
+
+def _plan_validation(plan: _Plan, n_points: int) -> None:
+    """A validation before the tasks: each target shown 1.2-1.6 s between
+    ``validation/<x>,<y>/start`` and ``/end`` markers; the eye goes to it and holds it."""
+    w, h = plan.screen.width_px, plan.screen.height_px
+    for fx, fy in VALIDATION_PATTERNS[n_points]:
+        x, y = round(fx * w), round(fy * h)
+        plan.mark(validation_marker(x, y, "start"))
+        plan.fixate(x, y, plan.rng.uniform(1.2, 1.6), blink_ok=False, drift=False)
+        plan.mark(validation_marker(x, y, "end"))
+
+
 def _plan_free(plan: _Plan, end_s: float, start_px: tuple[float, float] | None = None) -> None:
     """Free viewing: centre-biased random targets with realistic saccade amplitudes."""
     rng, scr = plan.rng, plan.screen
@@ -931,6 +953,7 @@ def simulate_session(
     fail_touchpoints: Sequence[str] = (),
     fail_rate: float = 0.0,
     after_fail: str = "continue",
+    validation_points: int = 0,
 ) -> SimulatedSession:
     """Simulate one participant's session (deterministic for ``participant`` and ``seed``).
 
@@ -963,6 +986,10 @@ def simulate_session(
     after_fail : ``"continue"`` (the moderator moves the participant on to the next task, as
         in most moderated tests) or ``"abandon"`` (the participant gives up the rest of the
         journey: the session ends after the failed touchpoint).
+    validation_points : 0 (none), 5 or 9: before the tasks the participant looks at that many
+        validation targets (``validation/<x>,<y>/start`` and ``/end`` markers), from which
+        the analysis measures accuracy (:func:`gazemap.quality.validation_from_markers`).
+        Other random draws change with it.
 
     Returns
     -------
@@ -995,6 +1022,11 @@ def simulate_session(
             f"samples; at most {MAX_SAMPLES:,} (3 h at 1000 Hz) are simulated at once, as they "
             "are held in memory. Shorten --duration-s or lower --rate-hz."
         )
+    if validation_points and validation_points not in VALIDATION_PATTERNS:
+        raise InputError(
+            f"simulate_session: validation_points must be 0, 5 or 9, got {validation_points!r}. "
+            "Fix --validation-points."
+        )
     if protocol is not None and not protocol.touchpoints:
         raise InputError(
             f"protocol {protocol.id!r} has no touchpoints to simulate; add some to it."
@@ -1006,6 +1038,8 @@ def simulate_session(
     rng_samples = np.random.default_rng([*key, 3])
     traits = _traits(rng_traits)
     plan = _Plan(rng_plan, traits, screen, start_time_s)
+    if validation_points:
+        _plan_validation(plan, validation_points)
     if protocol is not None:
         cut = None if duration_s is None else start_time_s + duration_s
         _plan_protocol(plan, protocol, cut, start_position_px, fail, after_fail)
@@ -1014,7 +1048,7 @@ def simulate_session(
             _plan_free(plan, end_s)
     else:
         end_s = start_time_s + (60.0 if duration_s is None else duration_s)
-        plan.scroll_sample(0.0, 0.0, 0.0, 0.0)
+        plan.scroll_sample(0.0, 0.0, 0.0, 0.0, t=start_time_s)
         _plan_free(plan, end_s, start_position_px)
     gaze, labels = _synthesise(
         plan,
@@ -1098,6 +1132,7 @@ def simulate_session(
             "speed": traits.speed,
             "distractibility": traits.distractibility,
             "blinks_per_min": traits.blink_per_min,
+            **({"validation_points": int(validation_points)} if validation_points else {}),
             **(
                 {"failed_touchpoints": ";".join(failed), "after_fail": after_fail}
                 if protocol is not None and (fail_touchpoints or fail_rate > 0)

@@ -97,6 +97,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time of the first sample (default 0)",
     )
+    p.add_argument(
+        "--validation-points",
+        type=int,
+        default=0,
+        choices=(0, 5, 9),
+        metavar="N",
+        help="before the tasks, look at N validation targets (0, 5 or 9; default 0): "
+        "the analysis then reports accuracy",
+    )
     add_fail_arguments(p)
     add_screen_arguments(
         p,
@@ -205,6 +214,7 @@ def _simulate(args: argparse.Namespace) -> int:
         accuracy_offset_deg=args.accuracy_deg,
         data_loss_rate=args.data_loss,
         start_time_s=args.start_time_s,
+        validation_points=args.validation_points,
         **fail_options(args, protocol),
     )
     # written beside under a temporary name and renamed when complete: a full disk or a

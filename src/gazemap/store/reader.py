@@ -392,6 +392,39 @@ class Session:
             t, v = t[order], v[order]
         return Markers(t, v)
 
+    def calibration(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The tracker's own validation result from ``/calibration`` (written by importers).
+
+        Returns
+        -------
+        (points_px (k, 2), error_deg (k,)) or None when the file has none. A damaged group
+        (wrong shapes, text) raises SessionFileError naming the dataset.
+        """
+        g = self._f.get("calibration")
+        if not isinstance(g, h5py.Group) or "points_px" not in g or "error_deg" not in g:
+            return None
+        out = []
+        for name in ("points_px", "error_deg"):
+            d = g[name]
+            try:
+                arr = np.asarray(d[()], dtype=np.float64) if isinstance(d, h5py.Dataset) else None
+            except (TypeError, ValueError):
+                arr = None
+            if arr is None:
+                raise SessionFileError(
+                    f"{self.path}: /calibration/{name} must hold numbers; the file is damaged. "
+                    + _REMAKE.format(path=self.path)
+                )
+            out.append(arr)
+        points, errors = out
+        if points.ndim != 2 or points.shape[1] != 2 or errors.shape != (len(points),):
+            raise SessionFileError(
+                f"{self.path}: /calibration/points_px must be (k, 2) and error_deg (k,), got "
+                f"{points.shape} and {errors.shape}; the file is damaged. "
+                + _REMAKE.format(path=self.path)
+            )
+        return points, errors
+
     def scroll_streams(self) -> list[str]:
         """Names of the file's Scroll streams (LSL type Scroll, or the group ``scroll``)."""
         out = []
