@@ -184,9 +184,17 @@ def _record(args: argparse.Namespace) -> int:
 def _check_output(out: Path, force: bool) -> None:
     """Refuse bad --out paths before waiting for streams."""
     from gazemap.errors import InputError
-    from gazemap.store.journal import journal_path
+    from gazemap.store.journal import journal_locked, journal_path
     from gazemap.store.writer import check_output_path
 
+    if journal_locked(journal_path(out)):
+        # a second recorder on the same file: its journal is no interrupted recording, and
+        # neither `gazemap recover` nor --force may touch it while the first one records
+        raise InputError(
+            f"another `gazemap record` is recording {out} right now (it holds "
+            f"{journal_path(out)}). Give this recording another --out, or stop the other "
+            "recorder first (Ctrl-C in its terminal)."
+        )
     check_output_path(out, force)
     if journal_path(out).exists() and not out.exists() and not force:
         raise InputError(

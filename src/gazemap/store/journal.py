@@ -486,8 +486,9 @@ class JournaledWriter:
         if jpath.exists():
             if journal_locked(jpath):
                 raise InputError(
-                    f"{jpath} is held by a running recorder; stop it before recording to "
-                    f"{self.path} again."
+                    f"another `gazemap record` is recording {self.path} right now (it holds "
+                    f"{jpath}). Give this recording another --out, or stop the other recorder "
+                    "first (Ctrl-C in its terminal)."
                 )
             if not force:
                 raise InputError(
