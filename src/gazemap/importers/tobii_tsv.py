@@ -63,7 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "lv": ("validity left", "validityleft"),
     "rv": ("validity right", "validityright"),
     "emtype": ("eye movement type", "gazeeventtype"),
-    "emdur": ("gaze event duration", "gazeeventduration"),
+    "emdur": ("gaze event duration", "gazeeventduration", "eye movement event duration"),
     "emidx": ("eye movement type index", "fixationindex"),
     "fx": ("fixation point x", "fixationpointx"),
     "fy": ("fixation point y", "fixationpointy"),
@@ -87,25 +87,35 @@ def _header(line: str, path: Path) -> tuple[dict[str, int], dict[str, str], str]
     names = line.rstrip("\r\n").split("\t")
     index: dict[str, int] = {}
     units: dict[str, str] = {}
-    lowered = {}
+    # one name can head several columns in different units ("Gaze point X [DACS px]",
+    # "Gaze point X [MCS norm]"): every column of a name is kept, in header order
+    lowered: dict[str, list[tuple[int, str]]] = {}
     for i, raw in enumerate(names):
         m = _UNIT.search(raw)
         base = raw[: m.start()] if m else raw
-        lowered[base.strip().lower()] = (i, m.group(1).strip() if m else "")
+        lowered.setdefault(base.strip().lower(), []).append((i, m.group(1).strip() if m else ""))
+    other_units: dict[str, str] = {}
     for key, options in COLUMNS.items():
         for o in options:
-            if o in lowered:
-                index[key], units[key] = lowered[o]
+            found = _best_unit(key, lowered.get(o, []))
+            if found is not None:
+                index[key], units[key] = found
                 break
+            if lowered.get(o) and key not in other_units:
+                other_units[key] = names[lowered[o][0][0]]
     if "time" not in index:
         raise ImportFormatError(
             f"{path}:1: no 'Recording timestamp' (Pro Lab) or 'RecordingTimestamp' (Studio) column in the "
             "header; expected a Tobii TSV data export with a header row. Re-export with the timestamp column."
         )
     if not any(k in index for k in ("x", "lx", "rx")):
+        only = [other_units[k] for k in ("x", "lx", "rx") if k in other_units]
         raise ImportFormatError(
-            f"{path}:1: no gaze point column ('Gaze point X' / 'GazePointX (ADCSpx)'); expected a Tobii "
-            "TSV data export that includes gaze points. Re-export with the gaze data columns."
+            f"{path}:1: no gaze point column in screen px ('Gaze point X [DACS px]' / "
+            "'GazePointX (ADCSpx)')"
+            + (f"; the export has only {only[0]!r}, which is not screen pixels" if only else "")
+            + "; expected a Tobii TSV data export that includes gaze points. Re-export with the "
+            "gaze point columns in DACS px (Pro Lab) / ADCSpx (Studio)."
         )
     dialect = (
         "studio"
@@ -113,6 +123,31 @@ def _header(line: str, path: Path) -> tuple[dict[str, int], dict[str, str], str]
         else "prolab"
     )
     return index, units, dialect
+
+
+#: coordinate columns: units of screen px (best), of media px (the stimulus' own px: the
+#: screen's for a full-screen web or screen recording), and units that are never px
+_COORD_KEYS = ("x", "y", "lx", "ly", "rx", "ry", "fx", "fy")
+_SCREEN_PX_UNITS = ("", "px", "dacspx", "adcspx")
+_MEDIA_PX_UNITS = ("mcspx",)
+
+
+def _best_unit(key: str, found: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The column (index, unit) of ``key`` among the columns of one name, or None.
+
+    Gaze and fixation points come in several coordinate systems under the same name (Pro Lab:
+    ``Gaze point X [DACS px]``, ``Gaze point left X [DACS mm]``, ``Gaze point X [MCS norm]``;
+    Studio: ``GazePointX (ADCSpx)``, ``GazePointX (MCSpx)``). Screen px are taken, else media
+    px; mm and normalised columns never (read as px they put every point in the top-left
+    corner). Other columns: the first of the name.
+    """
+    if key not in _COORD_KEYS:
+        return found[0] if found else None
+    for accepted in (_SCREEN_PX_UNITS, _MEDIA_PX_UNITS):
+        for i, unit in found:
+            if re.sub(r"[\s_]+", "", unit.lower()) in accepted:
+                return i, unit
+    return None
 
 
 def _floats(values: list[str], linenos: np.ndarray, path: Path, column: str) -> np.ndarray:
