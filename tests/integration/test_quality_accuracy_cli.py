@@ -1,0 +1,105 @@
+"""Accuracy in `gazemap analyze`, as a user gets it: a simulated session with validation
+targets (`gazemap simulate --validation-points`), one without, and an EyeLink recording
+whose own validation result `gazemap import` stored under /calibration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import gazemap_cmd
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+PROTOCOL = ROOT / "protocols" / "online-store.yaml"
+ASC = ROOT / "tests" / "reference" / "importers" / "eyelink_binocular_2rec.asc"
+ASC_PROTOCOL = """\
+protocol: {id: asc-demo, name: ASC demo, screen: {width_px: 1280, height_px: 1024}}
+stages:
+  - id: s
+    name: S
+    touchpoints:
+      - id: landing
+        name: Landing
+        channel: site
+        screens:
+          - id: landing
+            page: {width_px: 1280, height_px: 1024}
+            viewport: {width_px: 1280, height_px: 1024}
+            aois:
+              - {id: logo, role: content, shape: rect, coords: [300, 200, 200, 200]}
+"""
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([*gazemap_cmd(), *args], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def sessions(out: Path) -> dict[str, dict[str, object]]:
+    return {s["participant"]: s for s in json.loads((out / "sessions.json").read_text())}
+
+
+def test_analyze_reports_the_accuracy_measured_on_validation_targets(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    study.mkdir()
+    common = ["--protocol", str(PROTOCOL), "--seed", "2", "--rate-hz", "250"]
+    run(
+        "simulate",
+        *common,
+        "--participant",
+        "P01",
+        "--accuracy-deg",
+        "1.2",
+        "--validation-points",
+        "9",
+        "--duration-s",
+        "40",
+        "--out",
+        str(study / "P01.h5"),
+    )
+    run(
+        "simulate",
+        *common,
+        "--participant",
+        "P02",
+        "--duration-s",
+        "30",
+        "--out",
+        str(study / "P02.h5"),
+    )
+    out = tmp_path / "out"
+    run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out), "--no-report")
+    s = sessions(out)
+    assert s["P01"]["validation_points"] == 9
+    acc = s["P01"]["accuracy_deg"]
+    assert isinstance(acc, float) and acc == pytest.approx(1.2, abs=0.15)
+    # no validation in the session: no accuracy, not a made-up number
+    assert s["P02"]["validation_points"] == 0 and s["P02"]["accuracy_deg"] is None
+
+
+def test_analyze_uses_the_trackers_own_validation_of_an_import(tmp_path: Path) -> None:
+    study = tmp_path / "asc"
+    study.mkdir()
+    (study / "landing.yaml").write_text(ASC_PROTOCOL, encoding="utf-8")
+    run("import", "eyelink_asc", str(ASC), "--out", str(study / "p07.h5"))
+    out = tmp_path / "out"
+    run(
+        "analyze",
+        str(study),
+        "--protocol",
+        str(study / "landing.yaml"),
+        "--out",
+        str(out),
+        "--no-report",
+    )
+    by_file = {Path(str(v["file"])).name: v for v in sessions(out).values()}
+    # two recordings in the ASC; its VALIDATE lines precede the first only. The import keeps
+    # the eye of its events, the left: errors 0.31, 0.52, 0.27 deg
+    first, second = by_file["p07_rec1.h5"], by_file["p07_rec2.h5"]
+    assert first["validation_points"] == 3
+    assert first["accuracy_deg"] == pytest.approx((0.31 + 0.52 + 0.27) / 3, abs=1e-9)
+    assert second["validation_points"] == 0 and second["accuracy_deg"] is None
