@@ -121,7 +121,12 @@ def analyze_session(
     max_scroll_px : fixations during which the page moved more than this are not mapped.
     """
     from gazemap.events import DEFAULT_DETECTOR, detect
-    from gazemap.quality import Validation, assess, validation_from_markers
+    from gazemap.quality import (
+        Validation,
+        assess,
+        tracker_validation_from_markers,
+        validation_from_markers,
+    )
     from gazemap.store import open_session
     from gazemap.store.derived import free_space_problem, read_detection, write_detection
 
@@ -201,6 +206,10 @@ def analyze_session(
         if validation is None and tracker_validation is not None:
             points, errors = tracker_validation
             validation = Validation(points, error_deg=errors)
+        if validation is None:
+            # a live tracker's own result, published by its driver (calibration/<driver> ...)
+            validation, validation_notes = tracker_validation_from_markers(markers.value, screen)
+            res.notes.extend(validation_notes)
         whole = assess(gaze, screen, labels=labels, validation=validation)
         res.data_loss = _finite(whole.data_loss)
         res.precision_rms_deg = _finite(whole.precision_rms_deg)

@@ -18,6 +18,7 @@ The core does no I/O: pass arrays; :mod:`gazemap.store` reads validation data fr
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -416,3 +417,70 @@ def validation_from_markers(
     if not points:
         return None, notes
     return Validation(np.array(points), np.array(starts), np.array(ends)), notes
+
+
+_EYELINK_ERROR = re.compile(r"\bERROR\s+([0-9.]+)\s+avg\.", re.IGNORECASE)
+_EYELINK_POINTS = re.compile(r"\bHV(\d+)\b")
+_KEY_VALUE = re.compile(r"\b([a-z_]+)=([^\s]+)")
+
+
+def tracker_validation_from_markers(
+    values: np.ndarray, screen: ScreenGeometry
+) -> tuple[Validation | None, list[str]]:
+    """The tracker's own validation result, from the ``calibration/<driver> ...`` markers the
+    live drivers publish (gazemap.drivers).
+
+    Understood: EyeLink's ``!CAL VALIDATION HV9 ... ERROR 0.41 avg. ...``, Gazepoint's
+    ``avg_error_px=21.5`` (converted to deg at the screen centre) and any
+    ``avg_error_deg=0.5``; ``points=``/``valid_points=``/``HVn`` give the number of targets.
+    Several results (a recalibration) are averaged, each counted once per target.
+
+    Parameters
+    ----------
+    values : (m,) marker texts; others are ignored.
+    screen : screen geometry for px -> deg.
+
+    Returns
+    -------
+    (a Validation holding the tracker's per-target error (positions unknown: NaN) or None,
+    notes on calibration markers that carry no usable error).
+    """
+    errors: list[float] = []
+    notes: list[str] = []
+    for v in values:
+        text = str(v)
+        if not text.startswith("calibration/"):
+            continue
+        kv = dict(_KEY_VALUE.findall(text))
+        err, n = float("nan"), 1
+        m = _EYELINK_ERROR.search(text)
+        try:
+            if m:
+                err = float(m.group(1))
+            elif "avg_error_deg" in kv:
+                err = float(kv["avg_error_deg"])
+            elif "avg_error_px" in kv:
+                px = float(kv["avg_error_px"])
+                mm = px * screen.width_mm / screen.width_px
+                err = float(np.degrees(np.arctan2(mm, screen.distance_mm)))
+            hv = _EYELINK_POINTS.search(text)
+            for key in ("valid_points", "points"):
+                if key in kv:
+                    n = int(float(kv[key]))
+                    break
+            else:
+                if hv:
+                    n = int(hv.group(1))
+        except ValueError:
+            err = float("nan")
+        if not np.isfinite(err) or err < 0:
+            notes.append(
+                f"tracker calibration marker {text[:80]!r} carries no accuracy error; "
+                "it is not used for accuracy"
+            )
+            continue
+        errors.extend([err] * max(1, n))
+    if not errors:
+        return None, notes
+    k = len(errors)
+    return Validation(np.full((k, 2), np.nan), error_deg=np.array(errors)), notes

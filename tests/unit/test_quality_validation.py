@@ -16,6 +16,7 @@ from gazemap.quality import (
     VALIDATION_SETTLE_S,
     Validation,
     assess,
+    tracker_validation_from_markers,
     validation_errors,
     validation_from_markers,
     validation_marker,
@@ -189,3 +190,94 @@ def test_session_calibration_reads_the_tracker_result_and_names_damage(tmp_path:
         del f["calibration"]
     with open_session(path) as s:
         assert s.calibration() is None
+
+
+@pytest.mark.parametrize(
+    ("marker", "n", "err"),
+    [
+        # the EyeLink driver publishes getCalibrationMessage() (tests/fakes/pylink.py)
+        (
+            "calibration/eyelink !CAL VALIDATION HV9 LR LEFT  GOOD ERROR 0.41 avg. 0.93 max",
+            9,
+            0.41,
+        ),
+        # the Gazepoint driver: the mean error in screen px; 21.5 px = 10.75 mm at 500 mm
+        (
+            "calibration/gazepoint avg_error_px=21.5 valid_points=5",
+            5,
+            math.degrees(math.atan(10.75 / 500.0)),
+        ),
+        ("calibration/relay avg_error_deg=0.6", 1, 0.6),
+    ],
+)
+def test_tracker_calibration_markers_give_its_accuracy(marker: str, n: int, err: float) -> None:
+    values = np.array(["touchpoint/a/start", marker], dtype=object)
+    val, notes = tracker_validation_from_markers(values, SCREEN)
+    assert notes == [] and val is not None and val.error_deg is not None
+    assert len(val.error_deg) == n and np.isnan(val.points_px).all()
+    g = GazeSamples(np.arange(10) / 100.0, np.full(10, 500.0), np.full(10, 250.0))
+    assert assess(g, SCREEN, validation=val).accuracy_deg == pytest.approx(err)
+
+
+def test_tracker_calibration_without_an_error_is_named_and_a_recalibration_averages() -> None:
+    values = np.array(
+        [
+            "calibration/gazepoint points=5 avg_error_px=nan",
+            "calibration/x avg_error_deg=0.5 points=1",
+            "calibration/x avg_error_deg=1.0 points=2",
+        ],
+        dtype=object,
+    )
+    val, notes = tracker_validation_from_markers(values, SCREEN)
+    assert len(notes) == 1 and "avg_error_px=nan" in notes[0] and "not used" in notes[0]
+    assert val is not None and val.error_deg is not None
+    assert val.error_deg.mean() == pytest.approx((0.5 + 2 * 1.0) / 3)
+    assert tracker_validation_from_markers(np.array(["screen/a"], dtype=object), SCREEN) == (
+        None,
+        [],
+    )
+
+
+def test_analyze_session_prefers_shown_targets_then_the_trackers_file_then_its_markers(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from gazemap.batch import analyze_session
+    from gazemap.cli.simulate import write_session
+    from gazemap.protocol import load_protocol
+    from gazemap.types import Markers
+
+    protocol = load_protocol(Path(__file__).resolve().parents[2] / "protocols/online-store.yaml")
+    screen = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
+    sim = simulate_session(
+        protocol,
+        participant="V02",
+        seed=1,
+        screen=screen,
+        rate_hz=250.0,
+        duration_s=30.0,
+        accuracy_offset_deg=0.9,
+        validation_points=5,
+    )
+    tracker_marker = "calibration/eyelink !CAL VALIDATION HV9 LR LEFT GOOD ERROR 0.41 avg."
+    t = np.append(sim.markers.time_s, sim.markers.time_s[-1] + 0.1)
+    v = np.append(sim.markers.value, np.array([tracker_marker], dtype=object))
+    with_both = replace(sim, markers=Markers(t, v))
+    path = tmp_path / "both.h5"
+    write_session(with_both, path)
+    res = analyze_session(path, protocol, write_cache=False)
+    assert res.ok and res.validation_points == 5
+    assert res.accuracy_deg == pytest.approx(0.9, abs=0.15)
+    # the targets' markers dropped: the tracker's file result (/calibration) comes next
+    keep = np.array([not str(x).startswith("validation/") for x in v])
+    only_tracker = replace(sim, markers=Markers(t[keep], v[keep]))
+    path = tmp_path / "tracker.h5"
+    write_session(only_tracker, path)
+    res = analyze_session(path, protocol, write_cache=False)
+    assert res.validation_points == 9 and res.accuracy_deg == pytest.approx(0.41)
+    with h5py.File(path, "a") as f:
+        f["calibration/points_px"] = np.array([[10.0, 10.0], [20.0, 20.0]])
+        f["calibration/error_deg"] = np.array([0.2, 0.3])
+    res = analyze_session(path, protocol, write_cache=False)
+    assert res.validation_points == 2 and res.accuracy_deg == pytest.approx(0.25)
