@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -190,15 +191,42 @@ class ClockMapper:
     sample that arrived fastest tells the offset best (its transport delay is the least).
     The window restarts every ``window_s`` so that clock drift is followed; the estimate
     carries the minimum transport delay (on loopback well under a millisecond).
+
+    A device clock that jumps (set by hand or by NTP, a tracker restart) is followed at
+    once: a jump forward lowers ``local - device`` (the minimum takes it), a jump back
+    (a device time before the previous one) restarts the estimate from that sample. Without
+    the restart the old, smaller offset would stamp every sample after a jump back that many
+    seconds too early for up to two windows. ``update`` returns the jump so that the driver
+    can say so.
     """
 
     window_s: float = 10.0
+    #: a forward step of ``local - device`` larger than this is reported as a jump (s)
+    jump_s: float = 1.0
     _offset: float | None = None
     _candidate: float = math.inf
     _window_start: float | None = None
+    _last_device: float | None = None
 
-    def update(self, device_s: float, local_s: float) -> None:
+    def update(self, device_s: float, local_s: float) -> float | None:
+        """Take one sample's device time and local receive time (both s).
+
+        Returns
+        -------
+        float or None
+            The jump of the device clock against the local one in seconds (negative: back)
+            when this sample shows one, else None.
+        """
         d = local_s - device_s
+        jump: float | None = None
+        if self._offset is not None and self._last_device is not None:
+            if device_s < self._last_device:
+                jump = -(d - self._offset)
+                self._offset = self._candidate = d
+                self._window_start = local_s
+            elif self._offset - d > self.jump_s:
+                jump = self._offset - d
+        self._last_device = device_s
         if self._offset is None or d < self._offset:
             self._offset = d
         self._candidate = min(self._candidate, d)
@@ -208,6 +236,7 @@ class ClockMapper:
             self._offset = self._candidate
             self._candidate = math.inf
             self._window_start = local_s
+        return jump
 
     def set_offset(self, offset_s: float) -> None:
         """Use an offset measured by a request/reply exchange (device time = local - offset)."""
@@ -279,6 +308,7 @@ class GazePublisher:
         self.markers = make_marker_outlet(f"{name} markers", f"{source_id}-markers")
         self.n_samples = 0
         self.n_gaps = 0
+        self.n_clock_jumps = 0
         self._held: list[str] = []
         self._next_check = 0.0
 
@@ -313,6 +343,20 @@ class GazePublisher:
         from gazemap.acquisition.lsl import local_clock
 
         self.markers.push_sample([text], local_clock() if time_s is None else time_s)
+
+    def clock_jump(self, jump_s: float, time_s: float) -> None:
+        """The tracker's clock jumped by ``jump_s`` (s, negative: back): a marker
+        ``gazemap/clock-jump +30.000 s`` at ``time_s`` and one line on stderr. Timestamps
+        after it are mapped with the new offset, so they still say when samples were taken."""
+        self.n_clock_jumps += 1
+        self.marker(f"gazemap/clock-jump {jump_s:+.3f} s", time_s)
+        print(
+            f"gazemap stream: the tracker's clock jumped {'back' if jump_s < 0 else 'forward'} "
+            f"{abs(jump_s):.3f} s (clock set by hand or NTP, or the tracker restarted); "
+            "timestamps follow it, nothing is lost (marker gazemap/clock-jump).",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def gap_start(self, time_s: float) -> None:
         self.n_gaps += 1

@@ -385,7 +385,9 @@ def stream(
             dev_s = session.device_time_s(rec)
             if math.isnan(dev_s):
                 continue
-            clock.update(dev_s, now)
+            jump = clock.update(dev_s, now)
+            if jump is not None:
+                publisher.clock_jump(jump, now)
             cnt = rec.get("CNT")
             if cnt is not None and cnt.isdigit():
                 c = int(cnt)

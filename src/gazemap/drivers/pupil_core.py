@@ -38,6 +38,8 @@ DESCRIPTION = (
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 50020
 MIN_CONFIDENCE = 0.6
+#: a step of Pupil time this much off the time that passed here is a clock jump (s)
+JUMP_S = 1.0
 
 
 class PupilRemote:
@@ -203,6 +205,11 @@ class PupilStream:
         self.sub: Any = None
         self._recent: OrderedDict[float, tuple[float, float]] = OrderedDict()
         self.last_ts = -math.inf
+        #: time.monotonic() when the gaze at last_ts was taken in
+        self._last_mono = 0.0
+        #: Pupil-clock jumps seen by the last poll: (index into its result from which the
+        #: new clock applies, jump in s, negative: back)
+        self.jumps: list[tuple[int, float]] = []
         self.n_garbage = 0
         self.connect()
 
@@ -226,6 +233,7 @@ class PupilStream:
     ) -> list[tuple[float, list[float]]]:
         """(Pupil time, row) of every new surface gaze received within ``timeout_s``."""
         out: list[tuple[float, list[float]]] = []
+        self.jumps = []
         if not self.sub.poll(int(timeout_s * 1000)):
             return out
         while True:
@@ -257,14 +265,25 @@ class PupilStream:
                     if not isinstance(g, dict):
                         continue
                     ts = _gaze_timestamp(g)
-                    if ts is None or not math.isfinite(ts) or ts <= self.last_ts:
+                    if ts is None or not math.isfinite(ts):
                         continue
+                    mono = time.monotonic()
+                    if math.isfinite(self.last_ts):
+                        # Pupil time against the time that passed here: a step of more
+                        # than JUMP_S is the clock set (Capture restarted, `T` sent), not
+                        # jitter. A jump back used to make every later datum look stale
+                        step = (ts - self.last_ts) - (mono - self._last_mono)
+                        if ts < self.last_ts - JUMP_S or step > JUMP_S:
+                            self.jumps.append((len(out), step))
+                            self.last_ts = -math.inf
+                    if ts <= self.last_ts:
+                        continue  # already taken (a datum in two surface events)
                     row = surface_gaze_to_row(
                         g, screen, self._recent.get(ts, (math.nan, math.nan)), self.min_confidence
                     )
                     if row is None:
                         continue
-                    self.last_ts = ts
+                    self.last_ts, self._last_mono = ts, mono
                     out.append((ts, row))
 
 
@@ -326,7 +345,12 @@ def stream(
                     publisher.gap_end(local_clock())
                     in_gap = False
                 last_data = now
-                for ts, row in items:
+                jumps = dict(ps.jumps)
+                for k, (ts, row) in enumerate(items):
+                    if k in jumps:  # the Pupil clock was set: measure its offset again
+                        clock.set_offset(ps.remote.time_offset())
+                        publisher.clock_jump(jumps[k], local_clock())
+                        next_sync = now + resync_s
                     publisher.push(row, clock.to_lsl(ts))
             elif not in_gap and now - last_data > silence_s:
                 publisher.gap_start(local_clock())
