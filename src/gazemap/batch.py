@@ -77,6 +77,9 @@ class SessionResult:
     #: set when the session was recorded with another protocol than the analysis's (the same
     #: text is its first marker problem); the CLI prints it as a warning
     protocol_warning: str | None = None
+    #: set when scrolling screens were visited but the session has no Scroll stream (an
+    #: import from a tracker's software); the same text is a note; the CLI prints it
+    scroll_warning: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -193,6 +196,11 @@ def analyze_session(
             )
             res.marker_problems.insert(0, res.protocol_warning)
         res.notes.extend(seg.notes)
+        if scroll is None:
+            unscrolled = _no_scroll_note(seg.visits, protocol)
+            if unscrolled:
+                res.notes.append(unscrolled)
+                res.scroll_warning = unscrolled
         outside = _visits_outside_gaze(seg.visits, np.asarray(gaze.time_s))
         if outside:
             res.marker_problems.append(outside)
@@ -242,6 +250,54 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+def _no_scroll_note(visits: Sequence[Any], protocol: Protocol) -> str:
+    """A note when the session has no Scroll stream but visited screens that scroll.
+
+    Without scroll offsets a fixation is mapped as if the page had never moved: on a page
+    taller (or wider) than its viewport, the AOIs below the first view can never be hit and
+    those at the top collect the fixations that were on the content scrolled under them.
+    Sessions imported from a tracker's software (EyeLink, Tobii, Pupil exports) have no
+    Scroll stream. Empty when no visited screen is larger than its viewport.
+    """
+    seen: dict[str, None] = {}
+    for v in visits:
+        for sv in v.screens:
+            if sv.screen_id is not None:
+                seen.setdefault(sv.screen_id, None)
+    big = []
+    for sid in seen:
+        sc = protocol.screens.get(sid)
+        if sc is None:
+            continue
+        if sc.page_height_px > sc.viewport_height_px or sc.page_width_px > sc.viewport_width_px:
+            below = [
+                a.id
+                for a in sc.aois
+                if not a.fixed
+                and (a.bbox[1] >= sc.viewport_height_px or a.bbox[0] >= sc.viewport_width_px)
+            ]
+            big.append((sc, below))
+    if not big:
+        return ""
+    sc, below = big[0]
+    names = ", ".join(
+        f"{s.id!r} ({s.page_width_px}x{s.page_height_px} px page in a "
+        f"{s.viewport_width_px}x{s.viewport_height_px} px viewport)"
+        for s, _ in big
+    )
+    return (
+        f"the session has no Scroll stream, but its scrolling screens {names} were visited: "
+        "their fixations are mapped as if the page was never scrolled, so AOIs below the "
+        "first view"
+        + (f" ({', '.join(below)} on {sc.id!r})" if below else "")
+        + " cannot be fixated and AOIs at the top may collect fixations that were on content "
+        "scrolled under them. Sessions imported from a tracker's software have no scroll "
+        "offsets: record the page with `gazemap present` (its Scroll stream; an XDF from "
+        "LabRecorder keeps it), or give such screens a page the size of the viewport with a "
+        "screenshot of what was on the screen (docs/importers.md)"
+    )
 
 
 def _visits_outside_gaze(visits: Sequence[Any], gaze_time_s: np.ndarray) -> str:

@@ -89,6 +89,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
         elif r.protocol_warning:
             print(f"gazemap analyze: warning: {r.file}: {r.protocol_warning}", file=sys.stderr)
+        if r.ok and r.scroll_warning:
+            print(f"gazemap analyze: warning: {r.file}: {r.scroll_warning}", file=sys.stderr)
     for shot in (result.screenshots or {}).values():  # the study's own captures (issue 8)
         for rec in (shot, *shot["participants"].values()):
             if rec.get("note"):
