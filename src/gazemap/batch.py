@@ -61,6 +61,8 @@ class SessionResult:
     error: str | None = None
     data_loss: float | None = None
     precision_rms_deg: float | None = None
+    #: RMS distance of fixation samples from their fixation's centroid, deg
+    precision_sd_deg: float | None = None
     #: mean angle between validation targets and the gaze on them, deg (None: no validation)
     accuracy_deg: float | None = None
     #: how many validation targets it was measured on (0: no validation in the session)
@@ -91,6 +93,7 @@ class SessionResult:
             "error": self.error,
             "data_loss": self.data_loss,
             "precision_rms_deg": self.precision_rms_deg,
+            "precision_sd_deg": self.precision_sd_deg,
             "accuracy_deg": self.accuracy_deg,
             "validation_points": self.validation_points,
             "duration_s": self.duration_s,
@@ -124,12 +127,7 @@ def analyze_session(
     max_scroll_px : fixations during which the page moved more than this are not mapped.
     """
     from gazemap.events import DEFAULT_DETECTOR, detect
-    from gazemap.quality import (
-        Validation,
-        assess,
-        tracker_validation_from_markers,
-        validation_from_markers,
-    )
+    from gazemap.quality import assess
     from gazemap.store import open_session
     from gazemap.store.derived import free_space_problem, read_detection, write_detection
 
@@ -148,7 +146,7 @@ def analyze_session(
             scroll = s.scroll(scroll_name) if scroll_name is not None else None
             screen = s.screen
             recorded_protocol = s.protocol
-            tracker_validation = s.calibration()
+            validation, validation_notes = s.validation()
             det = read_detection(s, name, dict(params or {}))
         if det is None:
             det = detect(gaze, screen, name, **dict(params or {}))
@@ -205,22 +203,12 @@ def analyze_session(
         if outside:
             res.marker_problems.append(outside)
         labels = det.labels if len(det.labels) == len(gaze) else None
-        # accuracy: from validation targets shown during the session (markers), else from
-        # the tracker's own validation result (/calibration, e.g. an EyeLink import)
-        validation, validation_notes = validation_from_markers(
-            markers.time_s, markers.value, screen
-        )
+        # accuracy: targets shown during the session, else the tracker's own result
         res.notes.extend(validation_notes)
-        if validation is None and tracker_validation is not None:
-            points, errors = tracker_validation
-            validation = Validation(points, error_deg=errors)
-        if validation is None:
-            # a live tracker's own result, published by its driver (calibration/<driver> ...)
-            validation, validation_notes = tracker_validation_from_markers(markers.value, screen)
-            res.notes.extend(validation_notes)
         whole = assess(gaze, screen, labels=labels, validation=validation)
         res.data_loss = _finite(whole.data_loss)
         res.precision_rms_deg = _finite(whole.precision_rms_deg)
+        res.precision_sd_deg = _finite(whole.precision_sd_deg)
         res.accuracy_deg = _finite(whole.accuracy_deg)
         res.validation_points = 0 if validation is None else len(validation.points_px)
         t = np.asarray(gaze.time_s)

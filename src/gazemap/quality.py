@@ -484,3 +484,31 @@ def tracker_validation_from_markers(
         return None, notes
     k = len(errors)
     return Validation(np.full((k, 2), np.nan), error_deg=np.array(errors)), notes
+
+
+def session_validation(
+    marker_time_s: np.ndarray,
+    marker_values: np.ndarray,
+    screen: ScreenGeometry,
+    tracker_result: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[Validation | None, list[str]]:
+    """The validation a session's accuracy is measured on, from the first source it has.
+
+    1. targets shown during the session (:func:`validation_from_markers`);
+    2. the tracker's result stored in the file (``tracker_result``: points px (k, 2) and
+       error deg (k,), the session file's ``/calibration``);
+    3. the tracker's result published live by its driver
+       (:func:`tracker_validation_from_markers`).
+
+    Returns
+    -------
+    (validation or None, notes on markers that could not be used).
+    """
+    validation, notes = validation_from_markers(marker_time_s, marker_values, screen)
+    if validation is None and tracker_result is not None:
+        points, errors = tracker_result
+        validation = Validation(points, error_deg=errors)
+    if validation is None:
+        validation, more = tracker_validation_from_markers(marker_values, screen)
+        notes.extend(more)
+    return validation, notes

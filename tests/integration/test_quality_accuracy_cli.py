@@ -103,3 +103,38 @@ def test_analyze_uses_the_trackers_own_validation_of_an_import(tmp_path: Path) -
     assert first["validation_points"] == 3
     assert first["accuracy_deg"] == pytest.approx((0.31 + 0.52 + 0.27) / 3, abs=1e-9)
     assert second["validation_points"] == 0 and second["accuracy_deg"] is None
+
+
+def test_detect_prints_the_sessions_quality_with_its_accuracy(tmp_path: Path) -> None:
+    session = tmp_path / "P03.h5"
+    run(
+        "simulate",
+        "--protocol",
+        str(PROTOCOL),
+        "--participant",
+        "P03",
+        "--seed",
+        "5",
+        "--rate-hz",
+        "250",
+        "--duration-s",
+        "30",
+        "--accuracy-deg",
+        "1.6",
+        "--validation-points",
+        "5",
+        "--out",
+        str(session),
+    )
+    out = run("detect", str(session)).stdout
+    (line,) = [x for x in out.splitlines() if x.startswith("  quality: data loss")]
+    acc = float(line.split("accuracy ")[1].split("°")[0])
+    assert acc == pytest.approx(1.6, abs=0.15) and "on 5 validation targets" in line
+    assert "precision RMS-S2S" in line and ", SD " in line
+    assert f"flagged: accuracy {acc:.2f} deg > 1.0 deg" in out
+    # the shipped sample has no validation: said, not guessed
+    sample = tmp_path / "P01.h5"
+    sample.write_bytes((ROOT / "recordings" / "sample" / "P01.h5").read_bytes())
+    out = run("detect", str(sample)).stdout
+    assert "accuracy n/a (no validation in the session)" in out
+    assert "quality ok (limits: loss 20%, RMS 0.3°, SD 0.5°, accuracy 1.0°)" in out

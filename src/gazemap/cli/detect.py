@@ -73,7 +73,46 @@ def _detect(args: argparse.Namespace) -> int:
     print(f"  {len(fix)} fixations{mean}, {len(result.saccades)} saccades")
     if n == 0:
         print(f"  note: {args.session} has no gaze samples; nothing to detect.")
+        return 0
+    for line in _quality_lines(args.session, result.labels):
+        print(line)
     return 0
+
+
+def _quality_lines(path: str, labels: np.ndarray) -> list[str]:
+    """The session's data quality with the detection's labels (gazemap.quality.assess) and
+    accuracy from its validation, as printed by ``gazemap detect``."""
+    from gazemap.quality import assess
+    from gazemap.store.reader import Session
+
+    with Session(path) as s:
+        gaze, screen = s.gaze(), s.screen
+        validation, notes = s.validation()
+    q = assess(gaze, screen, labels=labels, validation=validation)
+
+    def deg(v: float) -> str:
+        return f"{v:.2f}°" if np.isfinite(v) else "n/a"
+
+    if validation is None:
+        acc = "accuracy n/a (no validation in the session)"
+    else:
+        acc = f"accuracy {deg(q.accuracy_deg)} on {len(validation.points_px)} validation targets"
+    th = q.thresholds
+    verdict = (
+        "flagged: " + "; ".join(q.flags)
+        if q.flags
+        else (
+            f"ok (limits: loss {th.max_data_loss:.0%}, RMS {th.max_precision_rms_deg}°, "
+            f"SD {th.max_precision_sd_deg}°, accuracy {th.max_accuracy_deg}°)"
+        )
+    )
+    lines = [
+        f"  quality: data loss {q.data_loss_pct:.1f} %, precision RMS-S2S "
+        f"{deg(q.precision_rms_deg)}, SD {deg(q.precision_sd_deg)}, {acc}",
+        f"  quality {verdict}",
+    ]
+    lines.extend(f"  note: {n}" for n in notes)
+    return lines
 
 
 def _label(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 
 from gazemap.errors import SessionFileError
+from gazemap.quality import Validation, session_validation
 from gazemap.store import schema
 from gazemap.types import (
     GAZE_CHANNEL_LABELS,
@@ -424,6 +425,13 @@ class Session:
                 + _REMAKE.format(path=self.path)
             )
         return points, errors
+
+    def validation(self) -> tuple[Validation | None, list[str]]:
+        """The validation the session's accuracy is measured on (targets shown during it,
+        else the tracker's stored or published result; :func:`gazemap.quality.session_validation`),
+        with notes on validation markers that could not be used."""
+        markers = self.markers()
+        return session_validation(markers.time_s, markers.value, self.screen, self.calibration())
 
     def scroll_streams(self) -> list[str]:
         """Names of the file's Scroll streams (LSL type Scroll, or the group ``scroll``)."""
