@@ -82,12 +82,13 @@ def test_analyze_with_the_trackers_own_events(study: Path, tmp_path: Path) -> No
     fix = [f for f in rows(out / "fixations.csv") if f["participant"] == "p07_rec1"]
     # the ASC's EFIX L 1000010-1000100 (400.5, 300) and EFIX L 1000132-1000190 (900, 500), in the
     # touchpoint from its start marker (MSG 1000050 -4 -> 1000.054 s) to its end (1000.230 s):
-    # the first is clipped to the start, 1000.054-1000.100 s
+    # the first (to start + duration 92 ms = 1000.102 s) is clipped to the start,
+    # 1000.054-1000.102 s; the second lasts its 60 ms
     assert [(f["start_s"], f["aoi_ids"]) for f in fix] == [
         ("1000.054", "logo"),
         ("1000.132", "buy"),
     ]
-    assert [round(float(f["duration_s"]), 6) for f in fix] == [0.046, 0.058]
+    assert [round(float(f["duration_s"]), 6) for f in fix] == [0.048, 0.060]
     met = {m["aoi_id"]: m for m in rows(out / "metrics.csv") if m["participant"] == "p07_rec1"}
     assert round(float(met["buy"]["ttff_s"]), 6) == 0.078  # 1000.132 - 1000.054
     assert met["buy"]["fixations_before_first"] == "1"

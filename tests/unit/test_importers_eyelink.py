@@ -50,9 +50,12 @@ def test_binocular_two_recordings() -> None:
     assert r.markers.time_s[k] == pytest.approx((1000010 + 2 * 20 + 4) / 1000)
     # source events of the left eye
     assert len(r.fixations) == 2 and len(r.saccades) == 1
-    assert r.fixations.start_s[0] == pytest.approx(1000.010) and r.fixations.end_s[
-        0
-    ] == pytest.approx(1000.100)
+    # EFIX L 1000010 1000100 92 at 500 Hz: the last sample is at 1000100 and lasts to
+    # start + duration = 1000102 (EyeLink's duration, not end - start = 90 ms)
+    assert r.fixations.start_s[0] == pytest.approx(1000.010, abs=1e-9)
+    assert r.fixations.end_s[0] == pytest.approx(1000.102, abs=1e-9)
+    assert r.fixations.duration_s[0] == pytest.approx(0.092, abs=1e-9)
+    assert r.saccades.end_s[0] - r.saccades.start_s[0] == pytest.approx(0.030, abs=1e-9)
     assert r.fixations.x_px[1] == 900.0
     assert r.saccades.amplitude_deg[0] == pytest.approx(12.43)
     assert r.saccades.peak_velocity_deg_s[0] == 512

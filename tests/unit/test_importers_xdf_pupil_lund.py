@@ -217,4 +217,5 @@ def test_lund_layout_csv_without_recordings_json(tmp_path: Path) -> None:
         ra = s.h5["derived/lund_ra"]
         assert len(ra["saccades"]) == 6  # RA marks the last saccade sample as PSO
         assert (ra["labels"][()] == Label.PSO).sum() == 6
-        assert mn["fixations"]["end_s"][0] == pytest.approx(0.118)
+        # the first fixation's last sample is at 0.118 s (500 Hz): it lasts to 0.120 s
+        assert mn["fixations"]["end_s"][0] == pytest.approx(0.120)

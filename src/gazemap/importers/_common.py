@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -189,21 +189,26 @@ def labels_from_events(
     saccades: Saccades | None,
     blinks: np.ndarray | None,
 ) -> np.ndarray:
-    """Per-sample types.Label from event intervals (UNDEFINED outside every event)."""
+    """Per-sample types.Label from event intervals (UNDEFINED outside every event).
+
+    Fixations and saccades end exclusively (``end_s`` = start + duration: the sample at
+    ``end_s`` belongs to the next event); ``blinks`` (EyeLink EBLINK start, end) include
+    the sample at their end.
+    """
     labels = np.full(len(time_s), int(Label.UNDEFINED), dtype=np.int8)
     order_ok = len(time_s) < 2 or bool(np.all(np.diff(time_s) >= 0))
     if not order_ok:
         return labels
-    intervals: list[tuple[np.ndarray, np.ndarray, Label]] = []
+    intervals: list[tuple[np.ndarray, np.ndarray, Label, Literal["left", "right"]]] = []
     for table, label in ((fixations, Label.FIXATION), (saccades, Label.SACCADE)):
         if table is not None:
-            intervals.append((table.start_s, table.end_s, label))
+            intervals.append((table.start_s, table.end_s, label, "left"))
     if blinks is not None and len(blinks):
         b = np.asarray(blinks, dtype=np.float64).reshape(-1, 2)
-        intervals.append((b[:, 0], b[:, 1], Label.BLINK))
-    for start_s, end_s, label in intervals:
+        intervals.append((b[:, 0], b[:, 1], Label.BLINK, "right"))
+    for start_s, end_s, label, end_side in intervals:
         i0 = np.searchsorted(time_s, start_s, side="left")
-        i1 = np.searchsorted(time_s, end_s, side="right")
+        i1 = np.maximum(np.searchsorted(time_s, end_s, side=end_side), i0 + 1)
         for a, b2 in zip(i0, i1, strict=True):
             labels[a:b2] = int(label)
     return labels
@@ -422,8 +427,10 @@ def events_from_labels(
 ) -> tuple[Fixations, Saccades]:
     """Fixations and saccades from runs of FIXATION / SACCADE labels (per-sample coding).
 
-    An event spans its first to its last sample; fixation centroids are the mean valid gaze,
-    saccade amplitude is the angle between its first and last sample's gaze.
+    An event starts at its first sample and ends when its last sample's interval ends (last
+    sample + the median sample interval), so that a run of n samples lasts n intervals, as
+    a tracker reports it (a one-sample event is not 0 s long); fixation centroids are the
+    mean valid gaze, saccade amplitude is the angle between its first and last sample's gaze.
     """
     from gazemap.geometry import angle_between_deg
 
@@ -440,8 +447,15 @@ def events_from_labels(
         warnings.simplefilter("ignore", RuntimeWarning)
         cx = np.array([np.nanmean(x_px[a : b + 1]) for a, b in fx])
         cy = np.array([np.nanmean(y_px[a : b + 1]) for a, b in fx])
+    d = np.diff(np.asarray(time_s, dtype=np.float64))
+    d = d[np.isfinite(d) & (d > 0)]
+    dt = float(np.median(d)) if len(d) else 0.0
     fix = fixations_with_degrees(
-        np.array([time_s[a] for a, _ in fx]), np.array([time_s[b] for _, b in fx]), cx, cy, screen
+        np.array([time_s[a] for a, _ in fx]),
+        np.array([time_s[b] + dt for _, b in fx]),
+        cx,
+        cy,
+        screen,
     )
     sx0 = np.array([x_px[a] for a, _ in sc], dtype=float)
     sy0 = np.array([y_px[a] for a, _ in sc], dtype=float)
@@ -450,7 +464,7 @@ def events_from_labels(
     amp = angle_between_deg(sx0, sy0, sx1, sy1, screen) if len(sc) else np.empty(0)
     sac = Saccades(
         np.array([time_s[a] for a, _ in sc]),
-        np.array([time_s[b] for _, b in sc]),
+        np.array([time_s[b] + dt for _, b in sc]),
         sx0,
         sy0,
         sx1,

@@ -368,6 +368,21 @@ def _find_line(p: Path, line: str, b: _Block) -> int:
     return b.start_line  # pragma: no cover - the line was read from this file
 
 
+def _event_end_ms(ev: np.ndarray) -> np.ndarray:
+    """End of EFIX/ESACC events (rows: start, end, duration, ...) in ms, exclusive.
+
+    The ``end`` field of an ASC event is the time of its last sample, and ``duration`` counts
+    that sample (``EFIX L 1000 1199 200``); the event lasts to start + duration, as in
+    EyeLink Data Viewer's durations. ``end`` alone would make every fixation one sample
+    short: a dwell time over 58 fixations 58 ms too short at 1000 Hz (116 ms at 500 Hz).
+    """
+    end = ev[:, 1].copy()
+    dur = ev[:, 2]
+    ok = np.isfinite(dur) & (dur >= end - ev[:, 0])
+    end[ok] = ev[ok, 0] + dur[ok]
+    return end
+
+
 def _finish(b: _Block, p: Path, event_eye: str | None) -> ImportedRecording:
     arr = _samples(b, p)
     t_s = arr[:, 0] / 1000.0
@@ -415,12 +430,12 @@ def _finish(b: _Block, p: Path, event_eye: str | None) -> ImportedRecording:
     screen = ScreenGeometry(*(b.display_px or (1920, 1080)), 531.0, 299.0, 650.0)
     fx = np.array(b.fix[ev_eye], dtype=np.float64).reshape(-1, 5)
     fixations = fixations_with_degrees(
-        fx[:, 0] / 1000.0, fx[:, 1] / 1000.0, fx[:, 3], fx[:, 4], screen
+        fx[:, 0] / 1000.0, _event_end_ms(fx) / 1000.0, fx[:, 3], fx[:, 4], screen
     )
     sc = np.array(b.sac[ev_eye], dtype=np.float64).reshape(-1, 9)
     saccades = Saccades(
         sc[:, 0] / 1000.0,
-        sc[:, 1] / 1000.0,
+        _event_end_ms(sc) / 1000.0,
         sc[:, 3],
         sc[:, 4],
         sc[:, 5],

@@ -501,7 +501,10 @@ def _events(
 
     def end_time(a: Any, b: Any) -> float:
         d = dur_s[a]
-        return float(t[a] + d) if np.isfinite(d) and d >= 0 else float(t[b])
+        if np.isfinite(d) and d >= 0:
+            return float(t[a] + d)
+        # no duration column: to the next sample (the event's last sample interval)
+        return float(t[b + 1]) if b + 1 < len(t) else float(t[b])
 
     fpx = num.get("fx")
     fpy = num.get("fy")
