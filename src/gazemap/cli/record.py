@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import socket
 import time
 from pathlib import Path
@@ -139,7 +140,22 @@ def _stream(args: argparse.Namespace) -> int:
     )
     module.add_arguments(dp)
     dargs = dp.parse_args(args.driver_args)
-    return int(module.run(dargs) or 0)
+    # Ctrl-C and SIGTERM (`kill %1` in the README) end the driver's loop like --duration-s:
+    # it closes its outlets and says what it published (it was "interrupted", exit 130, or
+    # killed without a word). The simulator installs its own handlers inside run().
+    from gazemap.drivers._common import STOP
+
+    def _on_signal(signum: int, frame: object) -> None:
+        if STOP.is_set():  # a second Ctrl-C: the driver is stuck, stop at once
+            raise KeyboardInterrupt
+        STOP.set()
+
+    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return int(module.run(dargs) or 0)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _record(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import argparse
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -252,6 +253,11 @@ class ClockMapper:
         return device_s + self._offset
 
 
+#: set by SIGINT/SIGTERM while `gazemap stream DRIVER` runs (cli.record._stream): the
+#: driver's loop ends, its outlets close and it prints what it published
+STOP = threading.Event()
+
+
 @dataclass
 class StopCondition:
     """When a driver's loop ends: a duration, a sample count, or an external request."""
@@ -263,7 +269,10 @@ class StopCondition:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> StopCondition:
-        return cls(getattr(args, "duration_s", None), getattr(args, "max_samples", None))
+        """The command's --duration-s / --max-samples, and Ctrl-C or SIGTERM (``STOP``)."""
+        return cls(
+            getattr(args, "duration_s", None), getattr(args, "max_samples", None), STOP.is_set
+        )
 
     def done(self, n_samples: int) -> bool:
         if self.should_stop is not None and self.should_stop():

@@ -23,6 +23,7 @@ import argparse
 import math
 import re
 import socket
+import sys
 import time
 from collections import deque
 from typing import Any
@@ -70,6 +71,7 @@ class OpenGazeParser:
         self._buf = b""
         self.n_messages = 0
         self.garbage_bytes = 0
+        self.last_junk = b""
 
     def feed(self, data: bytes) -> list[tuple[str, dict[str, str]]]:
         buf = self._buf + data
@@ -105,6 +107,7 @@ class OpenGazeParser:
 
     def _junk(self, junk: bytes) -> None:
         self.garbage_bytes += len(junk)
+        self.last_junk = junk
         if self.n_messages == 0:
             raise DeviceError(
                 f"{self.where}: the server sent {junk[:40]!r}, not Open Gaze API XML (<ACK …/>, "
@@ -232,8 +235,11 @@ class OpenGazeClient:
                             "Close other clients and retry."
                         ) from exc
                     raise
-                for tag, a in msgs:
+                for k, (tag, a) in enumerate(msgs):
                     if tag in ("ACK", "NACK") and a.get("ID", "").upper() == ident:
+                        # what came after the answer in the same read (the first records
+                        # after ENABLE_SEND_DATA) is kept for read(), not dropped
+                        held.extend(msgs[k + 1 :])
                         return a if tag == "ACK" else None
                     held.append((tag, a))
         finally:
@@ -359,7 +365,20 @@ def stream(
     clock = ClockMapper()
     session.start()
     last_cnt: int | None = None
+    junk_said = 0  # garbage bytes of this connection already reported
     while not stop.done(publisher.n_samples):
+        junk = session.client.parser.garbage_bytes
+        if junk > junk_said and (junk_said == 0 or junk >= 2 * junk_said):
+            # said once, then again only when it doubled: never a line per record
+            junk_said = junk
+            print(
+                f"gazemap stream gazepoint: skipped {junk} bytes from {session.client.where} "
+                f"that are not Open Gaze XML (last: {session.client.parser.last_junk[:40]!r}); "
+                "the records around them are kept. If this goes on, check the cable/network "
+                "and that nothing else writes to the tracker's port.",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             msgs = session.client.read()
         except ConnectionError:
@@ -373,6 +392,7 @@ def stream(
             session = again
             clock = ClockMapper()
             last_cnt = None
+            junk_said = 0
             publisher.gap_end(local_clock())
             continue
         now = local_clock()
