@@ -11,8 +11,8 @@ coder's; the mean over recordings and both coders, per stimulus type (img, dots,
 ``coders`` gives the same score for coder MN against coder RA (the human ceiling).
 
 ``--simulated N`` adds per-event F1 of fixations (and sample-level kappa) against the ground
-truth of N free-viewing sessions of gazemap.simulation (60 s each, at 60, 250 and 1000 Hz): a
-detected fixation matches a true one when their time intervals overlap with
+truth of N free-viewing sessions of gazemap.simulation (60 s each, at 60, 250 and 1000 Hz or
+``--rates``): a detected fixation matches a true one when their time intervals overlap with
 intersection-over-union >= 0.5 (one-to-one; Hooge et al. 2018 use the same idea).
 
 ``--cv`` adds held-out scores of learned detectors: leave-one-recording-out over all 27
@@ -131,14 +131,16 @@ def event_f1(
     return {"precision": p, "recall": r, "f1": f1}
 
 
-def simulated_scores(detectors: list[str], n_sessions: int) -> dict[str, object]:
-    """Fixation event F1 and sample kappa vs gazemap.simulation's ground truth."""
+def simulated_scores(
+    detectors: list[str], n_sessions: int, rates_hz: tuple[float, ...] = (60.0, 250.0, 1000.0)
+) -> dict[str, object]:
+    """Fixation event F1 and sample kappa vs gazemap.simulation's ground truth, per rate."""
     from gazemap.simulation import simulate_session
     from gazemap.types import ScreenGeometry
 
     screen = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
     out: dict[str, object] = {}
-    for rate in (60.0, 250.0, 1000.0):
+    for rate in rates_hz:
         sessions = [
             simulate_session(
                 None,
@@ -256,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         help="add simulator ground-truth scores on N sessions per rate",
     )
     ap.add_argument(
+        "--rates",
+        default="60,250,1000",
+        metavar="HZ,HZ",
+        help="sample rates of the simulated sessions (default 60,250,1000)",
+    )
+    ap.add_argument(
         "--tune",
         action="store_true",
         help="add the leave-one-recording-out tuning of ivt_pso on img (TUNE_GRID, 93,312 sets, ~15 min on 2 free cores)",
@@ -281,8 +289,16 @@ def main(argv: list[str] | None = None) -> int:
         entry = {"seconds": round(secs, 3), **score(labels, recs)}
         result["detectors"][name] = entry  # type: ignore[index]
     if args.simulated:
+        try:
+            rates = tuple(float(r) for r in args.rates.split(",") if r)
+        except ValueError:
+            print(
+                f"error: --rates {args.rates!r}: give rates in Hz, e.g. 60,250,1000",
+                file=sys.stderr,
+            )
+            return 2
         result["simulated"] = simulated_scores(
-            [d for d in args.detectors.split(",") if d], args.simulated
+            [d for d in args.detectors.split(",") if d], args.simulated, rates
         )
     if args.tune:
         result["tuned_ivt_pso"] = tune_ivt_pso(recs, TUNE_GRID)

@@ -33,7 +33,12 @@ from gazemap.errors import InputError
 from gazemap.events._common import Params, run_detector
 from gazemap.events.features import compute_features, feature_names
 from gazemap.events.postprocess import FIX, SAC, discard_short
-from gazemap.events.preprocess import PREPROCESS_DEFAULTS, Prepared, preprocess
+from gazemap.events.preprocess import (
+    PREPROCESS_DEFAULTS,
+    Prepared,
+    preprocess,
+    sample_noise_deg,
+)
 from gazemap.types import DetectionResult, GazeSamples, Label, ScreenGeometry
 
 MODEL_DIR = Path(__file__).parent / "models"
@@ -152,15 +157,6 @@ def predict_proba(forest: dict[str, np.ndarray], X: np.ndarray, chunk: int = 262
 
 
 # -- detection -----------------------------------------------------------------------------
-
-
-def sample_noise_deg(prep: Prepared) -> float:
-    """Median angle between consecutive valid samples, deg (a robust noise level: most
-    samples are in fixations); 0 with fewer than two valid samples."""
-    with np.errstate(invalid="ignore"):
-        d = np.hypot(np.diff(prep.x_deg), np.diff(prep.y_deg))
-    d = d[np.isfinite(d)]
-    return float(np.median(d)) if len(d) else 0.0
 
 
 def moving_mean(a: np.ndarray, w: int) -> np.ndarray:

@@ -406,6 +406,15 @@ def detect_blinks(
     return blink
 
 
+def sample_noise_deg(prep: Prepared) -> float:
+    """Median angle between consecutive valid samples, deg (a robust noise level: most
+    samples are in fixations); 0 with fewer than two valid samples."""
+    with np.errstate(invalid="ignore"):
+        d = np.hypot(np.diff(prep.x_deg), np.diff(prep.y_deg))
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if len(d) else 0.0
+
+
 def smooth(
     x: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray, method: str, window: int
 ) -> np.ndarray:
