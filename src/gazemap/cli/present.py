@@ -102,6 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="autoplay: the synthetic participant gives up on this touchpoint's task (autoplay "
         "presses the give-up key); repeatable",
     )
+    from gazemap.presenter.validation import add_validation_arguments
+
+    add_validation_arguments(p)  # --validation-points, --validate-at
     p.set_defaults(func=run)
 
 
@@ -152,6 +155,9 @@ def run(args: argparse.Namespace) -> int:
     )
     protocol = load_protocol(args.protocol)
     _check_give_up(args, protocol, give_up_key is not None)
+    from gazemap.presenter.validation import run_validation, validation_phases
+
+    validate_first, validate_last = validation_phases(args.validation_points, args.validate_at)
     plan = journey_plan(protocol)
     first = plan[0].screen if plan else None
     width = (
@@ -221,6 +227,8 @@ def run(args: argparse.Namespace) -> int:
     t_start = time.monotonic()
     try:
         pres.start()
+        if validate_first:
+            run_validation(pres, args.validation_points)
         pres.goto(pres.url_of(start_url))
         t_start = time.monotonic()  # --max-duration-s counts from the first page
         if args.autoplay:
@@ -245,6 +253,10 @@ def run(args: argparse.Namespace) -> int:
                     break
                 pres.pump(50)
         pres.finish()
+        if validate_last and pres.alive:
+            run_validation(pres, args.validation_points)
+        elif validate_last:
+            log("warning: the browser was closed: no validation targets after the last task")
     finally:
         signal.signal(signal.SIGINT, old_int)
         signal.signal(signal.SIGTERM, old_term)
