@@ -120,8 +120,26 @@ def run_autoplay(
     """Walk the protocol's screens in order in ``pres`` (already started, first page open).
 
     ``give_up``: touchpoint ids whose task the synthetic participant gives up (module
-    docstring).
+    docstring). A browser window closed meanwhile ends the walk quietly (the presenter's
+    ``finish`` says so); it used to end it with a Playwright traceback.
     """
+    try:
+        _walk(pres, screen_timeout_s, next_wait_s, scroll_step_px, pause_ms, search_text, give_up)
+    except Exception:
+        if pres.alive:
+            raise
+        # closed by the participant or moderator mid-task: not an error of autoplay
+
+
+def _walk(
+    pres: Presenter,
+    screen_timeout_s: float,
+    next_wait_s: float,
+    scroll_step_px: int,
+    pause_ms: float,
+    search_text: str,
+    give_up: Collection[str],
+) -> None:
     # screens without a url (a phone call, a shop visit) are not web pages: nothing to show
     plan = [ps for ps in journey_plan(pres.protocol) if ps.screen.url is not None]
     skipped = [ps.screen.id for ps in journey_plan(pres.protocol) if ps.screen.url is None]
@@ -129,6 +147,8 @@ def run_autoplay(
         pres.log(f"note: screens without a url are not presented: {', '.join(skipped)}")
     moved_on: set[str] = set()  # touchpoints given up whose next page the presenter opened
     for i, ps in enumerate(plan):
+        if not pres.alive:
+            return  # the browser window was closed
         sc = ps.screen
         nxt = plan[i + 1].screen if i + 1 < len(plan) else None
         if ps.touchpoint.id in moved_on:

@@ -832,6 +832,15 @@ class Presenter:
     # ------------------------------------------------------------------ end
     def finish(self) -> None:
         """Close open touchpoint/task, flag missing selectors, write the AOI boxes file."""
+        if not self._closed and not self.alive:
+            here = self.tracker.current_screen
+            self.log(
+                "the browser window was closed"
+                + (f" at screen '{here}'" if here else "")
+                + "; the session ends here. What was shown until then is in the markers "
+                "(the open task and touchpoint are ended now); the summary below lists the "
+                "screens never shown."
+            )
         self.handle_events()
         if self._await_selector is not None:
             aw, self._await_selector = self._await_selector, None
