@@ -52,6 +52,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "res": ("recordingresolution",),
     "event": ("event", "studioevent"),
     "event_value": ("event value", "studioeventdata"),
+    # Studio: events from other software (E-Prime, a web test's script) and the mouse
+    # clicks / key presses of the participant are rows of their own, without gaze
+    "ext_event": ("externalevent",),
+    "ext_value": ("externaleventvalue",),
+    "mouse": ("mouseevent",),
+    "key": ("keypressevent",),
     "x": ("gaze point x", "gazepointx"),
     "y": ("gaze point y", "gazepointy"),
     "lx": ("gaze point left x", "gazepointleftx"),
@@ -374,14 +380,41 @@ def _recording(
         else np.full(len(rows), "", dtype=object)
     )
     is_event = ev != ""
-    markers_t = t_all[rows][is_event]
-    markers_v = [
-        f"{e}: {v}" if v else str(e) for e, v in zip(ev[is_event], evv[is_event], strict=True)
-    ]
+    pairs = [(is_event, ev, evv)]
+    if "ext_event" in cols:
+        ext = np.array(cols["ext_event"], dtype=object)[rows]
+        extv = (
+            np.array(cols["ext_value"], dtype=object)[rows]
+            if "ext_value" in cols
+            else np.full(len(rows), "", dtype=object)
+        )
+        pairs.append((ext != "", ext, extv))
+        is_event = is_event | (ext != "")
+    mt: list[float] = []
+    mv: list[str] = []
+    for sel_e, e_col, v_col in pairs:
+        mt.extend(t_all[rows][sel_e].tolist())
+        mv.extend(
+            f"{e}: {v}" if v else str(e) for e, v in zip(e_col[sel_e], v_col[sel_e], strict=True)
+        )
+    m_order = np.argsort(np.asarray(mt, dtype=np.float64), kind="stable")
+    markers_t = np.asarray(mt, dtype=np.float64)[m_order]
+    markers_v = [mv[i] for i in m_order]
     is_gaze = ~is_event
     if sensor is not None:
         s = sensor[rows]
         is_gaze &= (s == "") | (s == "Eye Tracker")
+    # a Studio mouse click or key press row has no gaze sample (no validity code)
+    other = np.zeros(len(rows), dtype=bool)
+    for k in ("mouse", "key"):
+        if k in cols:
+            other |= np.array(cols[k], dtype=object)[rows] != ""
+    if other.any():
+        has_validity = np.zeros(len(rows), dtype=bool)
+        for k in ("lv", "rv"):
+            if k in cols:
+                has_validity |= np.char.strip(np.array(cols[k], dtype=str)[rows]) != ""
+        is_gaze &= ~(other & ~has_validity)
     g = rows[is_gaze]
     if len(g) > 1 and np.any(np.diff(t_all[g]) < 0):
         i = int(np.argmax(np.diff(t_all[g]) < 0)) + 1
