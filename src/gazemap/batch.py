@@ -18,7 +18,7 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +219,10 @@ def analyze_session(
             per_visit.setdefault(v.touchpoint_id, []).append(
                 (v.duration_s, q.data_loss, q.precision_rms_deg)
             )
-        quality = {tp_id: combine_visit_quality(qs) for tp_id, qs in per_visit.items()}
+        quality = {
+            tp_id: replace(combine_visit_quality(qs), accuracy_deg=whole.accuracy_deg)
+            for tp_id, qs in per_visit.items()
+        }
         res.tables = session_tables(
             det.fixations,
             seg,

@@ -658,6 +658,8 @@ class TouchpointQuality:
 
     data_loss: float
     precision_rms_deg: float
+    #: the session's accuracy on validation targets, deg (NaN: no validation)
+    accuracy_deg: float = math.nan
 
 
 @dataclass
@@ -947,10 +949,12 @@ def session_tables(
         q = quality.get(tp.id)
         data_loss = q.data_loss if q else float("nan")
         prec = q.precision_rms_deg if q else float("nan")
+        acc = q.accuracy_deg if q else float("nan")
         quality_ok = bool(
             q is not None
             and data_loss <= th.data_loss_max
             and (math.isnan(prec) or prec <= th.precision_rms_max_deg)
+            and (math.isnan(acc) or acc <= th.accuracy_max_deg)
         )
         out.touchpoints.append(
             {
@@ -966,6 +970,7 @@ def session_tables(
                 "scanpath_length_deg": float(sum(t.scanpath_length_deg for t in tms)),
                 "data_loss": _nan_to_none(data_loss),
                 "precision_rms_deg": _nan_to_none(prec),
+                "accuracy_deg": _nan_to_none(acc),
                 "quality_ok": quality_ok,
                 "clicks": len(all_clicks),
                 "detector": detector,
@@ -1673,34 +1678,37 @@ def friction_evidence(
         # alone, with a data loss below its threshold, so the comparison says how many failed
         # on which, and each example gives the participant's own numbers)
         aff = []
-        dq: dict[str, tuple[float, float]] = {}
+        dq: dict[str, tuple[float, float, float]] = {}
+
+        def _num(r: Mapping[str, Any], key: str) -> float:
+            return float("nan") if r.get(key) is None else float(r[key])
+
         for p, r in visits.items():
             if not r["quality_ok"]:
-                dl = float("nan") if r.get("data_loss") is None else float(r["data_loss"])
-                pr = (
-                    float("nan")
-                    if r.get("precision_rms_deg") is None
-                    else float(r["precision_rms_deg"])
-                )
-                dq[p] = (dl, pr)
+                dl = _num(r, "data_loss")
+                dq[p] = (dl, _num(r, "precision_rms_deg"), _num(r, "accuracy_deg"))
                 aff.append((p, dl, float(r["start_s"]), float(r["start_s"])))
         dls = [x[1] for x in aff if not math.isnan(x[1])]
         v = _med(dls)
-        n_loss = sum(1 for dl, _ in dq.values() if dl > th.data_loss_max)
-        precs = [pr for _, pr in dq.values() if pr > th.precision_rms_max_deg]
-        # effect size: per participant the larger of the two ratios value / threshold
+        n_loss = sum(1 for dl, _, _ in dq.values() if dl > th.data_loss_max)
+        precs = [pr for _, pr, _ in dq.values() if pr > th.precision_rms_max_deg]
+        accs = [ac for _, _, ac in dq.values() if ac > th.accuracy_max_deg]
+        # effect size: per participant the largest of the ratios value / threshold
         ratios = [
             max(
                 dl / th.data_loss_max if th.data_loss_max and not math.isnan(dl) else 0.0,
                 pr / th.precision_rms_max_deg
                 if th.precision_rms_max_deg and not math.isnan(pr)
                 else 0.0,
+                ac / th.accuracy_max_deg if th.accuracy_max_deg and not math.isnan(ac) else 0.0,
             )
-            for dl, pr in dq.values()
+            for dl, pr, ac in dq.values()
         ]
 
-        def dq_note(p: str, v: float, t: float, dq: dict[str, tuple[float, float]] = dq) -> str:
-            dl, pr = dq[p]
+        def dq_note(
+            p: str, v: float, t: float, dq: dict[str, tuple[float, float, float]] = dq
+        ) -> str:
+            dl, pr, ac = dq[p]
             parts_txt = []
             if not math.isnan(dl):
                 op = ">" if dl > th.data_loss_max else "<="
@@ -1709,6 +1717,12 @@ def friction_evidence(
                 op = ">" if pr > th.precision_rms_max_deg else "<="
                 parts_txt.append(
                     f"precision {pr:.2f} deg RMS-S2S ({op} {th.precision_rms_max_deg:g} deg)"
+                )
+            if not math.isnan(ac):
+                op = ">" if ac > th.accuracy_max_deg else "<="
+                parts_txt.append(
+                    f"accuracy {ac:.2f} deg on validation targets ({op} "
+                    f"{th.accuracy_max_deg:g} deg)"
                 )
             return "; ".join(parts_txt) or "no data-quality measure"
 
@@ -1725,6 +1739,12 @@ def friction_evidence(
             f"{th.data_loss_max:g}, {len(precs)} of {len(dq)} with precision (RMS-S2S) above "
             f"precision_rms_max_deg = {th.precision_rms_max_deg:g} deg"
             + (f" (median {_med(precs):.2f} deg)" if precs else "")
+            + (
+                f", {len(accs)} of {len(dq)} with accuracy above accuracy_max_deg = "
+                f"{th.accuracy_max_deg:g} deg (median {_med(accs):.2f} deg)"
+                if accs
+                else ""
+            )
             + "; value = median data loss of the affected; the findings of these participants "
             "on this touchpoint are less reliable",
             th.min_participants_share,

@@ -155,6 +155,9 @@ class FrictionThresholds:
     distractor_dwell_share: float = 0.5
     data_loss_max: float = 0.2
     precision_rms_max_deg: float = 0.5
+    #: accuracy measured on validation targets (the session's); 1 deg: Holmqvist et al. 2012
+    #: (remote trackers in real use); AOIs smaller than ~2 x this cannot be told apart
+    accuracy_max_deg: float = 1.0
     min_participants_share: float = 0.33
     #: a touchpoint's task success rate below this is a finding (Sauro & Lewis 2016: 78 % is
     #: the average completion rate of usability-test tasks)
