@@ -994,6 +994,7 @@ thresholds:
   fixations_before_action: 20   # more fixations before the click = search/confusion
   mean_fixation_ms: 350.0       # longer mean fixation on content = processing difficulty
   task_success_min: 0.78        # a lower task success rate = finding (Sauro & Lewis 2016)
+  accuracy_max_deg: 1.0         # worse accuracy on validation targets = less reliable data
 
 stages:                          # in journey order
   - id: choose
