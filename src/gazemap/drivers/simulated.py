@@ -19,6 +19,9 @@ after ``--duration-s``); without a protocol it free-views until ``--duration-s``
 participant fail tasks exactly as ``gazemap simulate`` does (the same options, checks and
 messages: gazemap.cli._common.add_fail_arguments); the ``task/<n>/fail`` marker is
 published at its simulated time like every other marker.
+``--validation-points 5|9``: the participant first looks at that many validation targets,
+published as ``validation/<x>,<y>/start|end`` markers (on a Markers stream also without a
+protocol), so that ``gazemap analyze`` reports the accuracy (≈ ``--accuracy-deg``).
 ``--truth PATH`` writes the ground truth (per-sample labels, true fixations and saccades,
 markers) on the LSL clock to an HDF5 file (format in docs/recording.md).
 """
@@ -101,6 +104,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data-loss", type=float, default=0.02, help="share of time with tracking loss"
     )
     add_fail_arguments(parser)  # the same options as `gazemap simulate`
+    parser.add_argument(
+        "--validation-points",
+        type=int,
+        default=0,
+        choices=(0, 5, 9),
+        metavar="N",
+        help="first look at N validation targets (0, 5 or 9; default 0), published as "
+        "validation/<x>,<y>/start|end markers (a Markers stream even without --protocol): "
+        "the analysis then reports accuracy",
+    )
     add_screen_arguments(
         parser,
         DEFAULT_SCREEN_FIELDS,
@@ -238,9 +251,12 @@ def _segments(args: argparse.Namespace, protocol: Any, screen: ScreenGeometry) -
         "accuracy_offset_deg": args.accuracy_deg,
         "data_loss_rate": args.data_loss,
     }
+    validation = {"validation_points": args.validation_points}  # the first segment only
     finite = args.duration_s is not None or protocol is not None
     if finite:
-        yield simulate_session(protocol, seed=args.seed, duration_s=args.duration_s, **common)
+        yield simulate_session(
+            protocol, seed=args.seed, duration_s=args.duration_s, **common, **validation
+        )
         return
     k = 0
     start = 0.0
@@ -253,6 +269,7 @@ def _segments(args: argparse.Namespace, protocol: Any, screen: ScreenGeometry) -
             start_time_s=start,
             start_position_px=position,
             **common,
+            **(validation if k == 0 else {}),
         )
         yield seg
         start = float(seg.gaze.time_s[-1]) + 1.0 / args.rate_hz
@@ -310,11 +327,16 @@ def run(args: argparse.Namespace) -> int:
         f"{args.name} Gaze", source_id, args.rate_hz, screen, model="simulated"
     )
     outlets: list[Any] = [gaze_out, None, None]
-    if protocol is not None:
-        # only a simulated participant doing tasks has pages (and so markers and scroll)
+    if protocol is not None or args.validation_points:
+        # only a simulated participant doing tasks has pages (and so markers and scroll);
+        # validation targets are markers too (a tracker's own validation routine)
         outlets[1] = lsl.make_marker_outlet(f"{args.name} Markers", f"{source_id}-markers")
+    if protocol is not None:
         outlets[2] = lsl.make_scroll_outlet(f"{args.name} Scroll", f"{source_id}-scroll")
     kinds = "Gaze/Markers/Scroll" if protocol is not None else "Gaze (free viewing)"
+    if args.validation_points:
+        kinds = kinds.replace("Gaze (", "Gaze/Markers (")
+        kinds += f", {args.validation_points} validation targets first"
     say(
         f"publishing {kinds} as {args.name!r} (source_id {source_id}), "
         f"{args.rate_hz:g} Hz, participant {args.participant}"
