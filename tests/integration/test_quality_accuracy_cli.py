@@ -10,27 +10,12 @@ from pathlib import Path
 
 import pytest
 from conftest import gazemap_cmd
+from integration.test_cli_imported_events import PROTOCOL as ASC_PROTOCOL
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = ROOT / "protocols" / "online-store.yaml"
 ASC = ROOT / "tests" / "reference" / "importers" / "eyelink_binocular_2rec.asc"
-ASC_PROTOCOL = """\
-protocol: {id: asc-demo, name: ASC demo, screen: {width_px: 1280, height_px: 1024}}
-stages:
-  - id: s
-    name: S
-    touchpoints:
-      - id: landing
-        name: Landing
-        channel: site
-        screens:
-          - id: landing
-            page: {width_px: 1280, height_px: 1024}
-            viewport: {width_px: 1280, height_px: 1024}
-            aois:
-              - {id: logo, role: content, shape: rect, coords: [300, 200, 200, 200]}
-"""
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
