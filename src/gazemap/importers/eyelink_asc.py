@@ -126,7 +126,10 @@ def _eye(tok: str, path: Path, lineno: int) -> str:
 
 
 def read_asc(
-    path: str | Path, recording: int | None = None, event_eye: str | None = None
+    path: str | Path,
+    recording: int | None = None,
+    event_eye: str | None = None,
+    merge_blocks: bool = False,
 ) -> list[ImportedRecording]:
     """Parse an ASC file into one ImportedRecording per ``START … END`` block.
 
@@ -136,13 +139,49 @@ def read_asc(
     recording : 1-based index of the only block to return (None = all).
     event_eye : ``"L"`` or ``"R"``: whose EFIX/ESACC/EBLINK go to /derived/eyelink_asc
         (default: left when recorded, else right).
+    merge_blocks : one recording of all blocks (an experiment that records one block per
+        trial, e.g. one per screen of a usability test: one participant's session on the
+        tracker's one clock; the time between blocks is not recorded). The blocks must
+        record the same eyes.
     """
     p = Path(path)
     with import_errors(p, "EyeLink ASC"), no_gc():
-        return _read(p, recording, event_eye)
+        return _read(p, recording, event_eye, merge_blocks)
 
 
-def _read(p: Path, recording: int | None, event_eye: str | None) -> list[ImportedRecording]:
+def _merge(blocks: list[_Block], p: Path) -> _Block:
+    """The blocks of one file as one block (samples, messages and events in file order)."""
+    first = blocks[0]
+    for b in blocks[1:]:
+        if b.eyes != first.eyes:
+            raise ImportFormatError(
+                f"{p}:{b.start_line}: this block records {' '.join(b.eyes)}, the first "
+                f"(line {first.start_line}) {' '.join(first.eyes)}; blocks recording different "
+                "eyes cannot be one session: import them one by one with --recording N."
+            )
+        if b.start_ms < blocks[0].start_ms:
+            raise ImportFormatError(
+                f"{p}:{b.start_line}: this block starts before an earlier one; expected the "
+                "blocks of one session in time order."
+            )
+    m = _Block(first.start_line, first.start_ms, first.eyes, first.rate_hz, first.pupil)
+    m.sample_first_line = first.sample_first_line
+    m.end_line = blocks[-1].end_line
+    m.display_px = next((b.display_px for b in blocks if b.display_px), None)
+    for b in blocks:
+        m.sample_lines.extend(b.sample_lines)
+        m.markers_t.extend(b.markers_t)
+        m.markers_v.extend(b.markers_v)
+        for eye in ("L", "R"):
+            m.fix[eye].extend(b.fix[eye])
+            m.sac[eye].extend(b.sac[eye])
+            m.blink[eye].extend(b.blink[eye])
+    return m
+
+
+def _read(
+    p: Path, recording: int | None, event_eye: str | None, merge_blocks: bool = False
+) -> list[ImportedRecording]:
     text = read_text(p, "EyeLink ASC")
     header: dict[str, str] = {}
     blocks: list[_Block] = []
@@ -250,6 +289,8 @@ def _read(p: Path, recording: int | None, event_eye: str | None) -> list[Importe
                 f"{p}: --recording {recording} does not exist; the file has {len(blocks)} recording(s)."
             )
         blocks = [blocks[recording - 1]]
+    elif merge_blocks and len(blocks) > 1:
+        blocks = [_merge(blocks, p)]
     tool = header.get("converter", "")
     out = []
     for k, b in enumerate(blocks):
