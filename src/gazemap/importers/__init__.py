@@ -129,16 +129,6 @@ def import_file(
             + (f" ({why})" if why else "")
             + ". The file is empty or cut short: export or copy it again from the source."
         )
-    if fmt == "eyelink_asc" and len(recordings) > 1 and warn is not None:
-        # an EDF is one participant's session; experiments often record one block per trial
-        warn(
-            f"{src}: {len(recordings)} recording blocks (START … END) become {len(recordings)} "
-            "session files; `gazemap analyze` takes each file as a participant of its own, and "
-            "files of the same participant as duplicates (only the first is analysed). If the "
-            "blocks are trials of one session (e.g. one per screen), import them as one session: "
-            "gazemap.importers.import_file('eyelink_asc', PATH, OUT, merge_blocks=True) "
-            "(docs/importers.md)."
-        )
     if empty:
         names = ", ".join(str(r.recording or "?") for r in empty)
         if warn is not None:
@@ -179,6 +169,16 @@ def import_file(
                 screen_options=screen_options,
                 participant=participant,
             )
+        )
+    if fmt == "eyelink_asc" and len(written) > 1 and warn is not None:
+        # an EDF is one participant's session; experiments often record one block per trial
+        warn(
+            f"{src}: {len(written)} recording blocks (START … END) became {len(written)} "
+            "session files; `gazemap analyze` takes each file as a participant of its own, and "
+            "files of the same participant as duplicates (only the first is analysed). If the "
+            "blocks are trials of one session (e.g. one per screen), import them as one session: "
+            "gazemap.importers.import_file('eyelink_asc', PATH, OUT, merge_blocks=True) "
+            "(docs/importers.md)."
         )
     return written
 
