@@ -242,6 +242,77 @@ def test_present_validates_before_and_after_the_journey_and_analyze_reports_accu
     assert not [n for n in session["notes"] if "validation" in n]
 
 
+def test_stop_and_a_closed_browser_end_the_validation_between_targets(tmp_path: Path) -> None:
+    sid = f"gazemap-test-val-{uuid.uuid4().hex[:10]}"
+    mo = make_marker_outlet("gazemap-test-val-markers", f"{sid}-markers")
+    so = make_scroll_outlet("gazemap-test-val-scroll", f"{sid}-scroll")
+    notes: list[str] = []
+    pres = Presenter(load_protocol(ONLINE_STORE), "http://127.0.0.1:9", "PV3", mo, so, 1440, 900)
+    pres.log = notes.append
+    try:
+        pres.start()
+        # the moderator's Ctrl+C while the second target shows: it ends after that target
+        starts: list[Placement] = []
+        shown = run_validation(
+            pres,
+            9,
+            show_s=SHOW_S,
+            lead_in_s=0.0,
+            on_shown=lambda p, t: starts.append(p),
+            stop=lambda: len(starts) >= 2,
+        )
+        assert len(shown) == 2 and len(starts) == 2
+        assert "validation stopped after 2 of 9 targets" in notes
+        values = [v for _, v in pres.stats.markers]
+        assert values == [
+            "validation/144,90/start",
+            "validation/144,90/end",
+            "validation/720,90/start",
+            "validation/720,90/end",
+        ]
+        # the participant closes the browser while the third target shows
+        pres.stats.markers.clear()
+        shown = run_validation(
+            pres,
+            5,
+            show_s=SHOW_S,
+            lead_in_s=0.0,
+            on_shown=lambda p, t: pres.page.close() if p.y_px == 90 and p.x_px > 720 else None,
+        )
+    finally:
+        pres.close()
+    assert [t.placement.x_px for t in shown] == [720, 144]
+    assert [v for _, v in pres.stats.markers][-1] == "validation/1296,90/start"
+    assert notes[-1].startswith(
+        "warning: the browser was closed during the validation (2 of 5 targets shown); "
+    )
+
+
+def test_live_session_ctrl_c_then_validation_then_ctrl_c_ends_it(tmp_path: Path) -> None:
+    """--validate-at end in a live session: the moderator's Ctrl+C ends the tasks and starts
+    the validation; a second Ctrl+C ends the validation between two targets."""
+    import signal
+
+    from integration.gazemap_procs import Proc
+
+    p = Proc(
+        ["present", str(ONLINE_STORE), "--participant", "PV4", "--headless",
+         "--validation-points", "9", "--validate-at", "end", "--wait-recorder-s", "0",
+         "--source-id", f"gazemap-test-val-{uuid.uuid4().hex[:10]}"],
+        tmp_path, "present",
+    )  # fmt: skip
+    wait_for(lambda: "presenting; close the browser" in p.stderr(), 30, "the live session")
+    p.signal(signal.SIGINT)
+    wait_for(lambda: "validation: 9 targets" in p.stderr(), 30, "the validation to start")
+    p.signal(signal.SIGINT)
+    assert p.wait(timeout=30) == 0, p.stderr()
+    err = p.stderr()
+    assert "validation stopped after " in err and " of 9 targets" in err, err
+    n = int(err.split("validation stopped after ")[1].split(" of 9")[0])
+    assert 0 <= n < 9
+    assert "PV4: " in p.stdout() and "screens shown: home" in p.stdout()
+
+
 def test_validate_at_end_without_targets_is_one_line_and_exit_2() -> None:
     r = subprocess.run(
         [*gazemap_cmd(), "present", str(ONLINE_STORE), "--participant", "P01", "--headless",

@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         pres.start()
         if validate_first:
-            run_validation(pres, args.validation_points)
+            run_validation(pres, args.validation_points, stop=lambda: stop["flag"])
         pres.goto(pres.url_of(start_url))
         t_start = time.monotonic()  # --max-duration-s counts from the first page
         if args.autoplay:
@@ -254,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
                 pres.pump(50)
         pres.finish()
         if validate_last and pres.alive:
-            run_validation(pres, args.validation_points)
+            stop["flag"] = False  # the Ctrl+C that ended the tasks; another one ends this
+            run_validation(pres, args.validation_points, stop=lambda: stop["flag"])
         elif validate_last:
             log("warning: the browser was closed: no validation targets after the last task")
     finally:

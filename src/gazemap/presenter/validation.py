@@ -214,6 +214,7 @@ def run_validation(
     show_s: float = SHOW_S,
     lead_in_s: float = LEAD_IN_S,
     on_shown: Callable[[Placement, float], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[ShownTarget]:
     """Show the validation targets in the presenter's page and publish their markers.
 
@@ -226,17 +227,22 @@ def run_validation(
     lead_in_s : the grey page alone before the first target, s.
     on_shown : called with each target's :class:`Placement` and its start marker's LSL time
         while the dot is on the screen (after the start marker was published).
+    stop : checked before each target; True ends the validation there (the moderator's
+        Ctrl+C), after the shown targets' end markers.
 
     Returns
     -------
-    The targets as shown, with their LSL start and end times (those of the markers).
+    The targets as shown, with their LSL start and end times (those of the markers). When
+    the participant closes the browser during the validation, the targets shown completely
+    until then (a one-line warning says so; a target whose dot was on the screen then has
+    a start marker only, which the analysis leaves out with a note).
 
     Raises
     ------
     InputError
         ``n_points`` is not 5 or 9, or ``show_s`` is not longer than the settle time.
     """
-    from gazemap.quality import VALIDATION_SETTLE_S, validation_marker
+    from gazemap.quality import VALIDATION_SETTLE_S
 
     if not (math.isfinite(show_s) and show_s > VALIDATION_SETTLE_S):
         raise InputError(
@@ -244,6 +250,31 @@ def run_validation(
             f"eye needs to reach them, got {show_s!r} s."
         )
     targets = target_positions(n_points, pres.width_px, pres.height_px)
+    shown: list[ShownTarget] = []
+    try:
+        _show(pres, targets, show_s, lead_in_s, on_shown, stop, shown)
+    except Exception as exc:  # noqa: BLE001 - Playwright's errors once the window is gone
+        if pres.alive:
+            raise
+        pres.log(
+            f"warning: the browser was closed during the validation ({len(shown)} of "
+            f"{len(targets)} targets shown); {str(exc).splitlines()[0]}"
+        )
+    return shown
+
+
+def _show(
+    pres: Any,
+    targets: list[tuple[int, int]],
+    show_s: float,
+    lead_in_s: float,
+    on_shown: Callable[[Placement, float], None] | None,
+    stop: Callable[[], bool] | None,
+    shown: list[ShownTarget],
+) -> None:
+    """:func:`run_validation`'s work; appends each target to ``shown`` when it has gone."""
+    from gazemap.quality import validation_marker
+
     page = pres.page
     if page.url != "about:blank":
         # leave the site's page (after the last task): its page script must not report the
@@ -270,9 +301,11 @@ def run_validation(
     # was leaving when the journey ended must not become a screen marker among the targets
     if lead_in_s > 0:
         page.wait_for_timeout(lead_in_s * 1000.0)
-    shown: list[ShownTarget] = []
     r = DOT_PX / 2.0
     for p in placements:
+        if stop is not None and stop():
+            pres.log(f"validation stopped after {len(shown)} of {len(placements)} targets")
+            return
         t_on_ms = float(page.evaluate(_SHOW_JS, [p.dot_x_px, p.dot_y_px, r]))
         start_s = pres.clock.to_lsl(t_on_ms)
         pres.push_marker(validation_marker(p.x_px, p.y_px, "start"), start_s)
@@ -282,4 +315,3 @@ def run_validation(
         end_s = pres.clock.to_lsl(t_off_ms)
         pres.push_marker(validation_marker(p.x_px, p.y_px, "end"), end_s)
         shown.append(ShownTarget(p, start_s, end_s))
-    return shown
