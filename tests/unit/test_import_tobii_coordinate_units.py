@@ -129,3 +129,24 @@ def test_only_normalised_gaze_is_an_error_naming_the_column(tmp_path: Path) -> N
     f.write_text("\n".join(["\t".join(header), *rows]) + "\n", encoding="utf-8")
     with pytest.raises(ImportFormatError, match=r"only 'Gaze point X \[MCS norm\]'.*DACS px"):
         read_tsv(f)
+
+
+def test_export_without_eye_movement_columns_warns(tmp_path: Path) -> None:
+    # gazemap analyze --detector tobii_tsv skipped such a session with only "it was not
+    # imported with its tracker's events": the import now says which columns to export
+    header = PROLAB[:11]
+    f = tmp_path / "noev.tsv"
+    f.write_text(_prolab_rows(header), encoding="utf-8")
+    (rec,) = read_tsv(f)
+    assert rec.fixations is None
+    assert len(rec.warnings) == 1
+    assert "no 'Eye movement type' column" in rec.warnings[0]
+    assert "--detector tobii_tsv" in rec.warnings[0]
+    (with_events,) = read_tsv(_write(tmp_path, PROLAB))
+    assert with_events.warnings == []
+
+
+def _write(tmp_path: Path, header: list[str]) -> Path:
+    f = tmp_path / "full.tsv"
+    f.write_text(_prolab_rows(header), encoding="utf-8")
+    return f

@@ -489,6 +489,20 @@ def _recording(
             "tool": "Tobii Studio" if dialect == "studio" else "Tobii Pro Lab",
             "tool_version": version,
         },
+        warnings=[]
+        if "emtype" in cols or not n
+        else [
+            f"{p}: the export has no 'Eye movement type' column, so Tobii's own fixations "
+            "are not imported (`gazemap analyze --detector tobii_tsv` will skip this session; "
+            "gazemap's detectors work). To use Tobii's fixation filter, export again with "
+            "'Eye movement type', 'Gaze event duration', 'Eye movement type index' and "
+            "'Fixation point X/Y'"
+            + (
+                " (Studio: 'GazeEventType', 'GazeEventDuration', 'FixationIndex')"
+                if dialect == "studio"
+                else ""
+            )
+        ],
     )
 
 
