@@ -77,3 +77,13 @@ def test_several_blocks_warn_that_they_become_several_participants(tmp_path: Pat
 def test_blocks_of_different_eyes_are_not_merged(tmp_path: Path) -> None:
     with pytest.raises(ImportFormatError, match="different eyes"):
         read_asc(_asc(tmp_path, second_eyes="RIGHT"), merge_blocks=True)
+
+
+@pytest.mark.parametrize("kind", ["HREF", "PUPIL"])
+def test_href_or_raw_pupil_samples_are_refused(tmp_path: Path, kind: str) -> None:
+    # edf2asc -sh / -sp write head-referenced angles / camera positions in the sample
+    # columns: they were read as screen px (fixations far off their AOIs, no word said)
+    f = _asc(tmp_path)
+    f.write_text(f.read_text().replace("SAMPLES\tGAZE", f"SAMPLES\t{kind}"), encoding="ascii")
+    with pytest.raises(ImportFormatError, match=f"{kind} positions.*-s[hp].*gaze samples"):
+        read_asc(f)

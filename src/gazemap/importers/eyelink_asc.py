@@ -260,6 +260,15 @@ def _read(
             pending_display = cur.display_px
             cur = None
         elif kw == "SAMPLES" and cur is not None:
+            kind = tokens[1].upper() if len(tokens) > 1 else ""
+            if kind in ("HREF", "PUPIL"):
+                # head-referenced angles or raw camera positions, not screen px: read as px
+                # they would put every fixation in the wrong place without a word
+                raise ImportFormatError(
+                    f"{p}:{lineno}: the samples are {kind} positions (edf2asc "
+                    f"{'-sh' if kind == 'HREF' else '-sp'}), not gaze on the screen in px; "
+                    "convert the EDF again with gaze samples (edf2asc's default, or -sg)."
+                )
             if "RATE" in tokens:
                 k = tokens.index("RATE")
                 if k + 1 < len(tokens):
