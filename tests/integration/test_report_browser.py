@@ -19,25 +19,7 @@ from gazemap.report import fmt_num, write_report
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "report"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
-        "the browser tests never download a browser build",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +29,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Path]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+def browser(report_browser: Any) -> Any:
+    """Chromium with the default switches (tests/integration/conftest.py)."""
+    return report_browser
 
 
 class Watched:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +19,12 @@ from integration.browser_pages import open_page, scroll_box
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: launched with just these switches (tests/integration/conftest.py: report_browser)
+BROWSER_ARGS = ["--headless", "--no-sandbox"]
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample"
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium; the browser tests never "
-        "download a browser build",
-        allow_module_level=True,
-    )
 if not any(SAMPLE.glob("*.h5")):
     pytest.skip("recordings/sample has no sessions", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +49,8 @@ def search_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
-        yield b
-        b.close()
+def browser(report_browser: Any) -> Any:
+    return report_browser
 
 
 @pytest.mark.parametrize("width_px", [1280, 1366])

@@ -15,11 +15,9 @@ from typing import Any
 import pytest
 import yaml
 from conftest import gazemap_cmd
-from integration.test_report_browser import CHROMIUM, LAUNCH_ARGS, Watched, _shot
+from integration.test_report_browser import Watched, _shot
 
 pytestmark = pytest.mark.integration
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
 
 STEP1, STEP2 = "Checkout step 1: address", "Checkout step 2: payment"
 
@@ -128,13 +126,9 @@ def test_evidence_files_name_the_screen(analysed: tuple[Path, dict[str, Any]]) -
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+def browser(report_browser: Any) -> Any:
+    """Chromium with the default switches (tests/integration/conftest.py)."""
+    return report_browser
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,8 @@ from gazemap.report import write_report
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium; the browser tests never "
-        "download a browser build",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is needed")
+#: launched with just these switches (tests/integration/conftest.py: report_browser)
+BROWSER_ARGS = ["--headless", "--no-sandbox"]
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +42,8 @@ def checkout_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
-        yield b
-        b.close()
+def browser(report_browser: Any) -> Any:
+    return report_browser
 
 
 def test_participants_table_with_uuid_session_ids_fits_1280_px(

@@ -40,6 +40,11 @@ def _share(img: np.ndarray, rgb: tuple[int, int, int]) -> float:
     return float(np.all(img == np.array(rgb, np.uint8), axis=2).mean())
 
 
+def _near(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 6) -> float:
+    """Share of pixels within ``tol`` levels of ``rgb`` in every channel."""
+    return float((np.abs(img.astype(int) - np.array(rgb)).max(axis=2) <= tol).mean())
+
+
 def _magenta_ish(img: np.ndarray) -> float:
     """Share of pixels whose red and blue both clearly exceed green (a darkened magenta)."""
     return float(((img[..., 0] > img[..., 1] + 50) & (img[..., 2] > img[..., 1] + 50)).mean())
@@ -115,14 +120,15 @@ def test_heatmap_is_drawn_on_the_study_capture_and_named(runs) -> None:  # type:
     assert _share(heat, MAGENTA) > 0.3
     assert _share(_rgb(plain / "touchpoints" / "home" / "home_heatmap.png"), MAGENTA) == 0.0
     # the fog map too: where people looked, the magenta capture is visible
-    fog = _rgb(shots / "touchpoints" / "home" / "home_fog.png").astype(int)
-    plain_fog = _rgb(plain / "touchpoints" / "home" / "home_fog.png").astype(int)
+    fog = _rgb(shots / "touchpoints" / "home" / "home_fog.jpg").astype(int)
+    plain_fog = _rgb(plain / "touchpoints" / "home" / "home_fog.jpg").astype(int)
     assert _magenta_ish(fog) > 0.05 and _magenta_ish(plain_fog) == 0.0
     # the protocol's screenshot is still used for a screen the study did not capture
     assert _share(_rgb(shots / "touchpoints" / "cart" / "cart_heatmap.png"), MAGENTA) == 0.0
     # P01's gaze plot is drawn on P01's own capture
     gaze = _rgb(shots / "touchpoints" / "home" / "home_gazeplot_P01.png")
-    assert _share(gaze, CYAN) > 0.3 and _share(gaze, MAGENTA) == 0.0
+    # a gaze plot is a 256-colour PNG: flat colours within a few levels of 255
+    assert _near(gaze, CYAN) > 0.3 and _near(gaze, MAGENTA) == 0.0
 
 
 def test_size_mismatch_is_a_note_and_still_drawn(runs) -> None:  # type: ignore[no-untyped-def]

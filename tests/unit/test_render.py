@@ -122,7 +122,10 @@ def test_gaze_plot_draws_circles_at_fixations() -> None:
     out = gaze_plot(page, x, y, d, page_width_px=W, page_height_px=H, label="P01")
     assert out.shape == page.shape
     assert np.abs(out[500, 300].astype(int) - page[500, 300]).sum() > 60  # fixation 9
-    np.testing.assert_array_equal(out[850:, :], page[850:, :])  # nothing below the last one
+    # nothing below the last one but the legend, in the bottom-left corner
+    np.testing.assert_array_equal(out[850:870, :], page[850:870, :])
+    changed = np.abs(out[870:].astype(int) - page[870:]).sum(axis=2) > 0
+    assert changed[:, :60].mean() > 0.3 and not changed[:, W - 200 :].any()
 
 
 def test_aois_are_outlined() -> None:

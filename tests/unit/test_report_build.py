@@ -37,7 +37,8 @@ def test_writes_index_overview_and_a_page_per_touchpoint(built) -> None:
         for sc in tp.screens:
             img = cv2.imread(str(out / "touchpoints" / tp.id / f"{sc.id}_heatmap.png"))
             assert img.shape[:2] == (PAGE_H, PAGE_W)  # sized to the screenshot
-            assert (out / "touchpoints" / tp.id / f"{sc.id}_fog.png").is_file()
+            # the opacity map is photographic: JPEG
+            assert (out / "touchpoints" / tp.id / f"{sc.id}_fog.jpg").is_file()
             assert (out / "touchpoints" / tp.id / f"{sc.id}_heatmap_thumb.png").is_file()
     assert (out / "touchpoints/home/home_gazeplot_P02.png").is_file()
 

@@ -25,6 +25,7 @@ from gazemap.protocol import ID_PATTERN, Protocol, Touchpoint
 from gazemap.render import COLORMAPS
 from gazemap.report.data import AnalysisOutputs, load_outputs, screen_geometry
 from gazemap.report.images import render_touchpoint, session_px_per_deg
+from gazemap.report.plain import plain_finding, touchpoint_pain
 from gazemap.types import ScreenGeometry
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -408,7 +409,10 @@ def write_report(
                 session_ppd=session_ppd,
             )  # fmt: skip
             groups = group_findings(
-                [{**f, "screen": finding_screens(f, tp)} for f in outputs.findings_of(tp.id)]
+                [
+                    {**f, "screen": finding_screens(f, tp), "plain": plain_finding(f)}
+                    for f in outputs.findings_of(tp.id)
+                ]
             )
             for g in groups:
                 g["screen"] = g["findings"][0]["screen"]
@@ -421,6 +425,11 @@ def write_report(
             col = {
                 "tp": tp,
                 "stage": stage,
+                "pain": touchpoint_pain(findings),
+                "severity_counts": {
+                    sev: sum(1 for f in findings if f.get("severity") == sev)
+                    for sev in SEVERITY_ORDER
+                },
                 "href": f"touchpoints/{tp.id}/index.html",
                 "summary": summary,
                 "rows": rows,
@@ -453,6 +462,7 @@ def write_report(
                 screens=[
                     {
                         "images": im,
+                        "alt": picture_alt(im, summary),
                         "aois": _aoi_table(
                             outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
                         ),
@@ -478,6 +488,7 @@ def write_report(
         {"stage": st, "columns": [c for c in columns if c["stage"].id == st.id]}
         for st in protocol.stages
     ]
+    rank_touchpoints(columns)
     _write(
         env,
         "overview.html",
@@ -517,9 +528,64 @@ def write_report(
             for sev in SEVERITY_ORDER
         },
         detector=outputs.evidence.get("detector") or {},
+        hurts_most=[c for c in sorted(columns, key=lambda c: c["rank"] or 999) if c["rank"]][
+            :HURTS_MOST_SHOWN
+        ],
+        thumb_alts={
+            c["tp"].id: picture_alt(c["images"][0], c["summary"]) for c in columns if c["images"]
+        },
         **common,
     )
     return index
+
+
+#: touchpoints listed under "Where the journey hurts most" on the journey map
+HURTS_MOST_SHOWN = 3
+
+
+def rank_touchpoints(columns: list[dict[str, Any]]) -> None:
+    """Give each journey-map column its ``rank`` (1 = hurts most; None without findings) by
+    :func:`gazemap.report.plain.touchpoint_pain`, ties broken by the strongest finding, then
+    journey order; and ``top`` (its strongest finding, or None)."""
+    for c in columns:
+        c["top"] = c["findings"][0] if c["findings"] else None
+    order = sorted(
+        (c for c in columns if c["findings"]),
+        key=lambda c: (
+            -round(c["pain"], 9),
+            SEVERITY_ORDER.get(str(c["top"].get("severity")), 3),
+            -(c["top"].get("n_participants") or 0),
+            -c["severity_counts"]["high"],
+        ),
+    )
+    for c in columns:
+        c["rank"] = None
+    for i, c in enumerate(order, start=1):
+        c["rank"] = i
+
+
+def picture_alt(images: Any, summary: Mapping[str, Any]) -> str:
+    """What a screen's heatmap shows, for its ``alt`` text: fixations, participants and the
+    AOIs with the most dwell (journey.json's per-AOI mean dwell of that screen)."""
+    aois: list[tuple[float, str]] = []
+    for a in summary.get("aois") or []:
+        if not isinstance(a, dict) or a.get("screen_id") != images.screen.id:
+            continue
+        mean = (a.get("dwell_s") or {}).get("mean")
+        if a.get("aoi_id") != "__outside__" and isinstance(mean, int | float) and mean > 0:
+            aois.append((float(mean), str(a.get("aoi_name") or a.get("aoi_id"))))
+    aois.sort(key=lambda a: -a[0])
+    n_p = images.n_participants
+    text = (
+        f"{images.n_fixations} fixations of {n_p} participant{'' if n_p == 1 else 's'} "
+        f"on {images.screen.name}"
+    )
+    if aois:
+        names = [name for _, name in aois[:3]]
+        text += "; most attention on " + ", ".join(names)
+    elif not images.n_fixations:
+        text += "; nobody looked at it"
+    return text
 
 
 def _write(env: jinja2.Environment, template: str, path: Path, **ctx: Any) -> None:

@@ -1,5 +1,10 @@
 """The report's pictures: per touchpoint screen a heatmap, an opacity map, a thumbnail and a
-gaze plot per participant, all from fixations.csv rows, written as PNG files next to the HTML.
+gaze plot per participant, all from fixations.csv rows, written as image files next to the HTML.
+
+Formats (docs/report.md, "Pictures and their size"): heatmaps and their thumbnails are lossless
+PNG (their smooth gradients band in fewer colours); the opacity map, which is photographic
+(blurred, dark), is JPEG; gaze plots, flat colours over a screenshot, are 256-colour PNG, with
+a small copy for the page's grid of gaze plots.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from gazemap import render
@@ -26,6 +32,12 @@ THUMB_WINDOW_PX = 1920
 THUMB_DPR = 2
 #: the journey map's row-header column, CSS px (_style.css: table.cjm th.rowhead)
 JOURNEY_ROWHEAD_PX = 150
+#: width of the gaze-plot copies in the touchpoint page's grid, px: the grid shows them
+#: 220-300 CSS px wide (one column on a phone), so this is sharp at 2x; the full picture is
+#: one click away
+GAZEPLOT_THUMB_WIDTH_PX = 600
+#: colours of the indexed PNG of a gaze plot (render.write_png)
+GAZEPLOT_COLOURS = 256
 #: two participants' live boxes of an AOI closer than this (every coordinate) are the same, px
 SAME_BOX_PX = 2.0
 
@@ -39,6 +51,10 @@ class ScreenImages:
     fog: str
     thumb: str
     gazeplots: list[tuple[str, str]] = field(default_factory=list)  # (participant, path)
+    #: per participant, the small copy of the gaze plot shown in the page's grid
+    gazeplot_thumbs: dict[str, str] = field(default_factory=dict)
+    #: per participant, the fixations drawn in the gaze plot (with a position)
+    gazeplot_n: dict[str, int] = field(default_factory=dict)
     n_fixations: int = 0
     n_off_page: int = 0
     n_scrolling: int = 0  # fixations during which the page scrolled (mapped = 0): not drawn
@@ -103,12 +119,28 @@ def attention_focus_row(row_mass: np.ndarray, window_rows: float) -> float:
 def image_paths(tp_id: str, screen_id: str) -> tuple[str, str, str]:
     """(heatmap, fog, thumbnail) paths relative to the analysis folder (docs/outputs.md)."""
     base = f"touchpoints/{tp_id}/{screen_id}"
-    return f"{base}_heatmap.png", f"{base}_fog.png", f"{base}_heatmap_thumb.png"
+    return f"{base}_heatmap.png", f"{base}_fog.jpg", f"{base}_heatmap_thumb.png"
 
 
 def gazeplot_path(tp_id: str, screen_id: str, participant: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in participant)
     return f"touchpoints/{tp_id}/{screen_id}_gazeplot_{safe}.png"
+
+
+def gazeplot_thumb_path(tp_id: str, screen_id: str, participant: str) -> str:
+    """The grid copy of :func:`gazeplot_path`, in the touchpoint's ``thumbs/`` folder."""
+    full = gazeplot_path(tp_id, screen_id, participant)
+    folder, name = full.rsplit("/", 1)
+    return f"{folder}/thumbs/{name}"
+
+
+def fit_width(image_rgb: np.ndarray, width_px: int) -> np.ndarray:
+    """The whole picture scaled to ``width_px`` wide (never up), aspect kept."""
+    h, w = image_rgb.shape[:2]
+    if w <= width_px:
+        return image_rgb
+    size = (int(width_px), max(1, int(round(h * width_px / w))))
+    return np.asarray(cv2.resize(image_rgb, size, interpolation=cv2.INTER_AREA))
 
 
 def _column(rows: Sequence[dict[str, Any]], key: str) -> np.ndarray:
@@ -408,7 +440,9 @@ def render_touchpoint(
         heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
         render.write_png(out_dir / hm_path, heat)
         fog = render.fog_overlay(base, hm, title=title)
-        render.write_png(out_dir / fog_path, fog)
+        render.write_jpeg(out_dir / fog_path, fog)
+        # an analysis folder reported before 2026-11-26 has the opacity map as PNG
+        (out_dir / fog_path).with_suffix(".png").unlink(missing_ok=True)
         dens = hm.values.sum(axis=1)
         focus = None
         if dens.sum() > 0:
@@ -438,21 +472,21 @@ def render_touchpoint(
             live_participants=live & set(p_aois),
         )
         if gaze_plots:
-            with_aois = _with_aois(base, screen, hm_aois)
             by_p: dict[str, list[dict[str, Any]]] = {}
             for r in rows:
                 by_p.setdefault(r["participant"], []).append(r)
             for p in sorted(by_p, key=lambda p: (colour_index.get(p, len(colour_index)), p)):
                 pr = by_p[p]
                 aois_p = p_aois[p]
-                backdrop = with_aois if aois_p == hm_aois else _with_aois(base, screen, aois_p)
+                backdrop = base
                 own = (shot.get("participants") or {}).get(p)
                 if own and own.get("file"):
                     p_base, p_problem = _base_image(out_dir / own["file"], screen)
                     if p_problem is None:
-                        backdrop = _with_aois(p_base, screen, aois_p)
+                        backdrop = p_base
                 info.gazeplot_aois[p] = aois_p
                 gx, gy, _ = plot_positions(pr, fixed_ids)
+                # outlines under the circles, AOI labels over them (render.gaze_plot)
                 img = render.gaze_plot(
                     backdrop,
                     gx,
@@ -462,9 +496,17 @@ def render_touchpoint(
                     page_height_px=screen.page_height_px,
                     colour=render.participant_colour(colour_index.get(p, len(colour_index))),
                     label=p,
+                    aois=aois_p,
                 )
                 path = gazeplot_path(tp.id, screen.id, p)
-                render.write_png(out_dir / path, img)
+                render.write_png(out_dir / path, img, colours=GAZEPLOT_COLOURS)
+                small = gazeplot_thumb_path(tp.id, screen.id, p)
+                render.write_png(
+                    out_dir / small, fit_width(img, GAZEPLOT_THUMB_WIDTH_PX),
+                    colours=GAZEPLOT_COLOURS,
+                )  # fmt: skip
                 info.gazeplots.append((p, path))
+                info.gazeplot_thumbs[p] = small
+                info.gazeplot_n[p] = int(np.sum(np.isfinite(gx) & np.isfinite(gy)))
         result.append(info)
     return result
