@@ -87,3 +87,12 @@ def test_href_or_raw_pupil_samples_are_refused(tmp_path: Path, kind: str) -> Non
     f.write_text(f.read_text().replace("SAMPLES\tGAZE", f"SAMPLES\t{kind}"), encoding="ascii")
     with pytest.raises(ImportFormatError, match=f"{kind} positions.*-s[hp].*gaze samples"):
         read_asc(f)
+
+
+def test_event_eye_that_was_not_recorded_is_refused(tmp_path: Path) -> None:
+    # --eye R on a left-eye recording imported no fixations at all, silently: with
+    # --detector eyelink_asc every AOI then read as never fixated
+    with pytest.raises(ImportFormatError, match=r"--eye R, but this block recorded only the left"):
+        read_asc(_asc(tmp_path), event_eye="R")
+    (rec,) = read_asc(_asc(tmp_path), event_eye="L", merge_blocks=True)
+    assert rec.fixations is not None and len(rec.fixations) == 2

@@ -465,6 +465,14 @@ def _finish(b: _Block, p: Path, event_eye: str | None) -> ImportedRecording:
     ev_eye = event_eye or ("L" if "L" in b.eyes else "R")
     if ev_eye not in ("L", "R"):
         raise ImportFormatError(f"event eye must be L or R, got {ev_eye!r}.")
+    if ev_eye not in b.eyes:
+        # the events of an eye that was not recorded: none, so every AOI would read as
+        # never fixated with --detector eyelink_asc
+        raise ImportFormatError(
+            f"{p}:{b.start_line}: --eye {ev_eye}, but this block recorded only the "
+            f"{'right' if b.eyes == ('R',) else 'left'} eye, so it has no {ev_eye} events; "
+            f"use --eye {b.eyes[0]} (or leave --eye out)."
+        )
     blinks = np.array(b.blink[ev_eye], dtype=np.float64).reshape(-1, 2) / 1000.0
     if len(blinks) and n:
         i0 = np.searchsorted(t_s, blinks[:, 0], "left")
