@@ -89,8 +89,13 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
         elif r.protocol_warning:
             print(f"gazemap analyze: warning: {r.file}: {r.protocol_warning}", file=sys.stderr)
+    # the same no-scroll warning of many imported sessions: once, naming the files
+    unscrolled: dict[str, list[str]] = {}
+    for r in result.sessions:
         if r.ok and r.scroll_warning:
-            print(f"gazemap analyze: warning: {r.file}: {r.scroll_warning}", file=sys.stderr)
+            unscrolled.setdefault(r.scroll_warning, []).append(r.file)
+    for text, files in unscrolled.items():
+        print(f"gazemap analyze: warning: {', '.join(files)}: {text}", file=sys.stderr)
     for shot in (result.screenshots or {}).values():  # the study's own captures (issue 8)
         for rec in (shot, *shot["participants"].values()):
             if rec.get("note"):
