@@ -96,3 +96,18 @@ def test_event_eye_that_was_not_recorded_is_refused(tmp_path: Path) -> None:
         read_asc(_asc(tmp_path), event_eye="R")
     (rec,) = read_asc(_asc(tmp_path), event_eye="L", merge_blocks=True)
     assert rec.fixations is not None and len(rec.fixations) == 2
+
+
+def test_screen_from_gaze_coords_when_no_display_coords(tmp_path: Path) -> None:
+    # a file without the experiment's DISPLAY_COORDS got 1920 x 1080 whatever the screen;
+    # the tracker's own GAZE_COORDS (in every file) says 1280 x 1024
+    f = _asc(tmp_path)
+    text = f.read_text().replace(
+        "MSG\t900 DISPLAY_COORDS 0 0 1919 1079", "MSG\t900 GAZE_COORDS 0.00 0.00 1279.00 1023.00"
+    )
+    f.write_text(text, encoding="ascii")
+    (rec,) = read_asc(f, merge_blocks=True)
+    assert rec.screen_px == (1280, 1024)
+    # DISPLAY_COORDS wins over GAZE_COORDS
+    f.write_text("MSG\t899 DISPLAY_COORDS 0 0 1023 767\n" + text, encoding="ascii")
+    assert read_asc(f)[0].screen_px == (1024, 768)

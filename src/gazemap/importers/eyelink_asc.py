@@ -96,6 +96,7 @@ class _Block:
     sac: dict[str, list[tuple[float, ...]]] = field(default_factory=lambda: {"L": [], "R": []})
     blink: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: {"L": [], "R": []})
     display_px: tuple[int, int] | None = None
+    gaze_coords_px: tuple[int, int] | None = None
 
 
 def _num(tok: str, path: Path, lineno: int, what: str) -> float:
@@ -168,6 +169,7 @@ def _merge(blocks: list[_Block], p: Path) -> _Block:
     m.sample_first_line = first.sample_first_line
     m.end_line = blocks[-1].end_line
     m.display_px = next((b.display_px for b in blocks if b.display_px), None)
+    m.gaze_coords_px = next((b.gaze_coords_px for b in blocks if b.gaze_coords_px), None)
     for b in blocks:
         m.sample_lines.extend(b.sample_lines)
         m.markers_t.extend(b.markers_t)
@@ -188,6 +190,7 @@ def _read(
     pending_t: list[float] = []
     pending_v: list[str] = []
     pending_display: tuple[int, int] | None = None
+    pending_gaze: tuple[int, int] | None = None
     cur: _Block | None = None
     all_lines = text.splitlines()
     bar = progress(len(all_lines), f"reading {p.name}")
@@ -220,14 +223,22 @@ def _read(
                 t -= float(rest[0])
                 rest = rest[1:]
             msg = " ".join(rest)
-            if rest and rest[0] == "DISPLAY_COORDS" and len(rest) >= 5:
-                x0, y0, x1, y1 = (_num(v, p, lineno, "DISPLAY_COORDS") for v in rest[1:5])
-                size = (int(x1 - x0 + 1), int(y1 - y0 + 1))
+            if rest and rest[0] in ("DISPLAY_COORDS", "GAZE_COORDS") and len(rest) >= 5:
+                coords = rest[0]
+                x0, y0, x1, y1 = (_num(v, p, lineno, coords) for v in rest[1:5])
+                size = (int(round(x1 - x0 + 1)), int(round(y1 - y0 + 1)))
                 if size[0] <= 0 or size[1] <= 0 or size[0] > 100000 or size[1] > 100000:
                     raise ImportFormatError(
-                        f"{p}:{lineno}: DISPLAY_COORDS gives a screen of {size} px; expected left top right bottom of the display."
+                        f"{p}:{lineno}: {coords} gives a screen of {size} px; expected left top right bottom of the display."
                     )
-                if cur is None:
+                # GAZE_COORDS (the tracker's own, in every file) when the experiment wrote
+                # no DISPLAY_COORDS (that one wins)
+                if coords == "GAZE_COORDS":
+                    if cur is None:
+                        pending_gaze = size
+                    else:
+                        cur.gaze_coords_px = size
+                elif cur is None:
                     pending_display = size
                 else:
                     cur.display_px = size
@@ -251,6 +262,7 @@ def _read(
             cur = _Block(lineno, _num(tokens[1], p, lineno, "the START time"), eyes)
             cur.markers_t, cur.markers_v = pending_t, pending_v
             cur.display_px = pending_display
+            cur.gaze_coords_px = pending_gaze
             pending_t, pending_v = [], []
         elif kw == "END":
             if cur is None:
@@ -258,6 +270,7 @@ def _read(
             cur.end_line = lineno
             blocks.append(cur)
             pending_display = cur.display_px
+            pending_gaze = cur.gaze_coords_px
             cur = None
         elif kw == "SAMPLES" and cur is not None:
             kind = tokens[1].upper() if len(tokens) > 1 else ""
@@ -434,6 +447,8 @@ def _event_end_ms(ev: np.ndarray) -> np.ndarray:
 
 
 def _finish(b: _Block, p: Path, event_eye: str | None) -> ImportedRecording:
+    if b.display_px is None and b.gaze_coords_px is not None:
+        b.display_px = b.gaze_coords_px
     arr = _samples(b, p)
     t_s = arr[:, 0] / 1000.0
     if len(t_s) > 1 and np.any(np.diff(t_s) < 0):
