@@ -119,6 +119,23 @@ def _read(
         )
     names = _surfaces(folder)
     if not names:
+        # the recording folder (or its exports/) given instead of one export in it
+        inner = sorted(
+            {
+                g.parent.parent
+                for pattern in (
+                    f"*/surfaces/{GAZE_PREFIX}*.csv",
+                    f"*/*/surfaces/{GAZE_PREFIX}*.csv",
+                )
+                for g in folder.glob(pattern)
+            }
+        )
+        if inner:
+            raise ImportFormatError(
+                f"{folder}: is not an export folder, but holds Pupil Player export(s) with surface "
+                f"gaze: {', '.join(str(d) for d in inner)}. Give the export folder, e.g. "
+                f"gazemap import pupil_csv {inner[-1]} --out …"
+            )
         raise ImportFormatError(
             f"{folder}: no surfaces/{GAZE_PREFIX}<name>.csv. Pupil Core gaze is in scene-camera "
             "coordinates; define a surface on the screen in Pupil Player's Surface Tracker and export again."
