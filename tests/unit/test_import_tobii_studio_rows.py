@@ -89,3 +89,28 @@ def test_external_events_are_markers_and_click_rows_are_not_gaze(tmp_path: Path)
     assert len(rec.time_s) == 13
     assert np.all(np.diff(rec.time_s) > 0)
     assert int(np.isnan(rec.gaze["x_px"]).sum()) == 1
+
+
+def test_participant_option_on_several_recordings_warns(tmp_path: Path) -> None:
+    from gazemap.importers import import_file
+
+    # a Pro Lab export of two participants imported with --participant: both sessions got
+    # the same id and gazemap analyze kept only the first, with no word at import time
+    lines = [
+        "Recording timestamp [μs]\tParticipant name\tRecording name\tGaze point X\tGaze point Y"
+    ]
+    for who, rec in (("P01", "Recording1"), ("P02", "Recording2")):
+        lines += [f"{k * 8333}\t{who}\t{rec}\t500\t400" for k in range(6)]
+    f = tmp_path / "two.tsv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warnings: list[str] = []
+    written = import_file(
+        "tobii_tsv", f, tmp_path / "s.h5", participant="P01", warn=warnings.append
+    )
+    assert len(written) == 2
+    assert any(
+        "gave all 2 recordings the same participant id" in w and "P01, P02" in w for w in warnings
+    )
+    quiet: list[str] = []
+    import_file("tobii_tsv", f, tmp_path / "t.h5", warn=quiet.append)
+    assert not any("same participant id" in w for w in quiet)

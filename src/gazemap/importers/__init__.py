@@ -170,6 +170,15 @@ def import_file(
                 participant=participant,
             )
         )
+    if participant and fmt != "eyelink_asc" and len(written) > 1 and warn is not None:
+        own = [r.participant for r, _ in kept if r.participant]
+        warn(
+            f"{src}: --participant {participant} gave all {len(written)} recordings the same "
+            "participant id, and `gazemap analyze` analyses only the first session of a "
+            "participant; import them again without --participant"
+            + (f" (the file names them {', '.join(dict.fromkeys(own))})" if own else "")
+            + ", or one at a time with --recording N --participant ID."
+        )
     if fmt == "eyelink_asc" and len(written) > 1 and warn is not None:
         # an EDF is one participant's session; experiments often record one block per trial
         warn(
