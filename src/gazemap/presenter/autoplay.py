@@ -73,10 +73,19 @@ def click_aoi(
     if loc.count() > 0:
         tag = str(loc.evaluate("e => e.tagName")).lower()
         navigates = bool(loc.evaluate(_NAVIGATES_JS))
-        loc.click(timeout=5000)
-        if tag in ("input", "textarea"):
-            loc.fill(search_text)
-            loc.press("Enter")
+        try:
+            loc.click(timeout=5000)
+            if tag in ("input", "textarea"):
+                loc.fill(search_text)
+                loc.press("Enter")
+        except Exception as exc:  # playwright TimeoutError: the page it opens does not load
+            if not pres.alive:
+                raise
+            pres.log(
+                f"warning: autoplay clicked AOI '{aoi.id}' on screen '{screen.id}' but the page "
+                f"did not respond within 5 s ({str(exc).splitlines()[0]}); the site may hang. "
+                "Going on with the journey."
+            )
         return navigates
     x0, y0, x1, y1 = aoi.bbox
     cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0

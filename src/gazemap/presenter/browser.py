@@ -684,13 +684,33 @@ class Presenter:
             resp = self.page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
         except Exception as exc:  # playwright.Error
             reason = str(exc).splitlines()[0]
+            hangs = "Timeout" in reason
+            if hangs:
+                # the server took the request but sends no page: stop the load, or every
+                # later call into the page waits for it (2 minutes against a hung server)
+                self._stop_loading()
             self.push_marker(f"error/unreachable {url} {reason}")
             self.handle_events()
+            if hangs:
+                raise InputError(
+                    f"could not open {url}: the site took the request but sent no page within "
+                    f"{timeout_s:g} s ({reason}). The site's server hangs: check it (its log, "
+                    "a page that waits for a backend), then start the session again."
+                ) from exc
             raise InputError(
                 f"could not open {url}: {reason}. Check --base-url / the protocol's base_url "
                 "and that the site's server is running (omit --base-url to serve --site locally)."
             ) from exc
         return None if resp is None else int(resp.status)
+
+    def _stop_loading(self) -> None:
+        """Stop a page load that hangs (Chromium's stop button, over CDP)."""
+        try:
+            cdp = self.page.context.new_cdp_session(self.page)
+            cdp.send("Page.stopLoading")
+            cdp.detach()
+        except Exception:  # noqa: BLE001 - closed meanwhile: nothing is loading then
+            pass
 
     def wait_for(self, cond: Callable[[], bool], timeout_s: float) -> bool:
         """Pump until ``cond()`` holds or ``timeout_s`` passes; returns cond()."""
