@@ -58,3 +58,38 @@ def test_second_recorder_on_the_same_file_is_refused_at_once(
     # the first recording is whole: everything it showed is in the file
     assert stored >= gaze_count(first) > 0
     assert stored <= _sent_gaze(tracker)
+
+
+def test_mark_to_a_recorder_that_names_its_streams(tmp_path: Path, unique_id: str) -> None:
+    """The web study records with --stream; a moderator's `gazemap mark` was then refused
+    with "Is `gazemap record` running?" while it was. The message now names the --stream the
+    recorder needs, and with it the mark is recorded."""
+    out = tmp_path / "P02.h5"
+    tracker = Proc(
+        ["stream", "simulated", "--source-id", f"{unique_id}-gaze", "--rate-hz", "200",
+         "--no-wait"],
+        tmp_path, "tracker",
+    )  # fmt: skip
+    rec = Proc(["record", "--out", str(out), "--stream", f"{unique_id}-gaze"], tmp_path, "rec")
+    wait_for(lambda: gaze_count(rec) > 0, 30, "gaze in the recorder")
+    mark = [*gazemap_cmd(), "mark", "task/1/fail", "--source-id", f"{unique_id}-mark"]
+    r = subprocess.run([*mark, "--wait-s", "1"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "'task/1/fail' was not recorded" in r.stderr
+    assert f"--stream '{unique_id}-mark'" in r.stderr, r.stderr
+    assert rec.stop(signal.SIGTERM, 30) == 0, rec.stderr()
+    # the next recording, with the pattern the message named
+    out2 = tmp_path / "P02b.h5"
+    rec = Proc(
+        ["record", "--out", str(out2), "--stream", f"{unique_id}-gaze", "--stream",
+         f"{unique_id}-mark"],
+        tmp_path, "rec2",
+    )  # fmt: skip
+    wait_for(lambda: gaze_count(rec) > 0, 30, "gaze in the second recorder")
+    r = subprocess.run([*mark, "--wait-s", "20"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: "mark received" in rec.stderr(), 20, "the mark in the recorder")
+    assert rec.stop(signal.SIGTERM, 30) == 0, rec.stderr()
+    tracker.stop(signal.SIGTERM)
+    with open_session(out2) as s:
+        assert "task/1/fail" in [str(v) for v in s.markers().value]

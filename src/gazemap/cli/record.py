@@ -240,7 +240,9 @@ def _mark(args: argparse.Namespace) -> int:
     if not outlet.wait_for_consumers(args.wait_s):
         raise DeviceError(
             f"no recorder picked up the marker stream within {args.wait_s:g} s, so "
-            f"{args.text!r} was not recorded. Is `gazemap record` running? (raise --wait-s)"
+            f"{args.text!r} was not recorded. Is `gazemap record` running? If it records "
+            f"only named streams (--stream), it needs --stream '{_mark_pattern(source_id)}' "
+            "too (start the next recording with it). Otherwise raise --wait-s."
         )
     outlet.push_sample([args.text], t)
     # LSL has no acknowledgement and liblsl sends from its own thread: keep the outlet
@@ -248,6 +250,12 @@ def _mark(args: argparse.Namespace) -> int:
     time.sleep(0.5)
     print(f"marked {args.text!r} at LSL time {t:.4f} (stream {args.name!r}, source_id {source_id})")
     return 0
+
+
+def _mark_pattern(source_id: str) -> str:
+    """The --stream pattern a recorder needs for this mark's stream."""
+    host = f"gazemap-mark-{socket.gethostname()}"
+    return "gazemap-mark-*" if source_id == host else source_id
 
 
 def _check_wait_s(wait_s: float) -> None:
