@@ -5,9 +5,11 @@ file holds and checks what the user is told.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,41 @@ def test_mark_to_a_recorder_that_names_its_streams(tmp_path: Path, unique_id: st
     tracker.stop(signal.SIGTERM)
     with open_session(out2) as s:
         assert "task/1/fail" in [str(v) for v in s.markers().value]
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write in: chmod 555 (not root), or a read-only tmpfs (root)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                       capture_output=True, text=True)  # fmt: skip
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {r.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_read_only_folder_is_refused_before_waiting_for_streams(
+    read_only_folder: Path, unique_id: str
+) -> None:
+    """It was refused only once a stream was found (after up to --wait-s, with the tracker
+    and participant started); with none yet, the user waited and was told to start one."""
+    r = subprocess.run(
+        [*gazemap_cmd(), "record", "--out", str(read_only_folder / "P03.h5"), "--stream",
+         unique_id, "--wait-s", "20"],
+        capture_output=True, text=True, timeout=15,
+    )  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    line = r.stderr.strip()
+    assert line.count("\n") == 0 and "no LSL stream" not in line, line
+    assert f"cannot create {read_only_folder / 'P03.h5.journal'}" in line
+    assert "choose another --out" in line and "Nothing was recorded" in line
+    assert os.listdir(read_only_folder) == []

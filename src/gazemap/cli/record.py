@@ -217,6 +217,28 @@ def _check_output(out: Path, force: bool) -> None:
             f"{journal_path(out)} exists: an earlier recording of {out} was interrupted. Run "
             f"`gazemap recover {out}` first, or pass --force to discard it."
         )
+    _check_writable(out)
+
+
+def _check_writable(out: Path) -> None:
+    """A folder the recorder cannot write in (read-only disk, no permission) is refused now:
+    it was found only once the streams were open, after up to --wait-s of waiting, with the
+    tracker and the participant already started."""
+    import os
+
+    from gazemap.errors import SessionFileError
+    from gazemap.store.journal import io_error_hint, journal_path
+
+    probe = out.parent / f".{out.name}.gazemap-write-test-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise SessionFileError(
+            f"cannot create {journal_path(out)}: {exc.strerror}; {io_error_hint(exc)}. "
+            "Nothing was recorded."
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _recover(args: argparse.Namespace) -> int:
