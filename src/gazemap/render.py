@@ -227,6 +227,14 @@ def _blend_mask(img: np.ndarray, mask: np.ndarray, x: int, y: int, rgb: Sequence
     img[y0:y1, x0:x1] = (region * (1 - a) + np.asarray(rgb, np.float32) * a).astype(np.uint8)
 
 
+def text_box_size(
+    text: str, size_px: float, pad_px: int = 4, bold: bool = False
+) -> tuple[int, int]:
+    """(width, height) px of the box :func:`draw_text` draws for ``text``."""
+    h, w = _text_mask(text, size_px, bold=bold).shape
+    return w + 2 * pad_px, h + 2 * pad_px
+
+
 def draw_text(
     img: np.ndarray,
     text: str,

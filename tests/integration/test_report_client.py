@@ -294,3 +294,28 @@ def test_findings_read_as_plain_language_with_numbers(out: Path, report_browser:
                 assert fmt_num(f["value"]) in text, (fmt_num(f["value"]), text)
     finally:
         context.close()
+
+
+def test_gazemap_heatmap_gaze_plot_keeps_the_aoi_labels_readable(out: Path, tmp_path: Path) -> None:
+    # the colour key of several participants was drawn in the top-left corner, over the
+    # label of the sticky header; and every participant's circles covered the AOI labels
+    protocol = (SAMPLE / ".." / ".." / "protocols" / "online-store.yaml").resolve()
+    png = tmp_path / "gaze.png"
+    r = subprocess.run(
+        [*gazemap_cmd(), "heatmap", str(out.parent / "sample"), "--analysis", str(out)]
+        + ["--protocol", str(protocol), "--touchpoint", "search", "--kind", "gazeplot"]
+        + ["--out", str(png)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    img = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB).astype(int)
+    navigation = (0, 158, 115)  # render.ROLE_COLOURS: the label box of "Sticky header"
+    label = img[4:30, 4:280]
+    assert (abs(label - navigation).max(axis=2) <= 2).mean() > 0.5
+    # the key is in the bottom-left corner: P01's box in P01's (darkened) colour
+    p01 = tuple(int(c * 0.8) for c in (213, 94, 0))
+    bottom = img[-60:, :120]
+    assert (abs(bottom - p01).max(axis=2) <= 2).mean() > 0.1
+    assert (abs(label - p01).max(axis=2) <= 2).mean() < 0.01

@@ -292,7 +292,7 @@ def _heatmap(args: argparse.Namespace) -> int:
         if note:
             print(f"gazemap heatmap: note: {note}", file=sys.stderr)
     plain = base
-    if aois and args.kind != "heatmap":  # a heatmap gets them over the heat (below)
+    if aois and args.kind == "fog":  # a heatmap gets them over the heat, a gaze plot over
         base = render.draw_aois(
             base, aois, page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
         )  # fmt: skip
@@ -300,6 +300,11 @@ def _heatmap(args: argparse.Namespace) -> int:
     if args.kind == "gazeplot":
         img = base
         order = sorted({r["participant"] for r in rows})
+        if aois and len(order) > 1:  # the outlines under every participant's circles
+            img = render.draw_aois(
+                img, aois, page_width_px=screen.page_width_px,
+                page_height_px=screen.page_height_px, names=False,
+            )  # fmt: skip
         everyone = [str(p) for p in evidence.get("participants") or present]
         for p in order:
             sel = [i for i, r in enumerate(rows) if r["participant"] == p]
@@ -310,14 +315,22 @@ def _heatmap(args: argparse.Namespace) -> int:
                 page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
                 colour=render.participant_colour(idx),
                 label=p if len(order) == 1 else None,
+                # one participant: outlines under the circles, AOI labels over them
+                aois=aois if len(order) == 1 else (),
             )  # fmt: skip
-        if len(order) > 1:  # a colour key: one box per participant
+        if aois and len(order) > 1:
+            img = render.draw_aois(
+                img, aois, page_width_px=screen.page_width_px,
+                page_height_px=screen.page_height_px, outlines=False,
+            )  # fmt: skip
+        if len(order) > 1:  # a colour key in the bottom-left corner, like one's legend
             x = 8
-            fs = float(np.clip(img.shape[1] / 95.0, 10.0, 18.0))
+            fs = render.legend_text_px(img.shape[1])
+            y = max(0, img.shape[0] - render.text_box_size(order[0], fs)[1] - 8)
             for p in order:
                 idx = everyone.index(p) if p in everyone else len(everyone)
                 colour = tuple(int(c * 0.8) for c in render.participant_colour(idx))
-                w, _ = render.draw_text(img, p, x, 8, fs, rgb=(255, 255, 255), box_rgb=colour)
+                w, _ = render.draw_text(img, p, x, y, fs, rgb=(255, 255, 255), box_rgb=colour)
                 x += w + 4
     else:
         # as in the report: fixations during which the page scrolled have no one position
