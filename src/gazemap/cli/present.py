@@ -115,6 +115,22 @@ def _positive(name: str, value: float | None) -> None:
         raise InputError(f"--{name} must be > 0, got {value}.")
 
 
+def _check_participant(participant: str) -> None:
+    """The id names files (aoi-boxes-<id>.json, screenshots/<id>/): spaces and letters of
+    any language are fine, a path separator or a control character is not (an id with '/'
+    ended a finished session with a traceback and put its screenshots in sub-folders)."""
+    from gazemap.errors import InputError
+
+    bad = sorted({c for c in participant if c in "/\\" or ord(c) < 32 or ord(c) == 127})
+    if not participant.strip() or bad:
+        what = "is empty" if not participant.strip() else f"contains {', '.join(map(repr, bad))}"
+        raise InputError(
+            f"--participant {participant!r} {what}; the id names files (screenshots, "
+            "aoi-boxes-<id>.json), so it cannot be empty or contain '/', '\\' or control "
+            "characters. Use e.g. 'P04-b'."
+        )
+
+
 def _check_give_up(args: argparse.Namespace, protocol: Any, have_key: bool) -> None:
     from gazemap.errors import InputError
 
@@ -148,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from gazemap.presenter.server import DEMO_SITE, SiteServer, is_local_url
     from gazemap.protocol import load_protocol
 
+    _check_participant(args.participant)
     for name in ("screen-width-px", "screen-height-px", "screen-timeout-s", "max-duration-s"):
         _positive(name, getattr(args, name.replace("-", "_")))
     give_up_key = (
