@@ -54,6 +54,8 @@ def test_drops_and_garbage_lose_no_record(tmp_path: Path, unique_id: str) -> Non
             tmp_path, "drv",
         )  # fmt: skip
         wait_for(lambda: gaze_count(rec) > 150, 30, "gaze in the recorder")
+        # LSL keeps no marker for an inlet that opens later: both streams must be open
+        wait_for(lambda: "as /streams/markers" in rec.stderr(), 15, "the markers stream open")
         # garbage, then a record torn off mid-attribute, then the server goes on
         srv.inject = b'\x00\xff\xfe line noise\r\n<REC BPOGX="0.5" BPO'
         wait_for(lambda: "not Open Gaze XML" in drv.stderr(), 10, "the driver's garbage line")
