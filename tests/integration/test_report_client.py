@@ -270,9 +270,13 @@ def test_print_puts_everything_on_the_paper(out: Path, report_browser: Any) -> N
                     assert ov == "visible"
                 wide = page.evaluate("() => document.documentElement.scrollWidth")
                 assert wide <= PRINT_PX, wide
-            _load_all(page)
+            # printing loads the lazy pictures too: none is left out of the PDF
             pdf = page.pdf(prefer_css_page_size=True)
             assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
+            loaded = page.evaluate(
+                "() => Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+            )
+            assert loaded and all(loaded), loaded
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / f"print-{name.replace('/', '-')}.pdf").write_bytes(pdf)
         finally:
