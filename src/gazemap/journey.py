@@ -1158,13 +1158,13 @@ def severity(
     share = n / n_total if n_total else 0.0
     if share < share_cut:
         level = 0
-        why = f"{n} of {n_total} participants ({share:.0%}) is below {share_cut:.0%} -> low"
+        why = f"{n} of {n_total} participants ({share:.0%}), below {share_cut:.0%}: low"
     elif share < 2 / 3:
         level = 1
-        why = f"{n} of {n_total} participants ({share:.0%}) is at least {share_cut:.0%} -> medium"
+        why = f"{n} of {n_total} participants ({share:.0%}), at least {share_cut:.0%}: medium"
     else:
         level = 2
-        why = f"{n} of {n_total} participants ({share:.0%}) is at least 67% -> high"
+        why = f"{n} of {n_total} participants ({share:.0%}), at least 67%: high"
     if effect is not None and math.isfinite(effect):
         if effect >= effect_cut and level < 2 and not (n == 1 and level == 1):
             level += 1

@@ -251,7 +251,7 @@ def test_low_quality_flags_and_reliability() -> None:
 def test_severity_function() -> None:
     assert severity(1, 10, None, share_cut=0.33) == (
         "low",
-        "1 of 10 participants (10%) is below 33% -> low",
+        "1 of 10 participants (10%), below 33%: low",
     )
     assert severity(1, 2, 3.0, share_cut=0.33)[0] == "medium"  # one participant never raised
     assert severity(5, 6, 1.1, share_cut=0.33)[0] == "high"
