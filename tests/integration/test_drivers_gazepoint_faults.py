@@ -83,3 +83,45 @@ def test_drops_and_garbage_lose_no_record(tmp_path: Path, unique_id: str) -> Non
     # be lost (it came in the same read as the ACK of ENABLE_SEND_DATA)
     assert np.all(steps == 1), [(int(k), int(steps[k])) for k in np.nonzero(steps != 1)[0]]
     assert len(idx) > 450
+
+
+def test_cable_pulled_for_5_s_is_told_at_once_and_marked(tmp_path: Path, unique_id: str) -> None:
+    """The tracker is away for 5 s (Gazepoint Control closes every connection): the driver
+    says so in its terminal at once (it was silent until it gave up), says when the tracker
+    is back, and the file holds the gap and every record sent before and after it."""
+    out = tmp_path / "gp5.h5"
+    with FaultyOpenGaze(rate_hz=60) as srv:
+        rec = Proc(
+            ["record", "--out", str(out), "--stream", f"{unique_id}*", "--wait-s", "20"],
+            tmp_path, "rec",
+        )  # fmt: skip
+        drv = Proc(
+            ["stream", "gazepoint", "--port", str(srv.port), "--source-id", unique_id],
+            tmp_path, "drv",
+        )  # fmt: skip
+        wait_for(lambda: gaze_count(rec) > 60, 30, "gaze in the recorder")
+        wait_for(lambda: "as /streams/markers" in rec.stderr(), 15, "the markers stream open")
+        srv.busy = True  # every new connection is closed at once
+        srv.drop()
+        wait_for(lambda: "lost the tracker" in drv.stderr(), 5, "the driver saying so")
+        away_since = srv.connections
+        wait_for(lambda: srv.connections > away_since + 45, 20, "~5 s of re-connection attempts")
+        assert "back after" not in drv.stderr()
+        srv.busy = False
+        wait_for(lambda: "the tracker is back after" in drv.stderr(), 15, "the tracker back")
+        n = gaze_count(rec)
+        wait_for(lambda: gaze_count(rec) > n + 60, 15, "gaze after the outage")
+        assert drv.stop(signal.SIGTERM) == 0, drv.stderr()
+        assert rec.stop(signal.SIGINT) == 0, rec.stderr()
+    back = re.search(r"the tracker is back after (\d+\.\d) s", drv.stderr())
+    assert back and float(back.group(1)) >= 4.0, drv.stderr()
+    with open_session(out) as s:
+        g = s.gaze()
+        values = [str(v) for v in s.markers().value]
+    gap_rows = np.nonzero((g.validity & Validity.GAP) != 0)[0]
+    assert len(gap_rows) == 2
+    away_s = float(g.time_s[gap_rows[1]] - g.time_s[gap_rows[0]])
+    assert abs(away_s - float(back.group(1))) < 0.5, away_s
+    assert values.count("gazemap/gap/start") == 1 and values.count("gazemap/gap/end") == 1
+    idx = _record_index(g.x_px[(g.validity & Validity.GAP) == 0])
+    assert np.all(np.diff(idx) % 100 == 1)  # nothing sent before or after the gap is missing

@@ -318,6 +318,7 @@ class GazePublisher:
         self.n_samples = 0
         self.n_gaps = 0
         self.n_clock_jumps = 0
+        self._gap_since: float | None = None
         self._held: list[str] = []
         self._next_check = 0.0
 
@@ -369,18 +370,38 @@ class GazePublisher:
 
     def gap_start(self, time_s: float) -> None:
         self.n_gaps += 1
+        self._gap_since = time.monotonic()
+        # the lab sees it in the driver's terminal at once (it was silent until it gave up)
+        print(
+            "gazemap stream: lost the tracker (connection dropped, or no data); publishing a "
+            "gap (marker gazemap/gap/start) and re-connecting for up to "
+            "--reconnect-timeout-s. Check the tracker and its cable.",
+            file=sys.stderr,
+            flush=True,
+        )
         self.gaze.push_sample(
             gaze_row(validity=int(Validity.GAP | Validity.LEFT_INVALID | Validity.RIGHT_INVALID)),
             time_s,
         )
         self.marker("gazemap/gap/start", time_s)
 
-    def gap_end(self, time_s: float) -> None:
+    def gap_end(self, time_s: float, back: bool = True) -> None:
+        """End the gap at ``time_s``; ``back``: the tracker returned (False: the driver
+        stops while it is still away)."""
         self.gaze.push_sample(
             gaze_row(validity=int(Validity.GAP | Validity.LEFT_INVALID | Validity.RIGHT_INVALID)),
             time_s,
         )
         self.marker("gazemap/gap/end", time_s)
+        if self._gap_since is not None and back:
+            away_s = time.monotonic() - self._gap_since
+            print(
+                f"gazemap stream: the tracker is back after {away_s:.1f} s; the gap is marked "
+                "(gazemap/gap/end) and publishing goes on.",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._gap_since = None
 
     def have_consumers(self) -> bool:
         return bool(self.gaze.have_consumers())

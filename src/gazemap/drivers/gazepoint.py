@@ -387,7 +387,7 @@ def stream(
             session.client.close()
             again = _reconnect(host, port, reconnect_timeout_s, stop, publisher)
             if again is None:
-                publisher.gap_end(local_clock())
+                publisher.gap_end(local_clock(), back=False)
                 return publisher
             session = again
             clock = ClockMapper()
