@@ -133,3 +133,21 @@ def test_read_only_folder_is_refused_before_waiting_for_streams(
     assert f"cannot create {read_only_folder / 'P03.h5.journal'}" in line
     assert "choose another --out" in line and "Nothing was recorded" in line
     assert os.listdir(read_only_folder) == []
+
+
+def test_terminal_closed_stops_the_recorder_cleanly(tmp_path: Path, unique_id: str) -> None:
+    """The recorder's terminal window is closed (SIGHUP): it used to die there, leaving a
+    journal to recover; it now stops like Ctrl-C and the file is complete."""
+    out = tmp_path / "P05.h5"
+    tracker = Proc(
+        ["stream", "simulated", "--source-id", unique_id, "--rate-hz", "500", "--no-wait"],
+        tmp_path, "tracker",
+    )  # fmt: skip
+    rec = Proc(["record", "--out", str(out), "--stream", unique_id], tmp_path, "rec")
+    wait_for(lambda: gaze_count(rec) > 500, 30, "a second of gaze")
+    assert rec.stop(signal.SIGHUP, 30) == 0, rec.stderr()
+    tracker.stop(signal.SIGTERM)
+    assert not journal_path(out).exists()
+    with open_session(out) as s:
+        assert s.attrs["stop_reason"] == "SIGHUP"
+        assert len(s.gaze().time_s) >= gaze_count(rec)

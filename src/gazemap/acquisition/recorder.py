@@ -872,7 +872,8 @@ def _hms(seconds: float) -> str:
 def record_session(config: RecorderConfig, *, err: TextIO | None = None) -> dict[str, Any]:
     """Record a session (the ``gazemap record`` command); returns the statistics.
 
-    SIGINT and SIGTERM stop the recording and close the file cleanly. Raises DeviceError
+    SIGINT, SIGTERM and SIGHUP (terminal closed) stop the recording and close the file
+    cleanly. Raises DeviceError
     when no stream is found within ``wait_s`` and InputError/SessionFileError for an
     output file that exists or cannot be written (what was recorded until then is kept in
     the journal; see ``gazemap recover``).
@@ -884,7 +885,9 @@ def record_session(config: RecorderConfig, *, err: TextIO | None = None) -> dict
         def _on_signal(signum: int, frame: object) -> None:
             rec.request_stop(signal.Signals(signum).name)
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP: the terminal was closed (or an ssh session dropped); it killed the
+        # recorder, leaving only the journal to recover
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             handlers[sig] = signal.signal(sig, _on_signal)
     try:
         return rec.run()

@@ -150,7 +150,8 @@ def _stream(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         STOP.set()
 
-    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: its terminal closed
+    old = {s: signal.signal(s, _on_signal) for s in stops}
     try:
         return int(module.run(dargs) or 0)
     finally:
