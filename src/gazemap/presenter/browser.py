@@ -209,6 +209,8 @@ class Presenter:
         self._pending_nav: dict[str, float] = {}
         #: HTTP status of each main-frame document (URL without fragment), from Playwright
         self._http_status: dict[str, int] = {}
+        #: the last main-frame page that failed to load: (url, Chromium's reason)
+        self._failed_load: tuple[str, str] | None = None
         self._http_reported: set[tuple[str, int]] = set()
         self._last_marker_ts = -float("inf")
         self._last_scroll_ts = -float("inf")
@@ -278,6 +280,7 @@ class Presenter:
         self.page = self.context.new_page()
         self.page.on("framenavigated", self._on_frame_navigated)
         self.page.on("response", self._on_response)
+        self.page.on("requestfailed", self._on_request_failed)
         self.sync_clock()
 
     def close(self) -> None:
@@ -366,6 +369,14 @@ class Presenter:
         except Exception:  # noqa: BLE001
             pass
 
+    def _on_request_failed(self, req: Any) -> None:
+        # a page of the participant's tab that did not load (no such host, refused, offline)
+        try:
+            if req.is_navigation_request() and req.frame.parent_frame is None:
+                self._failed_load = (str(req.url), str(req.failure or "failed"))
+        except Exception:  # noqa: BLE001 - the page is closing
+            pass
+
     def _on_response(self, resp: Any) -> None:
         # the status of each page the participant's tab loads: a 404 page is not its screen
         try:
@@ -429,6 +440,10 @@ class Presenter:
         url = str(p["url"])
         if url in ("about:blank", ""):
             return  # the empty page a new tab starts with, before the first goto
+        failed = None
+        if url.startswith("chrome-error://") and self._failed_load is not None:
+            # Chromium's error page: name the page the participant tried to open
+            (url, failed), self._failed_load = self._failed_load, None
         kind = p.get("kind", "load")
         if kind == "load":
             self._doc_counter += 1
@@ -479,7 +494,13 @@ class Presenter:
         for m in markers:
             self.push_marker(m, ts)
         if screen is None:
-            if new_page and not http_error:
+            if new_page and failed is not None:
+                self.log(
+                    f"page {url} could not be opened ({failed}; the browser shows its error "
+                    "page); marked 'screen/unknown'. A link of the site leads off it, or the "
+                    "network is down."
+                )
+            elif new_page and not http_error:
                 self.log(f"page {url} matches no screen of the protocol; marked 'screen/unknown'")
             return
         if p.get("page_w"):
