@@ -14,6 +14,7 @@ commands: ``gazemap stream simulated`` + ``gazemap record`` + ``gazemap present 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -313,6 +314,54 @@ def test_live_session_ctrl_c_then_validation_then_ctrl_c_ends_it(tmp_path: Path)
     n = int(err.split("validation stopped after ")[1].split(" of 9")[0])
     assert 0 <= n < 9
     assert "gazemap present: PV4: " in p.stdout()
+
+
+def _chromium_of(pid: int) -> int | None:
+    """The Chromium browser process (not a renderer or helper) below process ``pid``."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(d))
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            try:
+                cmd = Path(f"/proc/{c}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "chromium" in cmd.split(" ", 1)[0] and "--type=" not in cmd:
+                return c
+            todo.append(c)
+    return None
+
+
+def test_browser_closed_during_the_first_validation_ends_the_session_cleanly(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    from integration.gazemap_procs import Proc
+
+    p = Proc(
+        ["present", str(ONLINE_STORE), "--participant", "PV6", "--headless", "--autoplay",
+         "--validation-points", "9", "--wait-recorder-s", "0",
+         "--source-id", f"gazemap-test-val-{uuid.uuid4().hex[:10]}"],
+        tmp_path, "present",
+    )  # fmt: skip
+    wait_for(lambda: "validation: 9 targets" in p.stderr(), 30, "the validation to start")
+    browser = wait_for(lambda: _chromium_of(p.p.pid), 10, "the presenter's Chromium")
+    assert isinstance(browser, int)
+    os.kill(browser, signal.SIGTERM)  # the window is closed
+    assert p.wait(timeout=30) == 0, p.stderr()
+    err = p.stderr()
+    assert "Traceback" not in err and "could not open" not in err, err
+    assert "warning: the browser was closed during the validation (" in err, err
+    assert "the browser window was closed; the session ends here" in err, err
+    assert "screens shown: none" in p.stdout(), p.stdout()
 
 
 def test_validate_at_end_without_targets_is_one_line_and_exit_2() -> None:

@@ -246,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
         pres.start()
         if validate_first:
             run_validation(pres, args.validation_points, stop=lambda: stop["flag"])
-        pres.goto(pres.url_of(start_url))
+        if pres.alive:  # not closed during the validation (then finish() says so)
+            pres.goto(pres.url_of(start_url))
         t_start = time.monotonic()  # --max-duration-s counts from the first page
         if args.autoplay:
             run_autoplay(pres, screen_timeout_s=args.screen_timeout_s, give_up=args.give_up)
