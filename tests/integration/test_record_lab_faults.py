@@ -151,3 +151,34 @@ def test_terminal_closed_stops_the_recorder_cleanly(tmp_path: Path, unique_id: s
     with open_session(out) as s:
         assert s.attrs["stop_reason"] == "SIGHUP"
         assert len(s.gaze().time_s) >= gaze_count(rec)
+
+
+def test_a_tracker_that_stalls_is_reported_and_nothing_is_lost(
+    tmp_path: Path, unique_id: str
+) -> None:
+    """The driver freezes for ~3 s (SIGSTOP: its outlet stays, so LSL sees no loss) and
+    goes on: the recorder showed only '0 Hz'; it now says the stream is silent and when
+    samples come again, and every sample the driver sent is in the file."""
+    out = tmp_path / "P06.h5"
+    tracker = Proc(
+        ["stream", "simulated", "--source-id", unique_id, "--rate-hz", "500", "--wait-s", "30"],
+        tmp_path, "tracker",
+    )  # fmt: skip
+    rec = Proc(["record", "--out", str(out), "--stream", unique_id], tmp_path, "rec")
+    wait_for(lambda: gaze_count(rec) > 250, 30, "gaze in the recorder")
+    tracker.signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: "no samples for 2 s" in rec.stderr(), 10, "the recorder's silence line")
+        assert re.search(r"gaze \d+ 0 Hz, dropped 0 SILENT", rec.stderr()), rec.stderr()
+    finally:
+        tracker.signal(signal.SIGCONT)
+    wait_for(lambda: "gaze: samples again" in rec.stderr(), 10, "samples again")
+    n = gaze_count(rec)
+    wait_for(lambda: gaze_count(rec) > n + 250, 15, "gaze after the stall")
+    assert tracker.stop(signal.SIGTERM) == 0
+    wait_for(lambda: "lost" in rec.stderr(), 15, "the tracker's stream gone")
+    assert rec.stop(signal.SIGTERM, 30) == 0, rec.stderr()
+    with open_session(out) as s:
+        stored = len(s.gaze().time_s)
+    # the simulator waits for the recorder before its first sample: all it sent is stored
+    assert stored == _sent_gaze(tracker)

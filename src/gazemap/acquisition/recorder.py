@@ -65,6 +65,9 @@ INLET_BUFLEN_S = 360
 #: stop_reason when --stop-when-lost-s ended the recording
 ALL_LOST = "all streams gone"
 
+#: a regular stream open but without samples this long is reported (s)
+SILENT_S = 2.0
+
 #: samples pulled from one inlet per call
 _PULL_MAX = 8192
 
@@ -139,6 +142,10 @@ class _Slot:
     samples: int = 0
     #: samples in the last progress interval (for the rate shown)
     recent: int = 0
+    #: recorder clock of the last pull that returned samples (None: none yet)
+    last_pull_s: float | None = None
+    #: a regular stream open but sending nothing was reported (``SILENT``)
+    silent_said: bool = False
     #: current attachment: first/last raw time and sample count (for dropped samples)
     seg_first: float | None = None
     seg_last: float | None = None
@@ -369,6 +376,7 @@ class Recorder:
                 slot = existing
                 slot.inlet = found.inlet
                 slot.lost_at = None
+                slot.last_pull_s = now  # silent is counted from its return
                 if slot.info.nominal_srate <= 0 and slot.gap_start is not None:
                     self._close_gap(slot, now)  # irregular: back now, whenever it next sends
                 if not slot.one_shot:
@@ -384,7 +392,14 @@ class Recorder:
                     cli = self._screen_from_cli()
                     self.screen_source = "stream+options" if cli else "stream"
             self.writer.add_stream(group, desc)
-            slot = _Slot(group=group, info=desc, key=key, inlet=found.inlet, string=desc.is_string)
+            slot = _Slot(
+                group=group,
+                info=desc,
+                key=key,
+                inlet=found.inlet,
+                string=desc.is_string,
+                last_pull_s=now,
+            )
             self.slots[group] = slot
             rate = f"{desc.nominal_srate:g} Hz" if desc.nominal_srate > 0 else "irregular"
             self._say(
@@ -484,6 +499,10 @@ class Recorder:
         slot.buf_v.append(vals)
         slot.samples += n
         slot.recent += n
+        slot.last_pull_s = now
+        if slot.silent_said:
+            slot.silent_said = False
+            self._say(f"{slot.group}: samples again (stream {slot.info.name!r})")
         if slot.seg_first is None:
             slot.seg_first = float(ts[0])
         slot.seg_last = float(ts[-1])
@@ -615,12 +634,30 @@ class Recorder:
             self.writer.add_clock_offsets(group, np.array([[t_local, off]]))
             slot.clock_count += 1
 
+    def _silent(self, s: _Slot, now: float) -> bool:
+        """A regular stream still there (its outlet open) but sending nothing: a paused
+        tracker, a frozen driver. LSL does not call that lost, so it was shown only as 0 Hz."""
+        return (
+            s.inlet is not None
+            and s.info.nominal_srate > 0
+            and now - (s.last_pull_s if s.last_pull_s is not None else self.started_at) >= SILENT_S
+        )
+
     def _progress(self, now: float) -> None:
         parts = []
         for s in self.slots.values():
             rate = s.recent
             s.recent = 0
             state = "" if s.inlet is not None or s.one_shot else " LOST"
+            if self._silent(s, now):
+                state = " SILENT"
+                if not s.silent_said:
+                    s.silent_said = True
+                    self._say(
+                        f"{s.group}: no samples for {SILENT_S:g} s although stream "
+                        f"{s.info.name!r} is still there: is the tracker paused, or its driver "
+                        "frozen? Recording goes on; check the driver's terminal."
+                    )
             extra = ""
             if s.info.nominal_srate > 0:
                 extra = f" {rate} Hz, dropped {s.dropped()}"
