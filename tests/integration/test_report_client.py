@@ -70,7 +70,7 @@ def _load_all(page: Any) -> None:
 
 
 def test_report_folder_is_small_enough_to_send(out: Path) -> None:
-    # 52 MB for 8 participants before: every picture a full-colour PNG at zlib level 1
+    # 54 MB for 8 participants before: every picture a full-colour PNG, OpenCV's fast default
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     assert total < 25e6, total / 1e6
     tp = out / "touchpoints"
@@ -111,7 +111,7 @@ def test_gaze_plot_grid_shows_small_copies_and_links_the_full_picture(
         context.close()
 
 
-@pytest.mark.parametrize("name", ["index.html", "touchpoints/search/index.html"])
+@pytest.mark.parametrize("name", ["index.html", "touchpoints/search/index.html", "overview.html"])
 def test_a_phone_does_not_scroll_the_page_sideways(
     out: Path, report_browser: Any, name: str
 ) -> None:
