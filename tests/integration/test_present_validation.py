@@ -8,7 +8,9 @@ window that is not at the screen's origin (Chromium's Ozone headless platform, a
 test_present_kiosk.py: the window stays at its default place), where the origin used must be
 the one the page script publishes as ``viewport_x/y`` on the Scroll stream. Then the real
 commands: ``gazemap stream simulated`` + ``gazemap record`` + ``gazemap present --headless
---autoplay --validation-points 5 --validate-at both`` + ``gazemap analyze``.
+--autoplay --validation-points 5`` + ``gazemap analyze``; ``--validate-at end`` in a live
+session ended with Ctrl+C (the targets after the journey's markers; a second Ctrl+C ends
+them); Ctrl+C, a closed page and a killed browser during the targets.
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ def test_windowed_viewport_origin_is_added_to_the_marker(tmp_path: Path, monkeyp
     assert any(f"viewport at {vx:g},{vy:g} px on the screen" in n for n in notes), notes
 
 
-def test_present_validates_before_and_after_the_journey_and_analyze_reports_accuracy(
+def test_present_validates_before_the_journey_and_analyze_reports_accuracy(
     tmp_path: Path, unique_id: str
 ) -> None:
     def only_home(doc: dict) -> None:
@@ -199,7 +201,7 @@ def test_present_validates_before_and_after_the_journey_and_analyze_reports_accu
         wait_for(lambda: recorded(rec, "gaze") > 0, 30, "the recorder to record gaze")
         present = subprocess.run(
             [*gazemap_cmd(), "present", str(proto), "--participant", "P05", "--headless",
-             "--autoplay", "--validation-points", "5", "--validate-at", "both",
+             "--autoplay", "--validation-points", "5",
              "--source-id", f"{unique_id}-present", "--wait-recorder-s", "30"],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
@@ -211,7 +213,7 @@ def test_present_validates_before_and_after_the_journey_and_analyze_reports_accu
         if rec is not None:
             rec.stop()
         tracker.stop()
-    assert present.stderr.count("validation: 5 targets, 1.5 s each (viewport at 0,0 px") == 2
+    assert present.stderr.count("validation: 5 targets, 1.5 s each (viewport at 0,0 px") == 1
 
     from gazemap.store import open_session
 
@@ -224,11 +226,11 @@ def test_present_validates_before_and_after_the_journey_and_analyze_reports_accu
         for x, y in target_positions(5, 1440, 900)
         for e in ("start", "end")
     ]
-    # before the first page and after the journey's last marker
-    assert values[:10] == five and values[-10:] == five
-    journey = [v for v in values[10:-10] if not v.startswith(("aoi-boxes ", "click/"))]
+    # before the first page (the default --validate-at start)
+    assert values[:10] == five
+    journey = [v for v in values[10:] if not v.startswith(("aoi-boxes ", "click/"))]
     assert journey[0] == "screen/home" and journey[-1] == "task/1/end"
-    shown = np.r_[times[1:10:2] - times[0:10:2], times[-9::2] - times[-10::2]]
+    shown = times[1:10:2] - times[0:10:2]
     assert ((shown >= 1.495) & (shown < 1.8)).all(), shown
 
     out = tmp_path / "out"
@@ -239,7 +241,7 @@ def test_present_validates_before_and_after_the_journey_and_analyze_reports_accu
     )  # fmt: skip
     assert analyze.returncode == 0, analyze.stderr
     (session,) = json.loads((out / "sessions.json").read_text())
-    assert session["validation_points"] == 10
+    assert session["validation_points"] == 5
     # the simulated tracker's participant free-views: not looking at the dots
     assert session["accuracy_deg"] is not None and session["accuracy_deg"] > 1.0
     assert not [n for n in session["notes"] if "validation" in n]
@@ -293,27 +295,53 @@ def test_stop_and_a_closed_browser_end_the_validation_between_targets(tmp_path: 
 
 def test_live_session_ctrl_c_then_validation_then_ctrl_c_ends_it(tmp_path: Path) -> None:
     """--validate-at end in a live session: the moderator's Ctrl+C ends the tasks and starts
-    the validation; a second Ctrl+C ends the validation between two targets."""
+    the validation after the journey's markers; a second Ctrl+C, while the second target
+    shows, ends it after that target (markers received over LSL)."""
     import signal
 
     from integration.gazemap_procs import Proc
 
+    sid = f"gazemap-test-val-{uuid.uuid4().hex[:10]}"
     p = Proc(
         ["present", str(ONLINE_STORE), "--participant", "PV4", "--headless",
-         "--validation-points", "9", "--validate-at", "end", "--wait-recorder-s", "0",
-         "--source-id", f"gazemap-test-val-{uuid.uuid4().hex[:10]}"],
+         "--validation-points", "9", "--validate-at", "end", "--wait-recorder-s", "20",
+         "--source-id", sid],
         tmp_path, "present",
     )  # fmt: skip
-    wait_for(lambda: "presenting; close the browser" in p.stderr(), 30, "the live session")
+    inlets = []
+    for kind in ("markers", "scroll"):
+        found = wait_for(
+            lambda k=kind: pylsl.resolve_byprop("source_id", f"{sid}-{k}", 1, 1.0), 30, kind
+        )
+        inlets.append(pylsl.StreamInlet(found[0], max_buflen=60))  # type: ignore[index]
+        inlets[-1].open_stream(10)
+    values: list[str] = []
+
+    def pull() -> list[str]:
+        vals, _ = inlets[0].pull_chunk(timeout=0.1)
+        values.extend(str(v[0]) for v in vals)
+        return values
+
+    wait_for(lambda: "screen/home" in pull(), 30, "the first page's marker")
     p.signal(signal.SIGINT)
-    wait_for(lambda: "validation: 9 targets" in p.stderr(), 30, "the validation to start")
+    wait_for(
+        lambda: sum(v.endswith("/start") and v.startswith("validation/") for v in pull()) == 2,
+        30,
+        "the second target",
+    )
     p.signal(signal.SIGINT)
     assert p.wait(timeout=30) == 0, p.stderr()
-    err = p.stderr()
-    assert "validation stopped after " in err and " of 9 targets" in err, err
-    n = int(err.split("validation stopped after ")[1].split(" of 9")[0])
-    assert 0 <= n < 9
-    assert "gazemap present: PV4: " in p.stdout()
+    wait_for(lambda: len(pull()) and values[-1] == "validation/720,90/end", 10, "the last end")
+    assert "validation: 9 targets" in p.stderr()
+    assert "validation stopped after 2 of 9 targets" in p.stderr(), p.stderr()
+    first = next(i for i, v in enumerate(values) if v.startswith("validation/"))
+    assert "screen/home" in values[:first]
+    assert values[first:] == [
+        "validation/144,90/start",
+        "validation/144,90/end",
+        "validation/720,90/start",
+        "validation/720,90/end",
+    ]
 
 
 def _chromium_of(pid: int) -> int | None:
