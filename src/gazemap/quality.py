@@ -332,6 +332,35 @@ VALIDATION_MARKER_PREFIX = "validation/"
 VALIDATION_SETTLE_S = 0.4
 
 
+#: validation patterns: targets as fractions of the screen in showing order (Tobii Pro Lab's
+#: 5-point check and a 9-point grid), 10 % from the edges
+VALIDATION_PATTERNS: dict[int, tuple[tuple[float, float], ...]] = {
+    5: ((0.5, 0.5), (0.1, 0.1), (0.9, 0.1), (0.1, 0.9), (0.9, 0.9)),
+    9: tuple((fx, fy) for fy in (0.1, 0.5, 0.9) for fx in (0.1, 0.5, 0.9)),
+}
+
+
+def validation_targets_px(
+    n_points: int, width_px: float, height_px: float
+) -> list[tuple[int, int]]:
+    """The ``n_points`` pattern's targets on a ``width_px`` x ``height_px`` screen, px (rounded),
+    in showing order: where ``gazemap simulate``, ``gazemap stream simulated`` and
+    ``gazemap present`` show them.
+
+    Raises
+    ------
+    InputError
+        ``n_points`` is not 5 or 9.
+    """
+    if n_points not in VALIDATION_PATTERNS:
+        raise InputError(
+            f"--validation-points must be 0, 5 or 9, got {n_points!r}. Fix --validation-points."
+        )
+    return [
+        (round(fx * width_px), round(fy * height_px)) for fx, fy in VALIDATION_PATTERNS[n_points]
+    ]
+
+
 def validation_marker(x_px: float, y_px: float, edge: str) -> str:
     """The marker text for a validation target's ``edge`` ("start" or "end")."""
     if edge not in ("start", "end"):

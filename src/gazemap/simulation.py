@@ -35,7 +35,7 @@ import numpy as np
 from gazemap.errors import InputError
 from gazemap.geometry import deg_to_px, px_to_deg
 from gazemap.protocol import AOI, Protocol, Screen, Touchpoint
-from gazemap.quality import validation_marker
+from gazemap.quality import VALIDATION_PATTERNS, validation_marker, validation_targets_px
 from gazemap.types import (
     Fixations,
     GazeSamples,
@@ -664,20 +664,10 @@ def _plan_protocol(
             return  # gives up the rest of the journey: the session ends here
 
 
-#: validation patterns: targets as fractions of the screen (Tobii Pro Lab's 5-point check and
-#: a 9-point grid), 10 % from the edges
-VALIDATION_PATTERNS: dict[int, tuple[tuple[float, float], ...]] = {
-    5: ((0.5, 0.5), (0.1, 0.1), (0.9, 0.1), (0.1, 0.9), (0.9, 0.9)),
-    9: tuple((fx, fy) for fy in (0.1, 0.5, 0.9) for fx in (0.1, 0.5, 0.9)),
-}
-
-
 def _plan_validation(plan: _Plan, n_points: int) -> None:
     """A validation before the tasks: each target shown 1.2-1.6 s between
     ``validation/<x>,<y>/start`` and ``/end`` markers; the eye goes to it and holds it."""
-    w, h = plan.screen.width_px, plan.screen.height_px
-    for fx, fy in VALIDATION_PATTERNS[n_points]:
-        x, y = round(fx * w), round(fy * h)
+    for x, y in validation_targets_px(n_points, plan.screen.width_px, plan.screen.height_px):
         plan.mark(validation_marker(x, y, "start"))
         plan.fixate(x, y, plan.rng.uniform(1.2, 1.6), blink_ok=False, drift=False)
         plan.mark(validation_marker(x, y, "end"))

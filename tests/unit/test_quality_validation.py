@@ -13,6 +13,7 @@ import pytest
 
 from gazemap.errors import InputError, SessionFileError
 from gazemap.quality import (
+    VALIDATION_PATTERNS,
     VALIDATION_SETTLE_S,
     Validation,
     assess,
@@ -21,7 +22,7 @@ from gazemap.quality import (
     validation_from_markers,
     validation_marker,
 )
-from gazemap.simulation import VALIDATION_PATTERNS, simulate_session
+from gazemap.simulation import simulate_session
 from gazemap.store import open_session
 from gazemap.store.writer import SessionWriter
 from gazemap.types import GazeSamples, ScreenGeometry

@@ -276,6 +276,14 @@ def detector_choice(
 # ---------------------------------------------------------------------------------------
 # Failing tasks (the simulated participant: `gazemap simulate`, `gazemap stream simulated`)
 # ---------------------------------------------------------------------------------------
+def add_validation_points_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--validation-points 0|5|9``: how many validation targets are shown
+    (:func:`gazemap.quality.validation_targets_px`); ``help_text`` says by whom and when."""
+    parser.add_argument(
+        "--validation-points", type=int, default=0, choices=(0, 5, 9), metavar="N", help=help_text
+    )
+
+
 def add_fail_arguments(parser: argparse.ArgumentParser) -> None:
     """``--fail TOUCHPOINT`` (repeatable), ``--fail-rate P`` and ``--after-fail
     continue|abandon``: a simulated participant who fails tasks (docs/simulator.md,

@@ -17,6 +17,7 @@ import numpy as np
 from gazemap.cli._common import (
     add_fail_arguments,
     add_screen_arguments,
+    add_validation_points_argument,
     fail_options,
     fail_summary,
     plural,
@@ -97,13 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time of the first sample (default 0)",
     )
-    p.add_argument(
-        "--validation-points",
-        type=int,
-        default=0,
-        choices=(0, 5, 9),
-        metavar="N",
-        help="before the tasks, look at N validation targets (0, 5 or 9; default 0): "
+    add_validation_points_argument(
+        p,
+        "before the tasks, look at N validation targets (0, 5 or 9; default 0): "
         "the analysis then reports accuracy",
     )
     add_fail_arguments(p)

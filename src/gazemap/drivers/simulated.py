@@ -45,6 +45,7 @@ from gazemap.cli._common import DEFAULT_SCREEN as DEFAULT_SCREEN_FIELDS
 from gazemap.cli._common import (
     add_fail_arguments,
     add_screen_arguments,
+    add_validation_points_argument,
     fail_options,
     fail_summary,
     protocol_screen,
@@ -104,13 +105,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data-loss", type=float, default=0.02, help="share of time with tracking loss"
     )
     add_fail_arguments(parser)  # the same options as `gazemap simulate`
-    parser.add_argument(
-        "--validation-points",
-        type=int,
-        default=0,
-        choices=(0, 5, 9),
-        metavar="N",
-        help="first look at N validation targets (0, 5 or 9; default 0), published as "
+    add_validation_points_argument(
+        parser,
+        "first look at N validation targets (0, 5 or 9; default 0), published as "
         "validation/<x>,<y>/start|end markers (a Markers stream even without --protocol): "
         "the analysis then reports accuracy",
     )

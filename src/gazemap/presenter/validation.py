@@ -3,7 +3,7 @@
 Before the first task (and/or after the last, ``--validate-at start|end|both``) the
 presenter shows the targets full-screen in the participant's browser: a plain grey page with
 one black dot (20 px, white centre) at a time, each for ``show_s`` (1.5 s), in the order and
-at the screen positions of :data:`gazemap.simulation.VALIDATION_PATTERNS` (fractions of the
+at the screen positions of :data:`gazemap.quality.VALIDATION_PATTERNS` (fractions of the
 screen, 10 % from its edges). For each target it publishes
 ``validation/<x_px>,<y_px>/start`` when the dot appears and ``.../end`` when it goes
 (:func:`gazemap.quality.validation_marker`) on its Markers outlet, stamped with the page's
@@ -25,7 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gazemap.cli._common import add_validation_points_argument
 from gazemap.errors import InputError
+from gazemap.quality import validation_targets_px
 
 # gazemap.quality/simulation (numpy) are imported where used: `gazemap --help` and every
 # other command import this module for the options only
@@ -111,23 +113,15 @@ class ShownTarget:
 def target_positions(n_points: int, width_px: float, height_px: float) -> list[tuple[int, int]]:
     """The pattern's targets on a ``width_px`` x ``height_px`` screen, px, in showing order.
 
-    The same positions as ``gazemap simulate --validation-points`` (rounded fractions of the
-    screen, :data:`gazemap.simulation.VALIDATION_PATTERNS`).
+    The same positions as ``gazemap simulate --validation-points``
+    (:func:`gazemap.quality.validation_targets_px`).
 
     Raises
     ------
     InputError
         ``n_points`` is not 5 or 9.
     """
-    from gazemap.simulation import VALIDATION_PATTERNS
-
-    if n_points not in VALIDATION_PATTERNS:
-        raise InputError(
-            f"--validation-points must be 0, 5 or 9, got {n_points!r}. Fix --validation-points."
-        )
-    return [
-        (round(fx * width_px), round(fy * height_px)) for fx, fy in VALIDATION_PATTERNS[n_points]
-    ]
+    return validation_targets_px(n_points, width_px, height_px)
 
 
 def place_targets(
@@ -166,13 +160,9 @@ def place_targets(
 
 def add_validation_arguments(parser: argparse.ArgumentParser) -> None:
     """``--validation-points`` and ``--validate-at`` of ``gazemap present``."""
-    parser.add_argument(
-        "--validation-points",
-        type=int,
-        default=0,
-        choices=(0, 5, 9),
-        metavar="N",
-        help="show N validation targets (0, 5 or 9; default 0) full screen, one at a time for "
+    add_validation_points_argument(
+        parser,
+        f"show N validation targets (0, 5 or 9; default 0) full screen, one at a time for "
         f"{SHOW_S:g} s, and mark them (validation/<x>,<y>/start|end): `gazemap analyze` then "
         "reports the accuracy in deg",
     )
