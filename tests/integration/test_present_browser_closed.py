@@ -72,8 +72,10 @@ def test_browser_closed_mid_task_ends_cleanly_and_keeps_the_data(
          "--screen-timeout-s", "20"],
         tmp_path, "present",
     )  # fmt: skip
-    # the participant is on the journey's first page, scrolling: the recorder has markers
-    wait_for(lambda: recorded(rec, "scroll") > 0, 60, "scroll samples in the recorder")
+    # the participant started the first task (screen, aoi-boxes, touchpoint and task start
+    # are recorded) and scrolls
+    wait_for(lambda: recorded(rec, "markers") >= 4, 60, "the first task's markers recorded")
+    wait_for(lambda: recorded(rec, "scroll") > 0, 30, "scroll samples in the recorder")
     browser = wait_for(lambda: _browser_of(pres.p.pid), 10, "the presenter's Chromium")
     assert isinstance(browser, int)
     os.kill(browser, signal.SIGTERM)  # the window is closed
@@ -95,3 +97,4 @@ def test_browser_closed_mid_task_ends_cleanly_and_keeps_the_data(
     starts = [v for v in values if v.startswith("touchpoint/") and v.endswith("/start")]
     ends = [v for v in values if v.startswith("touchpoint/") and v.endswith("/end")]
     assert len(starts) == len(ends) >= 1
+    assert "task/1/start" in values and "task/1/end" in values
