@@ -216,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
             log(
                 f"warning: no recorder connected to the Markers/Scroll streams (source ids {sid}-markers, "
                 f"{sid}-scroll) within {args.wait_recorder_s:g} s; they are published but may not be "
-                "recorded. Start `gazemap record` first."
+                "recorded. Start `gazemap record` first; if it runs with --stream, it needs "
+                f"--stream '{sid}-*' too."
             )
 
     stop = {"flag": False}
