@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, gazemap_cmd
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="needs Debian's chromium"),
+]
 PROTOCOL = str(REPO / "protocols" / "online-store.yaml")
 
 
