@@ -307,7 +307,9 @@ def relay(
                 if m.clock == "device":
                     recv = local_clock()
                     # the last sample of a chunk arrived just now: it bounds the offset best
-                    clock.update(float(t[-1]), recv)
+                    jump = clock.update(float(t[-1]), recv)
+                    if jump is not None:
+                        publisher.clock_jump(jump, recv)
                     t = t + (clock.offset_s or 0.0)
                 else:
                     t = t + correction
