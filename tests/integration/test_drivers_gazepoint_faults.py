@@ -69,6 +69,8 @@ def test_drops_and_garbage_lose_no_record(tmp_path: Path, unique_id: str) -> Non
         assert drv.stop(signal.SIGTERM) == 0, drv.stderr()
         assert re.search(r"published \d+ samples, 2 gap\(s\)", drv.stdout()), drv.stdout()
         assert rec.stop(signal.SIGINT) == 0, rec.stderr()
+    # the fake sends 150 Hz; without a profile the stream says 60 Hz: the driver says so
+    assert "the tracker sends 150 Hz but the stream says 60 Hz" in drv.stderr(), drv.stderr()
     garbage_line = next(ln for ln in drv.stderr().splitlines() if "not Open Gaze XML" in ln)
     assert "records around them are kept" in garbage_line
     with open_session(out) as s:

@@ -43,3 +43,15 @@ def test_transport_jitter_and_a_late_burst_are_no_jump() -> None:
     late = [c.update(101.0 + k * 0.01, 1003.0 + k * 0.0001) for k in range(200)]
     assert all(j is None for j in late)
     assert c.offset_s == pytest.approx(900.001)
+
+
+def test_gazepoint_rate_check_warns_once_when_the_profile_rate_is_wrong() -> None:
+    from gazemap.drivers.gazepoint import RateCheck
+
+    check = RateCheck(60.0, window=300)
+    said = [check.add(k / 150.0) for k in range(600)]
+    warnings = [s for s in said if s]
+    assert len(warnings) == 1 and "sends 150 Hz but the stream says 60 Hz" in warnings[0]
+    assert "gazepoint_gp3hd.yaml" in warnings[0]
+    ok = RateCheck(150.0, window=300)
+    assert not any(ok.add(k / 150.0 + 0.0005 * (k % 3)) for k in range(600))

@@ -307,6 +307,7 @@ class GazePublisher:
         self.name = name
         self.source_id = source_id
         self.screen = screen
+        self.rate_hz = float(rate_hz)
         info = gaze_stream_info(name, source_id, rate_hz, screen, manufacturer, model)
         if calibration:
             cal = info.desc().append_child("calibration")

@@ -366,6 +366,7 @@ def stream(
     session.start()
     last_cnt: int | None = None
     junk_said = 0  # garbage bytes of this connection already reported
+    rate = RateCheck(publisher.rate_hz)
     while not stop.done(publisher.n_samples):
         junk = session.client.parser.garbage_bytes
         if junk > junk_said and (junk_said == 0 or junk >= 2 * junk_said):
@@ -393,6 +394,8 @@ def stream(
             clock = ClockMapper()
             last_cnt = None
             junk_said = 0
+            if not rate.done:  # a gap inside the window would lower the rate measured
+                rate = RateCheck(publisher.rate_hz)
             publisher.gap_end(local_clock())
             continue
         now = local_clock()
@@ -417,8 +420,44 @@ def stream(
                     )
                 last_cnt = c
             publisher.push(record_to_row(rec, screen), clock.to_lsl(dev_s))
+            said = rate.add(dev_s)
+            if said:
+                print(f"gazemap stream gazepoint: {said}", file=sys.stderr, flush=True)
     session.client.close()
     return publisher
+
+
+class RateCheck:
+    """Compares the tracker's real rate (device clock, first ``window`` records) with the
+    stream's nominal rate, once. A GP3 HD (150 Hz) run without its profile was published as
+    60 Hz: the recorder's dropped-sample count and `gazemap info`'s loss then mean nothing."""
+
+    def __init__(self, nominal_hz: float, window: int = 300) -> None:
+        self.nominal_hz = nominal_hz
+        self.window = window
+        self.times: list[float] = []
+        self.done = nominal_hz <= 0
+
+    def add(self, device_s: float) -> str | None:
+        """Take one record's device time; the warning (once) when the rates differ."""
+        if self.done:
+            return None
+        self.times.append(device_s)
+        if len(self.times) < self.window:
+            return None
+        self.done = True
+        span = self.times[-1] - self.times[0]
+        if span <= 0:
+            return None
+        real_hz = (len(self.times) - 1) / span
+        if abs(real_hz / self.nominal_hz - 1.0) <= 0.2:
+            return None
+        return (
+            f"warning: the tracker sends {real_hz:.0f} Hz but the stream says "
+            f"{self.nominal_hz:g} Hz (the profile's sample_rate_hz): the recorder's dropped "
+            "samples and `gazemap info`'s loss are wrong. Restart with the tracker's profile "
+            "(--profile devices/gazepoint_gp3hd.yaml for a GP3 HD, 150 Hz)."
+        )
 
 
 def _reconnect(
