@@ -98,16 +98,21 @@ def read_pupil_export(
     path: str | Path,
     recording: int | None = None,
     surface: str | None = None,
-    screen_px: tuple[int, int] = (1920, 1080),
+    screen_px: tuple[int, int] | None = None,
 ) -> list[ImportedRecording]:
-    """Parse a Pupil Player export folder (see module docstring)."""
+    """Parse a Pupil Player export folder (see module docstring).
+
+    ``screen_px`` is the size of the screen the surface covers; None: the surface's own size
+    in Pupil Player (its ``x_scaled``/``y_scaled`` columns) when it was set to the screen's
+    px, else 1920 x 1080 with a warning.
+    """
     folder = Path(path)
     with import_errors(folder, "Pupil Player export"):
         return [_read(folder, recording, surface, screen_px)]
 
 
 def _read(
-    folder: Path, recording: int | None, surface: str | None, screen_px: tuple[int, int]
+    folder: Path, recording: int | None, surface: str | None, screen_px: tuple[int, int] | None
 ) -> ImportedRecording:
     if not folder.is_dir():
         raise ImportFormatError(
@@ -162,6 +167,25 @@ def _read(
     keep = np.ones(len(t), dtype=bool)
     keep[1:] = np.diff(t) > 0  # a gaze datum listed for several world frames
     t, xn, yn, conf, on = t[keep], xn[keep], yn[keep], conf[keep], on[keep]
+    warnings: list[str] = []
+    size = _surface_size(gpath, h, rows)
+    if screen_px is None:
+        if size is not None:
+            screen_px = size
+        else:
+            screen_px = (1920, 1080)
+            warnings.append(
+                f"{gpath}: no screen size given and the surface {surface!r} has no size in px "
+                "(Pupil Player's default 1 x 1): its gaze is mapped onto 1920 x 1080 px. If the "
+                "screen is another size, import again with --screen-width-px/--screen-height-px "
+                "(or set the surface's width and height to the screen's px in Pupil Player)."
+            )
+    elif size is not None and size != tuple(screen_px):
+        warnings.append(
+            f"{gpath}: the surface {surface!r} is {size[0]} x {size[1]} in Pupil Player, but the "
+            f"screen is given as {screen_px[0]} x {screen_px[1]} px; gaze is mapped onto the "
+            "given screen. Check --screen-width-px/--screen-height-px."
+        )
     w, hgt = screen_px
     bad = ~(conf >= MIN_CONFIDENCE) | ~np.isfinite(xn) | ~np.isfinite(yn)
     x = np.where(bad, np.nan, xn * w)
@@ -265,4 +289,30 @@ def _read(
         fixations=fixations,
         recording="1",
         source_attrs=attrs,
+        warnings=warnings,
     )
+
+
+def _surface_size(path: Path, header: list[str], rows: list[list[str]]) -> tuple[int, int] | None:
+    """The surface's size set in Pupil Player (x_scaled / x_norm), when it looks like px.
+
+    None when the columns are missing, the ratio varies (not one surface size) or the size is
+    Pupil's default 1 x 1 (anything under 100 is not a screen in px).
+    """
+    if "x_scaled" not in header or "y_scaled" not in header or not rows:
+        return None
+    xn = _col(path, header, rows, "x_norm", allow_empty=True)
+    yn = _col(path, header, rows, "y_norm", allow_empty=True)
+    xs = _col(path, header, rows, "x_scaled", allow_empty=True)
+    ys = _col(path, header, rows, "y_scaled", allow_empty=True)
+    out = []
+    for n, sc in ((xn, xs), (yn, ys)):
+        ok = np.isfinite(n) & np.isfinite(sc) & (np.abs(n) > 0.05)
+        if ok.sum() < 3:
+            return None
+        r = sc[ok] / n[ok]
+        med = float(np.median(r))
+        if not 100 <= med <= 100000 or float(np.max(np.abs(r - med))) > 0.01 * med:
+            return None
+        out.append(int(round(med)))
+    return out[0], out[1]
