@@ -71,7 +71,7 @@ def test_several_blocks_warn_that_they_become_several_participants(tmp_path: Pat
         "eyelink_asc", _asc(tmp_path), tmp_path / "P03.h5", participant="P03", warn=warnings.append
     )
     assert len(written) == 2
-    assert any("2 recording blocks" in w and "merge_blocks=True" in w for w in warnings)
+    assert any("2 recording blocks" in w and "--merge-blocks" in w for w in warnings)
 
 
 def test_blocks_of_different_eyes_are_not_merged(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from gazemap.cli._common import DEFAULT_SCREEN, add_screen_arguments, screen_options
+from gazemap.errors import InputError
 from gazemap.importers import IMPORTERS
 
 
@@ -42,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="eyelink_asc: whose events go to /derived (default left)",
     )
     p.add_argument(
+        "--merge-blocks",
+        action="store_true",
+        help="eyelink_asc: all START…END blocks (e.g. one per trial) as one session",
+    )
+    p.add_argument(
         "--surface",
         default=None,
         help="pupil_csv: the surface that is the screen (default: the only one)",
@@ -71,8 +77,20 @@ def _import(args: argparse.Namespace) -> int:
         options["event_eye"] = args.eye
     if args.format == "pupil_csv" and args.surface:
         options["surface"] = args.surface
+    if args.format == "eyelink_asc" and args.merge_blocks:
+        options["merge_blocks"] = True
+    elif args.merge_blocks:
+        raise InputError(
+            f"--merge-blocks is for eyelink_asc files (START … END blocks); {args.format} "
+            "has none. Leave it out."
+        )
     if args.format == "pupil_csv" and (args.screen_width_px or args.screen_height_px):
-        options["screen_px"] = (args.screen_width_px or 1920, args.screen_height_px or 1080)
+        if not (args.screen_width_px and args.screen_height_px):
+            raise InputError(
+                "pupil_csv: give both --screen-width-px and --screen-height-px (the screen the "
+                "surface is), or neither to use the surface's own size from Pupil Player."
+            )
+        options["screen_px"] = (args.screen_width_px, args.screen_height_px)
     if args.format == "xdf" and args.profile:
         options["profile"] = args.profile
     if args.format == "tobii_tsv" and args.time_unit:

@@ -186,8 +186,7 @@ def import_file(
             "session files; `gazemap analyze` takes each file as a participant of its own, and "
             "files of the same participant as duplicates (only the first is analysed). If the "
             "blocks are trials of one session (e.g. one per screen), import them as one session: "
-            "gazemap.importers.import_file('eyelink_asc', PATH, OUT, merge_blocks=True) "
-            "(docs/importers.md)."
+            "gazemap import eyelink_asc PATH --out OUT --merge-blocks (docs/importers.md)."
         )
     return written
 
