@@ -459,7 +459,8 @@ def tracker_validation_from_markers(
     """The tracker's own validation result, from the ``calibration/<driver> ...`` markers the
     live drivers publish (gazemap.drivers).
 
-    Understood: EyeLink's ``!CAL VALIDATION HV9 ... ERROR 0.41 avg. ...``, Gazepoint's
+    Understood: EyeLink's ``!CAL VALIDATION HV9 ... ERROR 0.41 avg. ...`` (published by the
+    driver, or an imported ASC's message when it has no per-point VALIDATE lines), Gazepoint's
     ``avg_error_px=21.5`` (converted to deg at the screen centre) and any
     ``avg_error_deg=0.5``; ``points=``/``valid_points=``/``HVn`` give the number of targets.
     Several results (a recalibration) are averaged, each counted once per target.
@@ -478,7 +479,8 @@ def tracker_validation_from_markers(
     notes: list[str] = []
     for v in values:
         text = str(v)
-        if not text.startswith("calibration/"):
+        # the drivers' calibration/<driver> markers, or an imported EyeLink message
+        if not text.startswith(("calibration/", "!CAL VALIDATION")):
             continue
         kv = dict(_KEY_VALUE.findall(text))
         err, n = float("nan"), 1

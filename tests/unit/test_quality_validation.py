@@ -209,6 +209,9 @@ def test_session_calibration_reads_the_tracker_result_and_names_damage(tmp_path:
             math.degrees(math.atan(10.75 / 500.0)),
         ),
         ("calibration/relay avg_error_deg=0.6", 1, 0.6),
+        # an imported ASC keeps EyeLink's messages as markers (without per-point VALIDATE lines
+        # there is no /calibration)
+        ("!CAL VALIDATION HV5 LR LEFT  GOOD ERROR 0.52 avg. 0.93 max  OFFSET 0.22 deg.", 5, 0.52),
     ],
 )
 def test_tracker_calibration_markers_give_its_accuracy(marker: str, n: int, err: float) -> None:
