@@ -49,7 +49,8 @@ def test_second_recorder_on_the_same_file_is_refused_at_once(
         assert r.returncode == 2, r.stderr
         line = r.stderr.strip()
         assert line.count("\n") == 0, line
-        assert "another `gazemap record` is recording" in line and "another --out" in line
+        assert "a running recorder (another `gazemap record`) is recording" in line
+        assert "another --out" in line
         assert "interrupted" not in line and "recover" not in line, line
     assert first.stop(signal.SIGTERM, 30) == 0, first.stderr()
     tracker.stop(signal.SIGTERM)

@@ -208,7 +208,7 @@ def _check_output(out: Path, force: bool) -> None:
         # a second recorder on the same file: its journal is no interrupted recording, and
         # neither `gazemap recover` nor --force may touch it while the first one records
         raise InputError(
-            f"another `gazemap record` is recording {out} right now (it holds "
+            f"a running recorder (another `gazemap record`) is recording {out} right now (it holds "
             f"{journal_path(out)}). Give this recording another --out, or stop the other "
             "recorder first (Ctrl-C in its terminal)."
         )

@@ -486,7 +486,7 @@ class JournaledWriter:
         if jpath.exists():
             if journal_locked(jpath):
                 raise InputError(
-                    f"another `gazemap record` is recording {self.path} right now (it holds "
+                    f"a running recorder (another `gazemap record`) is recording {self.path} right now (it holds "
                     f"{jpath}). Give this recording another --out, or stop the other recorder "
                     "first (Ctrl-C in its terminal)."
                 )
