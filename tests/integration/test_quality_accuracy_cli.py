@@ -123,3 +123,32 @@ def test_detect_prints_the_sessions_quality_with_its_accuracy(tmp_path: Path) ->
     out = run("detect", str(sample)).stdout
     assert "accuracy n/a (no validation in the session)" in out
     assert "quality ok (limits: loss 20%, RMS 0.3°, SD 0.5°, accuracy 1.0°)" in out
+
+
+def test_report_shows_each_sessions_accuracy_and_flags_a_poor_one(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    study.mkdir()
+    common = ["--protocol", str(PROTOCOL), "--rate-hz", "250", "--duration-s", "30"]
+    run(
+        "simulate", *common, "--participant", "P01", "--seed", "3", "--accuracy-deg", "1.8",
+        "--validation-points", "5", "--out", str(study / "P01.h5"),
+    )  # fmt: skip
+    run("simulate", *common, "--participant", "P02", "--seed", "4", "--out", str(study / "P02.h5"))
+    out = tmp_path / "out"
+    run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out))
+    acc = sessions(out)["P01"]["accuracy_deg"]
+    assert isinstance(acc, float) and acc > 1.0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    table = index.split('id="sessions-summary"', 1)[1].split("</table>", 1)[0]
+    rows = {r.split("<td>", 2)[1].split("</td>", 1)[0]: r for r in table.split("<tr")[2:]}
+    assert f"accuracy {acc:.3g}° on the validation targets is above the 1° threshold" in rows["P01"]
+    assert "below-threshold" in rows["P01"]
+    assert "n/a" in rows["P02"] and "accuracy" not in rows["P02"].split("n/a", 1)[1]
+    overview = (out / "overview.html").read_text(encoding="utf-8")
+    assert f"{acc:.3g} (5)" in overview and "accuracy ≤ 1°" in overview
+    # and the touchpoints of P01 fail the quality check on accuracy alone
+    tps = (out / "touchpoints.csv").read_text(encoding="utf-8").splitlines()
+    header = tps[0].split(",")
+    p01 = [dict(zip(header, r.split(","), strict=True)) for r in tps[1:] if r.startswith("P01,")]
+    assert p01 and all(r["quality_ok"] in ("False", "false", "0") for r in p01)
+    assert all(float(r["accuracy_deg"]) == pytest.approx(acc) for r in p01)

@@ -27,8 +27,8 @@ METRICS_COLUMNS = (
 TOUCHPOINT_COLUMNS = (
     "participant", "session_id", "stage_id", "touchpoint_id", "start_s", "end_s",
     "time_on_touchpoint_s", "fixation_count", "mean_fixation_duration_ms", "scanpath_length_deg",
-    "data_loss", "precision_rms_deg", "quality_ok", "clicks", "detector", "visits", "success",
-    "time_to_success_s",
+    "data_loss", "precision_rms_deg", "accuracy_deg", "quality_ok", "clicks", "detector",
+    "visits", "success", "time_to_success_s",
 )  # fmt: skip
 FIXATION_COLUMNS = (
     "participant", "session_id", "touchpoint_id", "screen_id", "index", "start_s", "t_rel_s",

@@ -174,8 +174,9 @@ def session_quality(session: Mapping[str, Any], protocol: Protocol) -> list[str]
 
     Returns
     -------
-    One sentence per failed threshold (data loss, RMS-S2S precision); empty when both pass or
-    are unknown. Touchpoints are judged separately (touchpoints.csv ``quality_ok``).
+    One sentence per failed threshold (data loss, RMS-S2S precision, accuracy on validation
+    targets); empty when all pass or are unknown. Touchpoints are judged separately
+    (touchpoints.csv ``quality_ok``).
     """
     th = protocol.thresholds
     out = []
@@ -189,6 +190,12 @@ def session_quality(session: Mapping[str, Any], protocol: Protocol) -> list[str]
         out.append(
             f"precision {fmt_num(prec)}° RMS is above the {fmt_num(th.precision_rms_max_deg)}° "
             "threshold"
+        )
+    acc = session.get("accuracy_deg")
+    if isinstance(acc, int | float) and acc > th.accuracy_max_deg:
+        out.append(
+            f"accuracy {fmt_num(acc)}° on the validation targets is above the "
+            f"{fmt_num(th.accuracy_max_deg)}° threshold"
         )
     return out
 
