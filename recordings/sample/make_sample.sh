@@ -13,7 +13,7 @@ while read -r P SEED PREC ACC LOSS FAIL; do
     for TP in ${FAIL//,/ }; do FAILS+=(--fail "$TP"); done
   fi
   gazemap simulate --protocol "$PROTOCOL" --participant "$P" --seed "$SEED" \
-    --rate-hz "$RATE_HZ" --precision-deg "$PREC" --accuracy-deg "$ACC" --data-loss "$LOSS" \
+    --rate-hz "$RATE_HZ" --validation-points 5 --precision-deg "$PREC" --accuracy-deg "$ACC" --data-loss "$LOSS" \
     ${FAILS[@]+"${FAILS[@]}"} \
     --screen-width-mm 432 --screen-height-mm 270 --distance-mm 650 \
     --out "$P.h5" --force

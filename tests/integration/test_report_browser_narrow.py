@@ -178,25 +178,25 @@ def test_one_stage_one_participant_read_in_the_singular(tmp_path: Path, browser:
 
 
 def test_sample_readme_says_what_the_report_shows_of_p06(search_page: Path, browser: Any) -> None:
-    # recordings/sample/README.md said P06 only glances at the card 42 s into the search,
-    # while the report lists P06's first fixation on it at 8.1 s (a fixation the simulator
-    # aimed at no AOI lies on the card): the README now says so
+    # recordings/sample/README.md once said P06 only glances at the card late in the search,
+    # while the report listed P06's first fixation on it much earlier (a fixation the
+    # simulator aimed at no AOI lies on the card): the README must say what the report shows
     readme = " ".join((SAMPLE / "README.md").read_text(encoding="utf-8").split())
-    assert "found at 8.1 s" in readme
     context, page = open_page(browser, search_page, 1400)
     try:
         late = page.locator('#evidence-table tr[data-rule-id="target-late"] .c-ex').inner_text()
-        assert "P06: first fixation on it at 8.1 s" in late
+        m = re.search(r"P06: first fixation on it at ([\d.]+) s", late)
+        assert m is not None, late
+        found = m.group(1)
+        assert f"found at {found} s" in readme
         search = page.locator(
             '#evidence-table tr[data-rule-id="search-before-target"] .c-ex'
         ).inner_text()
-        assert "P06:" in search and "found at 8.1 s" in search
+        assert "P06:" in search and f"found at {found} s" in search
         gave_up = page.locator(
             '#evidence-table tr[data-rule-id="low-task-success"] .c-ex'
         ).all_inner_texts()
-        assert (
-            "P04: gave up at" in gave_up[0]
-            and "P06: gave up at 51.2 s (task/2/fail)" in (gave_up[0])
-        )
+        assert re.search(r"P04: gave up at [\d.]+ s \(task/2/fail\)", gave_up[0])
+        assert re.search(r"P06: gave up at [\d.]+ s \(task/2/fail\)", gave_up[0])
     finally:
         context.close()

@@ -49,6 +49,8 @@ def test_sample_is_what_make_sample_makes() -> None:
     seed, prec, acc, loss, fail = _table()["P01"]
     text = (SAMPLE / "make_sample.sh").read_text()
     rate = float(re.search(r"RATE_HZ=(\d+)", text).group(1))  # type: ignore[union-attr]
+    found = re.search(r"--validation-points (\d+)", text)
+    validation_points = int(found.group(1)) if found else 0
     with open_session(SAMPLE / "P01.h5") as s:
         screen = s.screen
         x = s.channel("gaze", "x_px")
@@ -63,6 +65,7 @@ def test_sample_is_what_make_sample_makes() -> None:
         accuracy_offset_deg=float(acc),
         data_loss_rate=float(loss),
         fail_touchpoints=[] if fail == "-" else fail.split(","),
+        validation_points=validation_points,
     )
     assert len(sim.gaze) == len(x), "the sample is stale: run bash recordings/sample/make_sample.sh"
     assert np.allclose(sim.gaze.time_s, t)
