@@ -16,17 +16,13 @@ from typing import Any
 
 import pytest
 
+from gazemap.presenter.browser import CHROMIUM_ARGS
+
 CHROMIUM = Path("/usr/bin/chromium")
-#: the report tests' default switches: no sandbox (CI containers), nothing that phones home
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+#: the report tests' default switches: the presenter's (no sandbox for CI containers, nothing
+#: that phones home), headless
+LAUNCH_ARGS = ["--headless", *CHROMIUM_ARGS]
+SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample"
 
 
 def _missing() -> str | None:
@@ -62,3 +58,33 @@ def report_browser(request: pytest.FixtureRequest) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report folder of ``gazemap analyze`` on a copy of the shipped sample, made once per
+    test run for the tests that only read it (analyze caches detections inside the session
+    files: a copy, not the repo's)."""
+    import shutil
+    import subprocess
+
+    from conftest import gazemap_cmd
+
+    if not any(SAMPLE.glob("*.h5")):
+        pytest.skip("recordings/sample has no sessions")
+    tmp = tmp_path_factory.mktemp("sample_report")
+    study = tmp / "sample"
+    study.mkdir()
+    for f in [*SAMPLE.glob("*.h5"), SAMPLE / "study.yaml"]:
+        shutil.copy2(f, study / f.name)
+    protocol = (SAMPLE / ".." / ".." / "protocols" / "online-store.yaml").resolve()
+    out = tmp / "report"
+    r = subprocess.run(
+        [*gazemap_cmd(), "analyze", str(study), "--protocol", str(protocol)]
+        + ["--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    return out

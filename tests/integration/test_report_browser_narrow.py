@@ -8,7 +8,6 @@ long metric names, task failures and a participant with a long scanpath).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,24 +27,8 @@ if not any(SAMPLE.glob("*.h5")):
 
 
 @pytest.fixture(scope="module")
-def search_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("narrow")
-    study = tmp / "sample"
-    study.mkdir()
-    # analyze caches detections inside the session files: a copy, not the repo's
-    for f in [*SAMPLE.glob("*.h5"), SAMPLE / "study.yaml"]:
-        shutil.copy2(f, study / f.name)
-    protocol = (SAMPLE / ".." / ".." / "protocols" / "online-store.yaml").resolve()
-    out = tmp / "report"
-    r = subprocess.run(
-        [*gazemap_cmd(), "analyze", str(study), "--protocol", str(protocol)]
-        + ["--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stderr
-    return out / "touchpoints" / "search" / "index.html"
+def search_page(sample_report: Path) -> Path:
+    return sample_report / "touchpoints" / "search" / "index.html"
 
 
 @pytest.fixture(scope="module")

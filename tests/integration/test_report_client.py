@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -34,24 +33,8 @@ if not any(SAMPLE.glob("*.h5")):
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("client")
-    study = tmp / "sample"
-    study.mkdir()
-    # analyze caches detections inside the session files: a copy, not the repo's
-    for f in [*SAMPLE.glob("*.h5"), SAMPLE / "study.yaml"]:
-        shutil.copy2(f, study / f.name)
-    protocol = (SAMPLE / ".." / ".." / "protocols" / "online-store.yaml").resolve()
-    folder = tmp / "report"
-    r = subprocess.run(
-        [*gazemap_cmd(), "analyze", str(study), "--protocol", str(protocol)]
-        + ["--out", str(folder), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stderr
-    return folder
+def out(sample_report: Path) -> Path:
+    return sample_report
 
 
 def _evidence(out: Path) -> dict[str, Any]:
