@@ -76,3 +76,9 @@ def test_readme_web_study_block_runs_as_written(tmp_path: Path) -> None:
         assert s.stream_attrs("scroll")["source_id"] == f"{uid}-present-scroll"
         screens = [v for v in s.markers().value if str(v).startswith("screen/")]
     assert len(screens) >= 7
+    # the presenter's validation targets (--validation-points 5) give the session an accuracy
+    # (a large one: the simulated tracker free-views and does not look at the dots)
+    import json
+
+    (session,) = json.loads((tmp_path / "out" / "sessions.json").read_text())
+    assert session["validation_points"] == 5 and session["accuracy_deg"] > 0
