@@ -11,9 +11,12 @@ from gazemap.events.postprocess import BLINK, UNDEF, fixation_table, saccade_tab
 from gazemap.events.preprocess import (
     PREPROCESS_DEFAULTS,
     Prepared,
+    irregular_interval,
     preprocess,
+    resample_gaze,
     resolve_params,
     select_eye,
+    time_check,
 )
 from gazemap.types import DetectionResult, Fixations, GazeSamples, Saccades, ScreenGeometry
 
@@ -67,7 +70,16 @@ def run_detector(
             params=full,
         )
     window = float(full.get("velocity_window_s", 0.02)) if window_velocity else None
-    prep = preprocess(gaze, screen, full, window)
+    # timestamps that scatter around their rate (a driver stamping samples on arrival, a
+    # tracker merging two eye cameras) are resampled to a regular grid for detection, and
+    # every input sample takes the label of its nearest grid sample
+    dt, short = time_check(gaze.time_s)
+    back = None
+    if short > 0.01:
+        gaze, back = resample_gaze(gaze, irregular_interval(gaze.time_s))
+        prep = preprocess(gaze, screen, full, window)
+    else:
+        prep = preprocess(gaze, screen, full, window, dt_s=dt)
     out = classify(prep, full)
     if isinstance(out, tuple):
         labels = np.asarray(out[0], dtype=np.int8)
@@ -76,7 +88,7 @@ def run_detector(
         labels = np.asarray(out, dtype=np.int8)
     labels[prep.blink | ~prep.valid & prep.lost] = BLINK
     return DetectionResult(
-        labels=labels,
+        labels=labels if back is None else labels[back],
         fixations=fixation_table(labels, prep),
         saccades=saccade_table(labels, prep),
         detector=name,

@@ -23,6 +23,7 @@ Handling of awkward input (documented in docs/detection.md):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from dataclasses import dataclass
@@ -108,7 +109,27 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
     Raises
     ------
     InputError
-        Non-finite, decreasing or duplicated timestamps, or a sample rate that changes.
+        Non-finite, decreasing or duplicated timestamps, or a sample rate that changes, or
+        timestamps that scatter around their rate (which :func:`gazemap.events.detect`
+        resamples instead: :func:`time_check`).
+    """
+    dt, short = time_check(time_s, name)
+    if short > 0.01:
+        raise InputError(
+            f"{name}: {short:.1%} of the sample intervals are shorter than half the median "
+            f"({dt * 1000:.3f} ms): the sample rate is not constant. "
+            "Resample the recording to one rate before detection."
+        )
+    return dt
+
+
+def time_check(time_s: np.ndarray, name: str = "time_s") -> tuple[float, float]:
+    """Validate timestamps as :func:`check_times`, except their scatter around the rate.
+
+    Returns
+    -------
+    (the nominal sample interval (median), s; the share of intervals shorter than half of
+    it: above 0.01 the timestamps are irregular, see :func:`irregular_interval`)
     """
     t = np.asarray(time_s, dtype=np.float64)
     if len(t) < 2:
@@ -116,7 +137,7 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
             raise InputError(
                 f"{name} must be finite, got {t[0]} at sample 0. Drop samples without a time."
             )
-        return 0.0
+        return 0.0, 0.0
     bad = ~np.isfinite(t)
     if bad.any():
         i = int(np.argmax(bad))
@@ -150,15 +171,62 @@ def check_times(time_s: np.ndarray, name: str = "time_s") -> float:
         med = float(np.median(d))
     # rounded to 1 ns so that a shifted clock (rounding in t + offset) gives the same interval
     dt = round(med, 9) or med
-    short = d < 0.5 * dt
-    if short.mean() > 0.01:
-        i = int(np.argmax(short))
-        raise InputError(
-            f"{name}: {int(short.sum())} sample intervals are shorter than half the median "
-            f"({dt * 1000:.3f} ms), e.g. after sample {i}: the sample rate is not constant. "
-            "Resample the recording to one rate before detection."
-        )
-    return dt
+    return dt, float(np.count_nonzero(d < 0.5 * dt)) / len(d)
+
+
+#: samples per window over which an irregular stream's rate is measured
+_RATE_WINDOW = 20
+
+
+def irregular_interval(time_s: np.ndarray) -> float:
+    """The interval to resample irregular timestamps to, s (more than 1 % of their intervals
+    shorter than half the median, :func:`time_check`): the median over windows of 20 samples of
+    the window's span / 20. Scatter averages out over a window, and a loss of samples
+    lengthens only the windows it falls in."""
+    t = np.asarray(time_s, dtype=np.float64)
+    k = min(_RATE_WINDOW, len(t) - 1)
+    return float(np.median((t[k:] - t[:-k]) / k))
+
+
+def resample_gaze(gaze: GazeSamples, dt: float) -> tuple[GazeSamples, np.ndarray]:
+    """``gaze`` on a regular grid of interval ``dt`` from its first sample, for detection.
+
+    Positions and pupils are interpolated linearly between the two input samples around each
+    grid time when both are valid and at most 3 intervals apart (else NaN: a loss stays a
+    loss); validity flags are the nearest sample's.
+
+    Returns
+    -------
+    (the resampled samples, (n,) index of the grid sample nearest to each input sample): a
+    grid sample's label is that of the input samples mapped to it.
+    """
+    t = np.asarray(gaze.time_s, dtype=np.float64)
+    n_grid = int(np.floor((t[-1] - t[0]) / dt + 1e-9)) + 1
+    grid = t[0] + dt * np.arange(n_grid)
+    hi = np.clip(np.searchsorted(t, grid, side="left"), 1, len(t) - 1)
+    lo = hi - 1
+    span = t[hi] - t[lo]
+    w = np.where(span > 0, (grid - t[lo]) / np.where(span > 0, span, 1.0), 0.0)
+    near = np.where(w < 0.5, lo, hi)
+    # inside a loss of more than 3 intervals nothing is invented, except on an input sample
+    close = (span <= 3.0 * dt) | (np.abs(grid - t[near]) <= 1e-3 * dt)
+    cols: dict[str, np.ndarray | None] = {}
+    for f in dataclasses.fields(gaze):
+        v = getattr(gaze, f.name)
+        if f.name == "time_s" or v is None:
+            continue
+        v = np.asarray(v)
+        if f.name == "validity":
+            cols[f.name] = v[near]
+            continue
+        a, b = v[lo].astype(np.float64), v[hi].astype(np.float64)
+        out = a + w * (b - a)
+        on = np.abs(grid - t[near]) <= 1e-3 * dt
+        out[on] = v[near][on]
+        out[~close] = np.nan
+        cols[f.name] = out
+    back = np.clip(np.rint((t - t[0]) / dt).astype(np.int64), 0, n_grid - 1)
+    return GazeSamples(time_s=grid, **cols), back  # type: ignore[arg-type]
 
 
 # upper bounds by name ending (first match): a value past them is a typo or a unit mistake
@@ -525,6 +593,7 @@ def preprocess(
     screen: ScreenGeometry,
     params: dict[str, float | int | str | bool],
     velocity_window_s: float | None,
+    dt_s: float | None = None,
 ) -> Prepared:
     """Run the shared preprocessing steps (see the module docstring) on ``gaze``.
 
@@ -535,9 +604,11 @@ def preprocess(
     params : resolved parameters containing the PREPROCESS_DEFAULTS keys.
     velocity_window_s : length of the velocity window, s (Tobii: 0.020); None skips the
         windowed velocity (for detectors that compute their own).
+    dt_s : the sample interval when the caller has checked the timestamps already
+        (:func:`time_check`); None checks them here (:func:`check_times`).
     """
     t = np.asarray(gaze.time_s, dtype=np.float64)
-    dt = check_times(t)
+    dt = check_times(t) if dt_s is None else dt_s
     n = len(t)
     x, y = select_eye(gaze, str(params["eye"]))
     margin = float(params["offscreen_margin"])
