@@ -327,13 +327,12 @@ def validation_errors(
 VALIDATION_MARKER_PREFIX = "validation/"
 
 #: the first part of each target's window left out: the eye is still on its way (saccade
-#: latency ~0.2 s, the saccade and its landing); Tobii Pro Lab's calibration check and
-#: Holmqvist et al. (2011, ch. 4) use the settled gaze only
+#: latency ~0.2 s, then the saccade and its landing), so only the settled gaze counts
 VALIDATION_SETTLE_S = 0.4
 
 
-#: validation patterns: targets as fractions of the screen in showing order (Tobii Pro Lab's
-#: 5-point check and a 9-point grid), 10 % from the edges
+#: validation patterns: targets as fractions of the screen in showing order (5 points: the
+#: centre and the four corners; 9 points: a 3 x 3 grid), 10 % from the edges
 VALIDATION_PATTERNS: dict[int, tuple[tuple[float, float], ...]] = {
     5: ((0.5, 0.5), (0.1, 0.1), (0.9, 0.1), (0.1, 0.9), (0.9, 0.9)),
     9: tuple((fx, fy) for fy in (0.1, 0.5, 0.9) for fx in (0.1, 0.5, 0.9)),
