@@ -14,7 +14,11 @@ Handling of awkward input (documented in docs/detection.md):
 - empty input: an empty result, no error;
 - non-finite, decreasing or duplicated timestamps: :class:`~gazemap.errors.InputError`;
 - a sample rate that changes part-way (median interval of the first and second half differ by
-  more than 20 %, or intervals shorter than half the median): ``InputError``;
+  more than 20 %): ``InputError``;
+- timestamps that scatter around their rate (more than 1 % of the intervals shorter than half
+  the median: a driver stamping samples on arrival, two eye cameras merged): ``detect``
+  resamples the gaze to a regular grid (:func:`resample_gaze`) and maps the labels back;
+  :func:`check_times` alone refuses them;
 - pauses in the timestamps longer than 1.5 sample intervals: a break; no event spans a break
   and no velocity is computed across it (the samples either side are kept);
 - coordinates more than ``offscreen_margin`` screen sizes outside the screen: treated as lost;
