@@ -211,6 +211,11 @@ def analyze_session(
         res.precision_sd_deg = _finite(whole.precision_sd_deg)
         res.accuracy_deg = _finite(whole.accuracy_deg)
         res.validation_points = 0 if validation is None else len(validation.points_px)
+        if validation is not None and res.accuracy_deg is None:
+            res.notes.append(
+                f"the session has {res.validation_points} validation targets but no valid gaze "
+                "on any of them (tracking lost while they were shown): accuracy unknown"
+            )
         t = np.asarray(gaze.time_s)
         res.duration_s = float(t[-1] - t[0]) if len(t) > 1 else 0.0
         per_visit: dict[str, list[tuple[float, float, float]]] = {}

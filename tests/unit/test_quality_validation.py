@@ -285,3 +285,36 @@ def test_analyze_session_prefers_shown_targets_then_the_trackers_file_then_its_m
         f["calibration/error_deg"] = np.array([0.2, 0.3])
     res = analyze_session(path, protocol, write_cache=False)
     assert res.validation_points == 2 and res.accuracy_deg == pytest.approx(0.25)
+
+
+def test_analyze_session_says_when_the_targets_had_no_gaze(tmp_path: Path) -> None:
+    import dataclasses
+
+    from gazemap.batch import analyze_session
+    from gazemap.cli.simulate import write_session
+    from gazemap.protocol import load_protocol
+
+    protocol = load_protocol(Path(__file__).resolve().parents[2] / "protocols/online-store.yaml")
+    screen = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
+    sim = simulate_session(
+        protocol, participant="V03", seed=2, screen=screen, rate_hz=250.0, duration_s=30.0,
+        validation_points=5,
+    )  # fmt: skip
+    val, _ = validation_from_markers(sim.markers.time_s, sim.markers.value, screen)
+    assert val is not None and val.end_s is not None
+    lost = sim.gaze.time_s <= val.end_s[-1]  # the tracker lost the eye during the validation
+    gaze = dataclasses.replace(
+        sim.gaze,
+        x_px=np.where(lost, np.nan, sim.gaze.x_px),
+        y_px=np.where(lost, np.nan, sim.gaze.y_px),
+        **{
+            k: np.where(lost, np.nan, getattr(sim.gaze, k))
+            for k in ("left_x_px", "left_y_px", "right_x_px", "right_y_px")
+            if getattr(sim.gaze, k) is not None
+        },
+    )
+    path = tmp_path / "lost.h5"
+    write_session(dataclasses.replace(sim, gaze=gaze), path)
+    res = analyze_session(path, protocol, write_cache=False)
+    assert res.ok and res.validation_points == 5 and res.accuracy_deg is None
+    assert any("no valid gaze on any of them" in n for n in res.notes)
