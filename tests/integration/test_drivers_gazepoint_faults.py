@@ -57,9 +57,11 @@ def test_drops_and_garbage_lose_no_record(tmp_path: Path, unique_id: str) -> Non
         # LSL keeps no marker for an inlet that opens later: both streams must be open
         wait_for(lambda: "as /streams/markers" in rec.stderr(), 15, "the markers stream open")
         # the fake sends 150 Hz; without a profile the stream says 60 Hz: the driver says so
-        # (after 300 records)
-        rate = re.compile(r"the tracker sends 1[45]\d Hz but the stream says 60 Hz")
-        wait_for(lambda: rate.search(drv.stderr()), 15, "the rate warning")
+        # (after 300 records). On a busy machine the fake falls behind and skips ahead, so the
+        # rate it really sent can be well under 150 Hz (CI once saw no 14x/15x Hz warning in
+        # 15 s); the rate itself is tested in tests/unit (RateCheck)
+        rate = re.compile(r"the tracker sends \d+ Hz but the stream says 60 Hz")
+        wait_for(lambda: rate.search(drv.stderr()), 30, "the rate warning")
         # garbage, then a record torn off mid-attribute, then the server goes on
         srv.inject = b'\x00\xff\xfe line noise\r\n<REC BPOGX="0.5" BPO'
         wait_for(lambda: "not Open Gaze XML" in drv.stderr(), 10, "the driver's garbage line")
