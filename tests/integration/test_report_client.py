@@ -124,7 +124,7 @@ def test_journey_map_says_which_touchpoint_hurts_most_and_why(
             assert li.get_attribute("data-rank") == str(i + 1)
             tp = by_tp[li.get_attribute("data-touchpoint-id")]
             text = li.inner_text()
-            m = re.search(r"friction score ([\d.]+) of 3", text)
+            m = re.search(r"friction score ([\d.]+) of 4", text)
             assert m, text
             scores.append(float(m.group(1)))
             # its strongest finding, with the rule, n/N, the participants and the value

@@ -89,9 +89,10 @@ def test_pain_counts_each_participant_once_at_their_strongest_finding() -> None:
         _f("target-late-vs-study", "high", ["P1", "P2", "P3"]),
     ]
     assert touchpoint_pain(fs) == pytest.approx((3 * 3 + 2) / 8)
-    # the data-quality flag is not friction; a task not achieved counts as high
+    # the data-quality flag is not friction
     assert touchpoint_pain([_f("low-data-quality", "high", ["P1"])]) == 0.0
-    assert touchpoint_pain([_f("low-task-success", "low", ["P5", "P6"])]) == pytest.approx(6 / 8)
+    # a task not achieved counts 4 (Nielsen's catastrophe) whatever the record's severity
+    assert touchpoint_pain([_f("low-task-success", "low", ["P5", "P6"])]) == pytest.approx(8 / 8)
     assert touchpoint_pain([]) == 0.0
 
 

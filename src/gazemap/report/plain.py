@@ -13,8 +13,14 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: severity weight for ranking touchpoints ("where it hurts most", :func:`touchpoint_pain`)
+#: severity weight for ranking touchpoints ("where it hurts most", :func:`touchpoint_pain`),
+#: on Nielsen's (1994) 0-4 severity scale: low = cosmetic 1, medium = minor 2, high = major 3
 SEVERITY_WEIGHT = {"high": 3, "medium": 2, "low": 1}
+#: a participant who did not achieve the touchpoint's task: a usability catastrophe, 4 on
+#: Nielsen's scale (the task is what the touchpoint is for)
+TASK_FAILED_WEIGHT = 4
+#: the friction score's maximum (every participant failed the task)
+PAIN_MAX = TASK_FAILED_WEIGHT
 
 
 def _num(v: Any) -> str:
@@ -119,11 +125,12 @@ def plain_finding(f: Mapping[str, Any]) -> str:
 
 
 def touchpoint_pain(findings: Sequence[Mapping[str, Any]]) -> float:
-    """How much a touchpoint hurts its participants, 0-3, for ranking the journey's touchpoints.
+    """How much a touchpoint hurts its participants, 0-4, for ranking the journey's touchpoints.
 
     Each participant counts the strongest finding that names them on the touchpoint (high 3,
-    medium 2, low 1; a task not achieved, the low-task-success rule, counts 3 whatever that
-    finding's severity, since the task is what the touchpoint is for); the score is the mean
+    medium 2, low 1; a task not achieved, the low-task-success rule, counts 4 whatever that
+    finding's severity: Nielsen's usability catastrophe, since the task is what the
+    touchpoint is for); the score is the mean
     over the touchpoint's participants (``n_total``), 0 for a participant no finding names.
     The data-quality flag is not friction and does not count. Correlated rules (seen late,
     long search) thus count once per participant, not once per rule.
@@ -137,7 +144,7 @@ def touchpoint_pain(findings: Sequence[Mapping[str, Any]]) -> float:
         if isinstance(t, int):
             n_total = max(n_total, t)
         w = (
-            3
+            TASK_FAILED_WEIGHT
             if f.get("rule_id") == "low-task-success"
             else SEVERITY_WEIGHT.get(str(f.get("severity")), 0)
         )
