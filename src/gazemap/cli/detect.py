@@ -10,6 +10,7 @@ import numpy as np
 
 from gazemap.cli._common import add_detector_arguments, detector_choice
 from gazemap.errors import InputError
+from gazemap.types import GazeSamples, ScreenGeometry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,21 +41,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from gazemap.store.derived import detect_session_cached, write_detection
+    from gazemap.events import detect
+    from gazemap.store.derived import read_detection, store_detection
     from gazemap.store.reader import Session
 
     name, params = detector_choice(args)  # one-line error before any I/O
     try:
-        if args.force:
-            from gazemap.events import detect
-
-            with Session(args.session) as s:
-                gaze, screen = s.gaze(), s.screen
+        # one read of the gaze, for the detection (unless a stored one matches) and the quality
+        with Session(args.session) as s:
+            stored = None if args.force else read_detection(s, name, params)
+            gaze, screen = s.gaze(), s.screen
+        cached = stored is not None
+        if stored is None:
             result = detect(gaze, screen, name, **params)
-            write_detection(Path(args.session), result)
-            cached = False
+            store_detection(args.session, result)
         else:
-            result, cached = detect_session_cached(args.session, name, params)
+            result = stored
     except InputError as exc:
         # the detectors' checks (e.g. duplicated timestamps) do not know the file
         if str(exc).startswith(str(args.session)):
@@ -74,19 +76,20 @@ def _detect(args: argparse.Namespace) -> int:
     if n == 0:
         print(f"  note: {args.session} has no gaze samples; nothing to detect.")
         return 0
-    for line in _quality_lines(args.session, result.labels):
+    for line in _quality_lines(args.session, gaze, screen, result.labels):
         print(line)
     return 0
 
 
-def _quality_lines(path: str, labels: np.ndarray) -> list[str]:
+def _quality_lines(
+    path: str, gaze: GazeSamples, screen: ScreenGeometry, labels: np.ndarray
+) -> list[str]:
     """The session's data quality with the detection's labels (gazemap.quality.assess) and
     accuracy from its validation, as printed by ``gazemap detect``."""
     from gazemap.quality import assess
     from gazemap.store.reader import Session
 
     with Session(path) as s:
-        gaze, screen = s.gaze(), s.screen
         validation, notes = s.validation()
     q = assess(gaze, screen, labels=labels, validation=validation)
 

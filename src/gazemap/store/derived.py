@@ -282,14 +282,20 @@ def detect_session_cached(
         screen = s.screen
     result = detect(gaze, screen, name, **dict(params or {}))
     if write:
-        try:
-            write_detection(Path(path), result)
-        except OSError as exc:
-            raise SessionFileError(
-                f"{path}: cannot write /derived/{name} ({exc}). Check that the file is writable "
-                "and not open for recording."
-            ) from exc
+        store_detection(path, result)
     return result, False
+
+
+def store_detection(path: str | os.PathLike[str], result: DetectionResult) -> None:
+    """:func:`write_detection` to the session file ``path``; a file that cannot be written is
+    a SessionFileError naming it."""
+    try:
+        write_detection(Path(path), result)
+    except OSError as exc:
+        raise SessionFileError(
+            f"{path}: cannot write /derived/{result.detector} ({exc}). Check that the file is "
+            "writable and not open for recording."
+        ) from exc
 
 
 def detect_session(
