@@ -76,10 +76,9 @@ def run_detector(
     dt, short = time_check(gaze.time_s)
     back = None
     if short > 0.01:
-        gaze, back = resample_gaze(gaze, irregular_interval(gaze.time_s))
-        prep = preprocess(gaze, screen, full, window)
-    else:
-        prep = preprocess(gaze, screen, full, window, dt_s=dt)
+        dt = irregular_interval(gaze.time_s)
+        gaze, back = resample_gaze(gaze, dt)
+    prep = preprocess(gaze, screen, full, window, dt_s=dt)
     out = classify(prep, full)
     if isinstance(out, tuple):
         labels = np.asarray(out[0], dtype=np.int8)
