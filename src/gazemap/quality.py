@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from gazemap.errors import InputError
+from gazemap.geometry import px_to_deg
 from gazemap.types import GazeSamples, Label, ScreenGeometry
 
 
@@ -490,16 +491,19 @@ def tracker_validation_from_markers(
             elif "avg_error_deg" in kv:
                 err = float(kv["avg_error_deg"])
             elif "avg_error_px" in kv:
-                px = float(kv["avg_error_px"])
-                mm = px * screen.width_mm / screen.width_px
-                err = float(np.degrees(np.arctan2(mm, screen.distance_mm)))
-            hv = _EYELINK_POINTS.search(text)
+                # the angle of that many px right of the screen centre
+                x_deg, _ = px_to_deg(
+                    np.array([screen.width_px / 2.0 + float(kv["avg_error_px"])]),
+                    np.array([screen.height_px / 2.0]),
+                    screen,
+                )
+                err = float(x_deg[0])
             for key in ("valid_points", "points"):
                 if key in kv:
                     n = int(float(kv[key]))
                     break
             else:
-                if hv:
+                if hv := _EYELINK_POINTS.search(text):
                     n = int(hv.group(1))
         except ValueError:
             err = float("nan")
