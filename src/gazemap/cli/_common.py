@@ -274,7 +274,7 @@ def detector_choice(
 
 
 # ---------------------------------------------------------------------------------------
-# Failing tasks (the simulated participant: `gazemap simulate`, `gazemap stream simulated`)
+# Validation targets (`gazemap simulate`, `gazemap stream simulated`, `gazemap present`)
 # ---------------------------------------------------------------------------------------
 def add_validation_points_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
     """``--validation-points 0|5|9``: how many validation targets are shown
@@ -284,6 +284,9 @@ def add_validation_points_argument(parser: argparse.ArgumentParser, help_text: s
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Failing tasks (the simulated participant: `gazemap simulate`, `gazemap stream simulated`)
+# ---------------------------------------------------------------------------------------
 def add_fail_arguments(parser: argparse.ArgumentParser) -> None:
     """``--fail TOUCHPOINT`` (repeatable), ``--fail-rate P`` and ``--after-fail
     continue|abandon``: a simulated participant who fails tasks (docs/simulator.md,

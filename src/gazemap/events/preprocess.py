@@ -213,7 +213,8 @@ def resample_gaze(gaze: GazeSamples, dt: float) -> tuple[GazeSamples, np.ndarray
     w = np.where(span > 0, (grid - t[lo]) / np.where(span > 0, span, 1.0), 0.0)
     near = np.where(w < 0.5, lo, hi)
     # inside a loss of more than 3 intervals nothing is invented, except on an input sample
-    close = (span <= 3.0 * dt) | (np.abs(grid - t[near]) <= 1e-3 * dt)
+    on = np.abs(grid - t[near]) <= 1e-3 * dt
+    close = (span <= 3.0 * dt) | on
     cols: dict[str, np.ndarray | None] = {}
     for f in dataclasses.fields(gaze):
         v = getattr(gaze, f.name)
@@ -225,8 +226,7 @@ def resample_gaze(gaze: GazeSamples, dt: float) -> tuple[GazeSamples, np.ndarray
             continue
         a, b = v[lo].astype(np.float64), v[hi].astype(np.float64)
         out = a + w * (b - a)
-        on = np.abs(grid - t[near]) <= 1e-3 * dt
-        out[on] = v[near][on]
+        out[on] = v[near[on]]
         out[~close] = np.nan
         cols[f.name] = out
     back = np.clip(np.rint((t - t[0]) / dt).astype(np.int64), 0, n_grid - 1)
