@@ -3,6 +3,18 @@
 Kept in a .py module so it ships with the package without package-data entries.
 """
 
+#: the viewport's top-left corner on the screen, px, as a JavaScript function of ``headless``:
+#: (0, 0) headless (no physical screen: the viewport is the screen); exact in kiosk/fullscreen;
+#: in a window the borders are assumed equal left/right/bottom. The Scroll stream's
+#: ``viewport_x/y`` and the validation targets' screen positions (validation.py) both use it.
+VIEWPORT_ORIGIN_JS = r"""(headless) => {
+    if (headless) return [0, 0];
+    const ow = window.outerWidth || window.innerWidth;
+    const oh = window.outerHeight || window.innerHeight;
+    const side = Math.max(0, (ow - window.innerWidth) / 2);
+    return [window.screenX + side, window.screenY + Math.max(0, oh - window.innerHeight - side)];
+  }"""
+
 PAGE_SCRIPT = r"""
 // gazemap presenter: injected into every document of the presented site (add_init_script).
 // Reports scrolls, page changes, clicks and AOI boxes to Python through exposed bindings,
@@ -46,14 +58,7 @@ PAGE_SCRIPT = r"""
   }
   if (window.top !== window || location.href === "about:blank") return;
   window.__gmInstalled = true;
-  const viewport = () => {
-    if (CFG.headless) return [0, 0];  // no physical screen: the viewport is the screen
-    // Exact in kiosk/fullscreen (0, 0); in a window: borders assumed equal left/right/bottom.
-    const ow = window.outerWidth || window.innerWidth;
-    const oh = window.outerHeight || window.innerHeight;
-    const side = Math.max(0, (ow - window.innerWidth) / 2);
-    return [window.screenX + side, window.screenY + Math.max(0, oh - window.innerHeight - side)];
-  };
+  const viewport = () => (__GM_VIEWPORT_ORIGIN__)(CFG.headless);
   const docSize = () => {
     const d = document.documentElement, b = document.body;
     return [Math.max(d ? d.scrollWidth : 0, b ? b.scrollWidth : 0),
@@ -241,4 +246,4 @@ PAGE_SCRIPT = r"""
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
   else onReady();
 })();
-"""
+""".replace("__GM_VIEWPORT_ORIGIN__", VIEWPORT_ORIGIN_JS)

@@ -27,12 +27,12 @@ from typing import Any
 
 from gazemap.cli._common import add_validation_points_argument
 from gazemap.errors import InputError
-from gazemap.quality import validation_targets_px
+from gazemap.presenter.pagescript import VIEWPORT_ORIGIN_JS
 
-# gazemap.quality/simulation (numpy) are imported where used: `gazemap --help` and every
+# gazemap.quality (numpy) is imported where used: `gazemap --help` and every
 # other command import this module for the options only
 
-#: how long each target is shown, s (Tobii Pro Lab's calibration check: ~1.5 s per point)
+#: how long each target is shown, s
 SHOW_S = 1.5
 #: the grey page alone before the first target, s (the participant sees the change)
 LEAD_IN_S = 0.5
@@ -55,15 +55,13 @@ html, body {{ margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden
   border-radius: 50%; background: #fff; }}
 </style></head><body><div id="gm-dot"></div></body></html>"""
 
-#: the viewport's origin on the screen and its size; the same estimate as the page script's
-#: Scroll ``viewport_x/y`` (pagescript.py): (0, 0) headless; exact in kiosk full screen
-_GEOMETRY_JS = """(headless) => {
-  const iw = window.innerWidth, ih = window.innerHeight;
-  if (headless) return [0, 0, iw, ih];
-  const ow = window.outerWidth || iw, oh = window.outerHeight || ih;
-  const side = Math.max(0, (ow - iw) / 2);
-  return [window.screenX + side, window.screenY + Math.max(0, oh - ih - side), iw, ih];
-}"""
+#: the viewport's origin on the screen (the page script's estimate for the Scroll stream's
+#: ``viewport_x/y``, pagescript.VIEWPORT_ORIGIN_JS) and its size
+_GEOMETRY_JS = (
+    "(headless) => [...("
+    + VIEWPORT_ORIGIN_JS
+    + ")(headless), window.innerWidth, window.innerHeight]"
+)
 
 #: show the dot centred at (x, y) viewport px; resolves with the page time (ms since the
 #: epoch) of the animation frame that draws it
@@ -121,6 +119,8 @@ def target_positions(n_points: int, width_px: float, height_px: float) -> list[t
     InputError
         ``n_points`` is not 5 or 9.
     """
+    from gazemap.quality import validation_targets_px
+
     return validation_targets_px(n_points, width_px, height_px)
 
 
