@@ -159,12 +159,22 @@ def analyze_session(
                 else:
                     write_detection(Path(path), det)
         res.detector, res.params = det.detector, dict(det.params)
+        # the fixations are mapped in the protocol's px: a tracker that reports a phone's
+        # device px (1170x2532) for a protocol in its CSS px (390x844) is scaled by 1/3
+        map_screen, px_note = protocol_px_screen(screen, protocol)
+        map_fixations = scale_fixations(
+            det.fixations,
+            map_screen.width_px / screen.width_px,
+            map_screen.height_px / screen.height_px,
+        )
+        if px_note:
+            res.notes.append(px_note)
         res.screen = {
-            "width_px": screen.width_px,
-            "height_px": screen.height_px,
-            "width_mm": screen.width_mm,
-            "height_mm": screen.height_mm,
-            "distance_mm": screen.distance_mm,
+            "width_px": map_screen.width_px,
+            "height_px": map_screen.height_px,
+            "width_mm": map_screen.width_mm,
+            "height_mm": map_screen.height_mm,
+            "distance_mm": map_screen.distance_mm,
         }
         if scroll_why:
             res.notes.append(scroll_why)
@@ -180,7 +190,8 @@ def analyze_session(
                 "simulated` without --protocol beside `gazemap present`), or record the "
                 "other's streams out with `gazemap record --stream`"
             )
-        res.notes.extend(_screen_note(screen, protocol))
+        if not px_note:
+            res.notes.extend(_screen_note(screen, protocol))
         protocol, box_notes, box_problems, live_ids = _live_aoi_boxes(markers, protocol)
         res.notes.extend(box_notes)
         res.aois = aoi_geometry_rows(protocol, live_ids, res.participant, res.session_id)
@@ -229,10 +240,10 @@ def analyze_session(
             for tp_id, qs in per_visit.items()
         }
         res.tables = session_tables(
-            det.fixations,
+            map_fixations,
             seg,
             scroll,
-            screen,
+            map_screen,
             protocol,
             participant=res.participant,
             session_id=res.session_id,
@@ -393,6 +404,70 @@ def _journey_marker_streams(session: Any) -> list[str]:
         if any(str(v).startswith("touchpoint/") for v in values):
             out.append(name)
     return out
+
+
+#: a session screen whose px sides are both this close to one multiple of the protocol's
+#: screen (relative) is the same screen in other pixel units; Android's device pixel ratios
+#: (2.625: 1080 px for 411.4 CSS px, rounded to 412) differ from the exact ratio by < 0.2 %
+PX_SCALE_TOLERANCE = 0.01
+#: the pixel ratios taken as such: a phone's or a HiDPI monitor's device px per CSS px is
+#: 1-4 (and its inverse, a tracker in CSS px for a protocol in device px)
+PX_SCALE_RANGE = (0.25, 4.0)
+
+
+def protocol_px_screen(screen: Any, protocol: Protocol) -> tuple[Any, str]:
+    """The screen in the protocol's px, when the session's px are a uniform multiple of them.
+
+    A phone's tracker, screen mirror or Pupil surface often reports gaze in device px
+    (1170 x 2532 on a 3x phone) while the protocol's AOIs, like the app's layout, are in
+    CSS px (points: 390 x 844); a HiDPI monitor does the same to a web study (2880 x 1800 for
+    1440 x 900). Mapped as they are, every fixation would land three times too far right and
+    down. When both sides of the session's screen are the same multiple k of the protocol's
+    screen (within ``PX_SCALE_TOLERANCE``, k in ``PX_SCALE_RANGE``, k != 1), it is the same
+    screen in other units: the returned geometry has the protocol's px and the session's mm
+    and distance, so degrees stay the same (scale fixations with :func:`scale_fixations`).
+
+    Parameters
+    ----------
+    screen : the session's ScreenGeometry.
+    protocol : the analysis protocol; ``screen_width_px``/``screen_height_px`` None = no
+        protocol screen, nothing scaled.
+
+    Returns
+    -------
+    (geometry, note) : ``screen`` itself and "" when nothing is scaled; else the screen in
+        the protocol's px and a note saying so (sessions.json ``notes``).
+    """
+    from gazemap.types import ScreenGeometry
+
+    w, h = protocol.screen_width_px, protocol.screen_height_px
+    if w is None or h is None or (int(w), int(h)) == (screen.width_px, screen.height_px):
+        return screen, ""
+    kx, ky = screen.width_px / w, screen.height_px / h
+    lo, hi = PX_SCALE_RANGE
+    if abs(kx - ky) > PX_SCALE_TOLERANCE * max(kx, ky) or not lo <= kx <= hi:
+        return screen, ""
+    if abs(kx - 1.0) <= PX_SCALE_TOLERANCE:
+        return screen, ""
+    geo = ScreenGeometry(int(w), int(h), screen.width_mm, screen.height_mm, screen.distance_mm)
+    return geo, (
+        f"the session's screen is {screen.width_px}x{screen.height_px} px and protocol "
+        f"{protocol.id!r} is for {w}x{h} px, the same screen in px {kx:.3g} times as large "
+        "(a phone's or HiDPI monitor's device px for CSS px): fixations were divided by "
+        f"{kx:.3g} to map them onto the protocol's AOIs and screenshots (fixations.csv and "
+        "sessions.json's screen are in the protocol's px; degrees are unchanged)"
+    )
+
+
+def scale_fixations(fixations: Any, x_factor: float, y_factor: float) -> Any:
+    """Fixations with ``x_px`` times ``x_factor``, ``y_px`` times ``y_factor``.
+
+    Degrees, times and dispersion are unchanged (a screen's px in other units: the angles
+    are the same). Returns ``fixations`` itself when both factors are 1.
+    """
+    if x_factor == 1.0 and y_factor == 1.0:
+        return fixations
+    return replace(fixations, x_px=fixations.x_px * x_factor, y_px=fixations.y_px * y_factor)
 
 
 def _screen_note(screen: Any, protocol: Protocol) -> list[str]:

@@ -1,0 +1,178 @@
+"""App studies with the real ``gazemap`` command: a phone whose gaze comes in device px.
+
+A Pupil Player export of a phone study maps gaze onto a surface; sized in the phone's device
+px (1170 x 2532 on a 3x phone) it gives gaze three times the protocol's CSS px (390 x 844,
+protocols/bank-app.yaml). ``gazemap analyze`` must put the fixations on the protocol's AOIs
+(it put every fixation outside every AOI before 2026-11-26: 0 fixations on all AOIs).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, gazemap_cmd
+
+PROTOCOL = REPO / "protocols" / "bank-app.yaml"
+#: device px per CSS px of the phone
+DPR = 3
+CSS_W, CSS_H = 390, 844
+T0 = 500.0
+#: (start s, end s, x, y in CSS px): username field, password field, log-in button
+FIXATIONS = [(0.0, 0.6, 195.0, 328.0), (0.62, 1.2, 195.0, 404.0), (1.22, 2.5, 195.0, 486.0)]
+TP_START, TP_END = 0.3, 2.4
+
+
+def write_pupil_export(folder: Path, surface_scale: float) -> None:
+    """A Pupil Player export (exports/000 layout) of the phone, 200 Hz gaze on surface Phone.
+
+    ``x_scaled``/``y_scaled`` are the surface's size in Pupil Player times the normalised
+    gaze: with ``surface_scale`` 3 the surface was sized in device px (1170 x 2532).
+    """
+    (folder / "surfaces").mkdir(parents=True)
+    (folder / "export_info.csv").write_text(
+        "key,value\nPlayer Software Version,3.5.1\nData Format Version,2.3\n", encoding="utf-8"
+    )
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(int(2.5 / 0.005)):
+        t = i * 0.005
+        x, y = next((fx, fy) for s, e, fx, fy in FIXATIONS if t < e or e == FIXATIONS[-1][1])
+        x += rng.normal(0, 1.0)
+        y += rng.normal(0, 1.0)
+        xn, yn = x / CSS_W, 1.0 - y / CSS_H
+        world = int(t * 30)
+        rows.append(
+            [
+                f"{T0 + world / 30:.6f}",
+                world,
+                f"{T0 + t:.6f}",
+                f"{xn:.6f}",
+                f"{yn:.6f}",
+                f"{xn * CSS_W * surface_scale:.3f}",
+                f"{yn * CSS_H * surface_scale:.3f}",
+                "True",
+                "0.97",
+            ]
+        )
+    with open(folder / "surfaces" / "gaze_positions_on_surface_Phone.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "world_timestamp",
+                "world_index",
+                "gaze_timestamp",
+                "x_norm",
+                "y_norm",
+                "x_scaled",
+                "y_scaled",
+                "on_surf",
+                "confidence",
+            ]
+        )
+        w.writerows(rows)
+    with open(folder / "annotations.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["index", "timestamp", "label", "duration"])
+        w.writerow([1, f"{T0 + TP_START:.6f}", "touchpoint/login/start", "0.0"])
+        w.writerow([2, f"{T0 + TP_END:.6f}", "touchpoint/login/end", "0.0"])
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*gazemap_cmd(), *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.integration
+def test_phone_gaze_in_device_px_maps_onto_the_css_px_protocol(tmp_path: Path) -> None:
+    export = tmp_path / "P01_export"
+    write_pupil_export(export, DPR)
+    study = tmp_path / "study"
+    study.mkdir()
+    phone = ["--screen-width-mm", "65", "--screen-height-mm", "140", "--distance-mm", "400"]
+    r = run("import", "pupil_csv", str(export), "--out", str(study / "P01.h5"),
+            "--participant", "P01", *phone)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    info = run("info", str(study / "P01.h5"))
+    assert "screen 1170x2532 px" in info.stdout  # the surface's size: device px
+    out = tmp_path / "out"
+    r = run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+
+    metrics = {
+        r["aoi_id"]: r
+        for r in csv.DictReader(open(out / "metrics.csv", encoding="utf-8"))
+        if r["touchpoint_id"] == "login"
+    }
+    # one fixation on each of the three AOIs looked at, none outside (before: 0, 0, 0, 3)
+    for aoi in ("username", "password", "login-button"):
+        assert metrics[aoi]["fixation_count"] == "1", (aoi, metrics[aoi])
+    assert metrics["__outside__"]["fixation_count"] == "0"
+    # TTFF from the touchpoint start: the username fixation ran into it, the others began at
+    # 0.62 and 1.22 s (0.32 and 0.92 s after the start); a 200 Hz sample is 5 ms
+    assert float(metrics["username"]["ttff_s"]) == pytest.approx(0.0, abs=1e-9)
+    assert float(metrics["password"]["ttff_s"]) == pytest.approx(0.32, abs=0.02)
+    assert float(metrics["login-button"]["ttff_s"]) == pytest.approx(0.92, abs=0.02)
+    assert float(metrics["login-button"]["dwell_s"]) == pytest.approx(2.4 - 1.22, abs=0.03)
+
+    fixations = [
+        r
+        for r in csv.DictReader(open(out / "fixations.csv", encoding="utf-8"))
+        if r["touchpoint_id"] == "login"
+    ]
+    # fixations.csv is in the protocol's (CSS) px, where the screenshots and AOIs are
+    assert [float(f["x_px"]) for f in fixations] == pytest.approx([195, 195, 195], abs=1)
+    assert [float(f["page_y_px"]) for f in fixations] == pytest.approx([328, 404, 486], abs=1)
+
+    session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
+    assert session["screen"] == {
+        "width_px": 390,
+        "height_px": 844,
+        "width_mm": 65.0,
+        "height_mm": 140.0,
+        "distance_mm": 400.0,
+    }
+    assert any("1170x2532 px" in n and "divided by 3" in n for n in session["notes"])
+    # scanpath in degrees is that of the phone: 76 + 82 CSS px at 65 mm / 390 px, 400 mm
+    tp = next(
+        r
+        for r in csv.DictReader(open(out / "touchpoints.csv", encoding="utf-8"))
+        if r["touchpoint_id"] == "login"
+    )
+    mm_per_px = 65.0 / 390
+    expected_deg = float(
+        np.degrees(np.arctan2((404 - 328) * mm_per_px, 400))
+        + np.degrees(np.arctan2((486 - 404) * mm_per_px, 400))
+    )
+    assert float(tp["scanpath_length_deg"]) == pytest.approx(expected_deg, rel=0.05)
+
+
+@pytest.mark.integration
+def test_phone_gaze_in_css_px_is_not_scaled(tmp_path: Path) -> None:
+    export = tmp_path / "P02_export"
+    write_pupil_export(export, 1)  # the surface sized in the phone's CSS px
+    study = tmp_path / "study"
+    study.mkdir()
+    r = run("import", "pupil_csv", str(export), "--out", str(study / "P02.h5"),
+            "--participant", "P02", "--screen-width-mm", "65", "--screen-height-mm", "140",
+            "--distance-mm", "400")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    r = run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
+    assert not any("divided by" in n for n in session["notes"])
+    metrics = {
+        r["aoi_id"]: r["fixation_count"]
+        for r in csv.DictReader(open(out / "metrics.csv", encoding="utf-8"))
+        if r["touchpoint_id"] == "login"
+    }
+    assert metrics["password"] == "1" and metrics["__outside__"] == "0"
