@@ -109,6 +109,15 @@ def test_a_phone_does_not_scroll_the_page_sideways(
         context.close()
 
 
+def _weight(f: dict[str, Any]) -> int:
+    """A finding's weight in the friction score (docs/report.md), from evidence.json."""
+    if f["rule_id"] == "low-data-quality":
+        return 0
+    if f["rule_id"] == "low-task-success":
+        return 4
+    return {"high": 3, "medium": 2, "low": 1}[f["severity"]]
+
+
 def test_journey_map_says_which_touchpoint_hurts_most_and_why(
     out: Path, report_browser: Any
 ) -> None:
@@ -119,6 +128,7 @@ def test_journey_map_says_which_touchpoint_hurts_most_and_why(
         items = page.locator("#hurts-most ol.hurts > li")
         assert items.count() == 3
         scores = []
+        tops: list[tuple[int, int]] = []
         for i in range(3):
             li = items.nth(i)
             assert li.get_attribute("data-rank") == str(i + 1)
@@ -127,14 +137,20 @@ def test_journey_map_says_which_touchpoint_hurts_most_and_why(
             m = re.search(r"friction score ([\d.]+) of 4", text)
             assert m, text
             scores.append(float(m.group(1)))
-            # its strongest finding, with the rule, n/N, the participants and the value
+            # its strongest finding by the friction score's weights (a failed task 4, high 3,
+            # medium 2, low 1, data quality 0), with the rule, n/N, the participants, the value
             sev = {"high": 0, "medium": 1, "low": 2}
-            top = min(tp["findings"], key=lambda f: (sev[f["severity"]], -f["n_participants"]))
+            top = min(
+                tp["findings"],
+                key=lambda f: (-_weight(f), -f["n_participants"], sev[f["severity"]]),
+            )
+            assert li.get_attribute("data-top-finding") == top["id"]
+            tops.append((_weight(top), top["n_participants"]))
             assert top["rule_name"] in text
             assert f"{top['n_participants']}/{top['n_total']}" in text
             assert all(p in text for p in top["participants"])
             assert fmt_value(top["value"], top["unit"]) in text
-            assert li.locator(".sev").inner_text().lower() == top["severity"]
+            assert li.locator(".facts .sev").inner_text().lower() == top["severity"]
             # the plain sentence says how many, of how many
             what = li.locator(".what").inner_text()
             assert f"{top['n_participants']} of {top['n_total']}" in what or (
@@ -143,6 +159,11 @@ def test_journey_map_says_which_touchpoint_hurts_most_and_why(
             link = li.locator(".facts a").get_attribute("href")
             assert link == f"touchpoints/{tp['id']}/index.html#{top['id']}"
         assert scores == sorted(scores, reverse=True)
+        # equal scores: the touchpoint whose strongest finding counts more comes first (a
+        # failed task before a high finding), then the one affecting more participants
+        for i in range(2):
+            if scores[i] == scores[i + 1]:
+                assert tops[i] >= tops[i + 1], (scores, tops)
         # the journey map's friction row: a rank for every touchpoint with findings, the
         # first marked "hurts most" and outlined in its column
         cells = page.locator("#journey-map td.friction")

@@ -38,6 +38,9 @@ def test_labels_are_drawn_over_the_heat_and_big_enough(tmp_path: Path) -> None:
     img = cv2.cvtColor(
         cv2.imread(str(tmp_path / image_paths(tp.id, screen.id)[0])), cv2.COLOR_BGR2RGB
     )
+    # the page starts below the legend's strip (the picture is the page plus the strip)
+    strip_h = img.shape[0] - screen.page_height_px
+    img = img[strip_h:]
     role = np.array(ROLE_COLOURS[aoi.role])
     # the label box starts at the AOI's top-left corner; its top padding is the role colour,
     # not heat blended over it

@@ -36,7 +36,10 @@ def test_writes_index_overview_and_a_page_per_touchpoint(built) -> None:
         assert (out / "touchpoints" / tp.id / "index.html").is_file()
         for sc in tp.screens:
             img = cv2.imread(str(out / "touchpoints" / tp.id / f"{sc.id}_heatmap.png"))
-            assert img.shape[:2] == (PAGE_H, PAGE_W)  # sized to the screenshot
+            # the screenshot's size, plus the legend's strip above it (60-120 px at 800 px)
+            assert img.shape[1] == PAGE_W and 60 <= img.shape[0] - PAGE_H <= 120, img.shape
+            fog = cv2.imread(str(out / "touchpoints" / tp.id / f"{sc.id}_fog.jpg"))
+            assert fog.shape == img.shape  # side by side on the page, the same height
             # the opacity map is photographic: JPEG
             assert (out / "touchpoints" / tp.id / f"{sc.id}_fog.jpg").is_file()
             assert (out / "touchpoints" / tp.id / f"{sc.id}_heatmap_thumb.png").is_file()

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gazemap.journey import RULES
-from gazemap.report.html import rank_touchpoints
-from gazemap.report.plain import plain_finding, touchpoint_pain
+from gazemap.report.html import rank_touchpoints, strongest_finding
+from gazemap.report.plain import finding_weight, plain_finding, touchpoint_pain
 
 RECORDS: dict[str, dict[str, Any]] = {
     "target-late": {"metric": "ttff_s", "value": 8.337, "threshold": 5.0, "unit": "s"},
@@ -120,3 +120,46 @@ def test_touchpoints_are_ranked_by_pain_then_strongest_finding() -> None:
     # product and email both 3.0: product's strongest finding affects 8 of 8, email's 7 of 8
     assert ranks == {"product": 1, "email": 2, "search": 3, "home": 4, "cart": None}
     assert cols[3]["top"]["rule_id"] == "revisits"
+
+
+def test_a_failed_task_is_the_strongest_evidence_in_ties_and_in_the_summary() -> None:
+    # both touchpoints score 2.5: on search 2 of 8 failed the task (4 each) and 4 revisited an
+    # element (high, 3 each); on email 6 revisited (high) and 1 was late (medium). The tie
+    # went to email (its high finding affects more participants) although a failed task
+    # counts more than a high finding in the score; and search's "strongest finding" shown
+    # was the revisits, not the failed task
+    def col(tp: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "tp": tp, "findings": findings, "pain": touchpoint_pain(findings),
+            "severity_counts": {s: sum(f["severity"] == s for f in findings)
+                                for s in ("high", "medium", "low")},
+        }  # fmt: skip
+
+    p = [f"P{i}" for i in range(1, 9)]
+    search = col(
+        "search",
+        [_f("revisits", "high", p[2:6]), _f("low-task-success", "low", p[:2]),
+         _f("low-data-quality", "high", p)],
+    )  # fmt: skip
+    email = col("email", [_f("revisits", "high", p[:6]), _f("target-late", "medium", [p[6]])])
+    assert search["pain"] == email["pain"] == pytest.approx(2.5)
+    cols = [email, search]
+    rank_touchpoints(cols)
+    assert (search["rank"], email["rank"]) == (1, 2)
+    assert search["top"]["rule_id"] == "low-task-success"
+    # the strongest severity on the touchpoint is still its own (the friction row's badge)
+    assert search["top_severity"] == "high" and email["top_severity"] == "high"
+    assert email["top"]["rule_id"] == "revisits"
+
+
+def test_finding_weight_is_the_friction_scores() -> None:
+    assert finding_weight(_f("low-task-success", "low", ["P1"])) == 4
+    assert finding_weight(_f("revisits", "high", ["P1"])) == 3
+    assert finding_weight(_f("target-late", "medium", ["P1"])) == 2
+    assert finding_weight(_f("distractor", "low", ["P1"])) == 1
+    # the data-quality flag is not friction: never the "strongest finding" over real ones
+    assert finding_weight(_f("low-data-quality", "high", ["P1"])) == 0
+    assert strongest_finding(
+        [_f("low-data-quality", "high", ["P1", "P2"]), _f("distractor", "low", ["P3"])]
+    )["rule_id"] == "distractor"  # fmt: skip
+    assert strongest_finding([]) is None

@@ -25,7 +25,7 @@ from gazemap.protocol import ID_PATTERN, Protocol, Touchpoint
 from gazemap.render import COLORMAPS
 from gazemap.report.data import AnalysisOutputs, load_outputs, screen_geometry
 from gazemap.report.images import render_touchpoint, session_px_per_deg
-from gazemap.report.plain import plain_finding, touchpoint_pain
+from gazemap.report.plain import finding_weight, plain_finding, touchpoint_pain
 from gazemap.types import ScreenGeometry
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -415,6 +415,9 @@ def write_report(
                 screenshots=outputs.evidence.get("screenshots"), aoi_rows=aoi_rows.get(tp.id),
                 session_ppd=session_ppd,
             )  # fmt: skip
+            summary = outputs.journey_touchpoint(tp.id) or {}
+            for im in images:  # once per screen: the touchpoint page and the journey map
+                im.alt = picture_alt(im, summary)
             groups = group_findings(
                 [
                     {**f, "screen": finding_screens(f, tp), "plain": plain_finding(f)}
@@ -427,7 +430,6 @@ def write_report(
             findings = [f for g in groups for f in g["findings"]]
             hidden = groups[JOURNEY_MAX_GROUPS:]
             screen_ids = {sc.id for sc in tp.screens}
-            summary = outputs.journey_touchpoint(tp.id) or {}
             rows = sorted(tp_rows_by_id.get(tp.id, []), key=lambda r: r["participant"])
             col = {
                 "tp": tp,
@@ -469,7 +471,7 @@ def write_report(
                 screens=[
                     {
                         "images": im,
-                        "alt": picture_alt(im, summary),
+                        "alt": im.alt,
                         "aois": _aoi_table(
                             outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
                         ),
@@ -538,9 +540,6 @@ def write_report(
         hurts_most=[c for c in sorted(columns, key=lambda c: c["rank"] or 999) if c["rank"]][
             :HURTS_MOST_SHOWN
         ],
-        thumb_alts={
-            c["tp"].id: picture_alt(c["images"][0], c["summary"]) for c in columns if c["images"]
-        },
         **common,
     )
     return index
@@ -550,17 +549,45 @@ def write_report(
 HURTS_MOST_SHOWN = 3
 
 
+def strongest_finding(findings: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The finding that weighs most in the friction score (:func:`plain.finding_weight`: a task
+    not achieved 4, high 3, medium 2, low 1, the data-quality flag 0), then the one affecting
+    the most participants, then the stronger severity, then the first; None without findings."""
+    best = None
+    best_key: tuple[int, int, int] | None = None
+    for f in findings:
+        key = (
+            -finding_weight(f),
+            -int(f.get("n_participants") or 0),
+            SEVERITY_ORDER.get(str(f.get("severity")), 3),
+        )
+        if best_key is None or key < best_key:
+            best, best_key = f, key
+    return best
+
+
 def rank_touchpoints(columns: list[dict[str, Any]]) -> None:
     """Give each journey-map column its ``rank`` (1 = hurts most; None without findings) by
-    :func:`gazemap.report.plain.touchpoint_pain`, ties broken by the strongest finding, then
-    journey order; and ``top`` (its strongest finding, or None)."""
+    :func:`gazemap.report.plain.touchpoint_pain`; ``top``, its strongest finding by the same
+    weights (:func:`strongest_finding`: a failed task before a high finding); and
+    ``top_severity``, the strongest severity of its findings (None without findings).
+
+    Ties of the friction score go to the touchpoint whose strongest finding weighs more (a
+    failed task 4, high 3, ...), then affects more participants, then to more high findings,
+    then to the journey's order."""
     for c in columns:
-        c["top"] = c["findings"][0] if c["findings"] else None
+        c["top"] = strongest_finding(c["findings"])
+        sevs = [SEVERITY_ORDER.get(str(f.get("severity")), 3) for f in c["findings"]]
+        c["top_severity"] = (
+            next(k for k, v in SEVERITY_ORDER.items() if v == min(sevs))
+            if sevs and min(sevs) < 3
+            else None
+        )
     order = sorted(
         (c for c in columns if c["findings"]),
         key=lambda c: (
             -round(c["pain"], 9),
-            SEVERITY_ORDER.get(str(c["top"].get("severity")), 3),
+            -finding_weight(c["top"]),
             -(c["top"].get("n_participants") or 0),
             -c["severity_counts"]["high"],
         ),

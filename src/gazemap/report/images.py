@@ -73,6 +73,9 @@ class ScreenImages:
     gazeplot_aois: dict[str, tuple[AOI, ...]] = field(default_factory=dict)
     #: participants whose AOIs on this screen include boxes measured in the live page
     live_participants: set[str] = field(default_factory=set)
+    #: what the heatmap shows, for the pictures' ``alt`` text (set once by the report,
+    #: gazemap.report.html.picture_alt, and used by the touchpoint page and the journey map)
+    alt: str = ""
 
 
 def thumb_width_px(n_columns: int, image_width_px: int) -> int:
@@ -432,14 +435,16 @@ def render_touchpoint(
             steady, screen, px_per_deg=px_per_deg, sigma_deg=sigma_deg, fixed_ids=fixed_ids,
             session_ppd=session_ppd,
         )  # fmt: skip
-        title = f"{tp.name} — {screen.name}"
+        # a one-screen touchpoint often names its screen like itself: "Home page", once
+        title = tp.name if screen.name == tp.name else f"{tp.name} — {screen.name}"
         # the AOI outlines and labels over the heat, so the heat does not cover them
         plain = _with_aois(
             render.heatmap_overlay(base, hm, colormap=colormap, legend=False), screen, hm_aois
         )
-        heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title)
+        # the legend in a strip above the page, not over its header (docs/report.md)
+        heat = render.add_heatmap_legend(plain, hm, colormap=colormap, title=title, margin=True)
         render.write_png(out_dir / hm_path, heat)
-        fog = render.fog_overlay(base, hm, title=title)
+        fog = render.fog_overlay(base, hm, title=title, margin=True)
         render.write_jpeg(out_dir / fog_path, fog)
         # an analysis folder reported before 2026-11-26 has the opacity map as PNG
         (out_dir / fog_path).with_suffix(".png").unlink(missing_ok=True)
@@ -447,12 +452,13 @@ def render_touchpoint(
         focus = None
         if dens.sum() > 0:
             # image rows per heatmap row; the thumbnail's crop is at most 1.25 x the width
-            rows_px = hm.cell_px * heat.shape[0] / screen.page_height_px
-            crop_rows = min(heat.shape[0], heat.shape[1] * 1.25) / rows_px
+            rows_px = hm.cell_px * plain.shape[0] / screen.page_height_px
+            crop_rows = min(plain.shape[0], plain.shape[1] * 1.25) / rows_px
             focus = attention_focus_row(dens, crop_rows) * rows_px
         n_columns = sum(len(st.touchpoints) for st in protocol.stages)
         thumb_w = thumb_width_px(n_columns, plain.shape[1])
-        render.write_png(out_dir / thumb_path, render.thumbnail(plain, thumb_w, focus_y=focus))
+        thumb = render.thumbnail(plain, thumb_w, focus_y=focus)
+        render.write_png(out_dir / thumb_path, thumb, small=True)
         info = ScreenImages(
             screen=screen,
             heatmap=hm_path,

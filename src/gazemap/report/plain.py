@@ -124,6 +124,24 @@ def plain_finding(f: Mapping[str, Any]) -> str:
     return f"{name}{about}: {who[0].lower() + who[1:]}, {f.get('metric') or 'value'} {vv} against {tt}."
 
 
+def finding_weight(f: Mapping[str, Any]) -> int:
+    """What one finding counts for each participant it names in the friction score, 0-4.
+
+    A task not achieved (the low-task-success rule) counts :data:`TASK_FAILED_WEIGHT`, 4,
+    whatever the record's severity (which comes from n/N: 2 of 8 failing is "low"); any other
+    finding its severity's Nielsen weight (high 3, medium 2, low 1); the data-quality flag 0
+    (it says how reliable the data are, not how the touchpoint treats people).
+    :func:`touchpoint_pain` averages it per participant, and the report's "strongest finding"
+    of a touchpoint is the one that weighs most (then affects the most participants).
+    """
+    rule = f.get("rule_id")
+    if rule == "low-data-quality":
+        return 0
+    if rule == "low-task-success":
+        return TASK_FAILED_WEIGHT
+    return SEVERITY_WEIGHT.get(str(f.get("severity")), 0)
+
+
 def touchpoint_pain(findings: Sequence[Mapping[str, Any]]) -> float:
     """How much a touchpoint hurts its participants, 0-4, for ranking the journey's touchpoints.
 
@@ -143,11 +161,7 @@ def touchpoint_pain(findings: Sequence[Mapping[str, Any]]) -> float:
         t = f.get("n_total")
         if isinstance(t, int):
             n_total = max(n_total, t)
-        w = (
-            TASK_FAILED_WEIGHT
-            if f.get("rule_id") == "low-task-success"
-            else SEVERITY_WEIGHT.get(str(f.get("severity")), 0)
-        )
+        w = finding_weight(f)
         for p in f.get("participants") or ():
             worst[str(p)] = max(worst.get(str(p), 0), w)
     if n_total <= 0:
