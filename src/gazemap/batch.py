@@ -294,16 +294,29 @@ def _no_scroll_note(visits: Sequence[Any], protocol: Protocol) -> str:
         f"{s.viewport_width_px}x{s.viewport_height_px} px viewport)"
         for s, _ in big
     )
-    return (
+    head = (
         f"the session has no Scroll stream, but its scrolling screens {names} were visited: "
         "their fixations are mapped as if the page was never scrolled, so AOIs below the "
         "first view"
         + (f" ({', '.join(below)} on {sc.id!r})" if below else "")
         + " cannot be fixated and AOIs at the top may collect fixations that were on content "
-        "scrolled under them. Sessions imported from a tracker's software have no scroll "
-        "offsets: record the page with `gazemap present` (its Scroll stream; an XDF from "
-        "LabRecorder keeps it), or give such screens a page the size of the viewport with a "
-        "screenshot of what was on the screen (docs/importers.md)"
+        "scrolled under them. "
+    )
+    channel = {s.id: tp.channel for tp in protocol.touchpoints for s in tp.screens}
+    if all(channel.get(s.id) == "site" for s, _ in big):
+        return head + (
+            "Sessions imported from a tracker's software have no scroll offsets: record the "
+            "page with `gazemap present` (its Scroll stream; an XDF from LabRecorder keeps "
+            "it), or give such screens a page the size of the viewport with a screenshot of "
+            "what was on the screen (docs/importers.md)"
+        )
+    # an app (or any screen no browser shows): nothing can record its scroll offset
+    return head + (
+        "An app's scrolling is not recorded: describe each view the participant scrolled to "
+        "as a screen of its own (a page the size of the viewport, a screenshot of that view) "
+        "and mark it when it is shown (`gazemap mark screen/<id>`), or keep one screen with "
+        "a page the size of the viewport for the first view only (docs/recording.md, "
+        "'App studies')"
     )
 
 

@@ -28,7 +28,9 @@ FIXATIONS = [(0.0, 0.6, 195.0, 328.0), (0.62, 1.2, 195.0, 404.0), (1.22, 2.5, 19
 TP_START, TP_END = 0.3, 2.4
 
 
-def write_pupil_export(folder: Path, surface_scale: float) -> None:
+def write_pupil_export(
+    folder: Path, surface_scale: float, touchpoint: str = "login", screen: str = "login"
+) -> None:
     """A Pupil Player export (exports/000 layout) of the phone, 200 Hz gaze on surface Phone.
 
     ``x_scaled``/``y_scaled`` are the surface's size in Pupil Player times the normalised
@@ -79,8 +81,9 @@ def write_pupil_export(folder: Path, surface_scale: float) -> None:
     with open(folder / "annotations.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["index", "timestamp", "label", "duration"])
-        w.writerow([1, f"{T0 + TP_START:.6f}", "touchpoint/login/start", "0.0"])
-        w.writerow([2, f"{T0 + TP_END:.6f}", "touchpoint/login/end", "0.0"])
+        w.writerow([0, f"{T0 + TP_START - 0.01:.6f}", f"screen/{screen}", "0.0"])
+        w.writerow([1, f"{T0 + TP_START:.6f}", f"touchpoint/{touchpoint}/start", "0.0"])
+        w.writerow([2, f"{T0 + TP_END:.6f}", f"touchpoint/{touchpoint}/end", "0.0"])
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -176,3 +179,23 @@ def test_phone_gaze_in_css_px_is_not_scaled(tmp_path: Path) -> None:
         if r["touchpoint_id"] == "login"
     }
     assert metrics["password"] == "1" and metrics["__outside__"] == "0"
+
+
+@pytest.mark.integration
+def test_a_scrolling_app_screen_without_scroll_offsets_gets_app_advice(tmp_path: Path) -> None:
+    """The warning told an app study to record the page with `gazemap present` (a browser)."""
+    export = tmp_path / "P03_export"
+    write_pupil_export(export, 1, touchpoint="statement", screen="statements")
+    study = tmp_path / "study"
+    study.mkdir()
+    r = run("import", "pupil_csv", str(export), "--out", str(study / "P03.h5"),
+            "--participant", "P03")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(tmp_path / "out"),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    warning = next(line for line in r.stderr.splitlines() if "no Scroll stream" in line)
+    assert "'statements' (390x1600 px page in a 390x844 px viewport)" in warning
+    assert "gazemap present" not in warning
+    assert "An app's scrolling is not recorded" in warning
+    assert "`gazemap mark screen/<id>`" in warning
