@@ -87,15 +87,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     # -- mark --------------------------------------------------------------------------
     p = sub.add_parser(
         "mark",
-        help="send one marker (e.g. touchpoint/checkout/start) to the running recorder",
-        description="Send TEXT on a Markers LSL stream, time-stamped now, and wait until a "
-        "recorder has picked the stream up so that the marker is not lost.",
+        help="send a marker (e.g. touchpoint/checkout/start) to the running recorder",
+        description="Send TEXT on a Markers LSL stream, time-stamped when the command was "
+        "started (not after its imports, ~0.5 s later), and wait until a recorder has picked "
+        "the stream up so that the marker is not lost. Several TEXTs get the same time, e.g. "
+        "a touchpoint's start and the screen it starts on.",
     )
     p.add_argument(
         "text",
-        help="marker value: touchpoint/<id>/start, touchpoint/<id>/end, screen/<id>, "
+        nargs="+",
+        help="marker value(s): touchpoint/<id>/start, touchpoint/<id>/end, screen/<id>, "
         "task/<n>/fail (the participant gave up task n, the touchpoint's position in the "
-        "journey: a failed task) or free text",
+        "journey: a failed task) or free text; several are sent in this order with one time",
     )
     p.add_argument(
         "--source-id",
@@ -254,10 +257,17 @@ def _mark(args: argparse.Namespace) -> int:
     from gazemap.acquisition import lsl
     from gazemap.errors import DeviceError, InputError
 
-    if not args.text.strip():
-        raise InputError("the marker text is empty; give e.g. touchpoint/checkout/start.")
+    texts = [args.text] if isinstance(args.text, str) else list(args.text)
+    for k, text in enumerate(texts):
+        if not text.strip():
+            which = "the marker text" if len(texts) == 1 else f"marker text {k + 1}"
+            raise InputError(f"{which} is empty; give e.g. touchpoint/checkout/start.")
     _check_wait_s(args.wait_s)
-    t = lsl.local_clock()  # the moment the moderator marked, not when a recorder connected
+    # the moment the moderator marked: when the command started (gazemap.cli.main), not when
+    # its imports were done (~0.5 s later) nor when a recorder connected
+    started = getattr(args, "started_monotonic_s", None)
+    late_s = max(0.0, time.monotonic() - started) if started is not None else 0.0
+    t = lsl.local_clock() - late_s
     source_id = args.source_id or f"gazemap-mark-{socket.gethostname()}"
     outlet = lsl.make_marker_outlet(args.name, source_id)
     if not outlet.wait_for_consumers(args.wait_s):
@@ -267,11 +277,13 @@ def _mark(args: argparse.Namespace) -> int:
             f"only named streams (--stream), it needs --stream '{_mark_pattern(source_id)}' "
             "too (start the next recording with it). Otherwise raise --wait-s."
         )
-    outlet.push_sample([args.text], t)
+    for text in texts:
+        outlet.push_sample([text], t)
     # LSL has no acknowledgement and liblsl sends from its own thread: keep the outlet
     # (and its send queue) alive a moment so the sample reaches the recorder's socket
     time.sleep(0.5)
-    print(f"marked {args.text!r} at LSL time {t:.4f} (stream {args.name!r}, source_id {source_id})")
+    shown = ", ".join(repr(x) for x in texts)
+    print(f"marked {shown} at LSL time {t:.4f} (stream {args.name!r}, source_id {source_id})")
     return 0
 
 
