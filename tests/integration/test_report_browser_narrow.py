@@ -21,6 +21,7 @@ pytestmark = pytest.mark.integration
 #: launched with just these switches (tests/integration/conftest.py: report_browser)
 BROWSER_ARGS = ["--headless", "--no-sandbox"]
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "report"
 
 if not any(SAMPLE.glob("*.h5")):
     pytest.skip("recordings/sample has no sessions", allow_module_level=True)
@@ -181,5 +182,75 @@ def test_sample_readme_says_what_the_report_shows_of_p06(search_page: Path, brow
         ).all_inner_texts()
         assert re.search(r"P04: gave up at [\d.]+ s \(task/2/fail\)", gave_up[0])
         assert re.search(r"P06: gave up at [\d.]+ s \(task/2/fail\)", gave_up[0])
+    finally:
+        context.close()
+
+
+def _map_layout(page: Any) -> dict[str, Any]:
+    return dict(
+        page.evaluate(
+            """() => {
+              const t = document.querySelector('#journey-map'), box = t.parentElement;
+              const cells = [...t.querySelectorAll('td, th')];
+              const last = t.querySelector('tbody tr td:last-child').getBoundingClientRect();
+              return {
+                page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
+                box: [box.scrollWidth, box.clientWidth],
+                boxRight: box.getBoundingClientRect().right,
+                lastRight: last.right,
+                overflowing: cells.filter(c => c.scrollWidth > c.clientWidth + 1).length,
+                cols: [...t.querySelectorAll('tbody tr:first-child td')]
+                  .map(c => c.getBoundingClientRect().width),
+              };
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("width_px", [1280, 1366, 1920])
+def test_journey_map_fits_laptop_and_desktop_windows(
+    sample_report: Path, browser: Any, width_px: int
+) -> None:
+    # at 1280 px the 7-touchpoint map was 1270 px wide in a 1186 px card: the last touchpoint
+    # (Order confirmation e-mail) was behind a sideways scroll whose bar sits at the end of a
+    # map two screens tall
+    context, page = open_page(browser, sample_report / "index.html", width_px)
+    try:
+        m = _map_layout(page)
+        assert m["page"][0] <= m["page"][1], m  # the page does not scroll sideways
+        assert m["box"][0] <= m["box"][1], m  # nor does the map inside its card
+        assert m["lastRight"] <= m["boxRight"] + 1 <= width_px + 1, m
+        assert m["overflowing"] == 0, m  # no cell's text runs out of it
+        assert len(m["cols"]) == 7 and min(m["cols"]) >= 140, m  # readable columns
+        assert not page.locator("#journey-scroll-hint").is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#journey-map").screenshot(path=str(ARTIFACTS / f"map-{width_px}.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width_px", [390, 1000])
+def test_journey_map_scrolls_in_its_box_in_narrow_windows_and_says_so(
+    sample_report: Path, browser: Any, width_px: int
+) -> None:
+    context, page = open_page(browser, sample_report / "index.html", width_px)
+    try:
+        m = _map_layout(page)
+        assert m["page"][0] <= m["page"][1], m  # never the page
+        assert m["box"][0] > m["box"][1], m  # the map scrolls inside its box ...
+        assert m["overflowing"] == 0, m
+        hint = page.locator("#journey-scroll-hint")
+        assert hint.is_visible()  # ... and the page says so above it
+        assert "7 touchpoints" in hint.inner_text()
+        hint_box = hint.bounding_box()
+        map_box = page.locator("#journey-map").bounding_box()
+        assert hint_box is not None and map_box is not None
+        assert hint_box["y"] + hint_box["height"] <= map_box["y"]
+        # scrolled to its end, the row names are still in view at the box's left edge
+        box = page.locator("#journey-map").evaluate_handle("t => t.parentElement")
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        head = page.locator("#journey-map tbody th.rowhead").first.bounding_box()
+        left = box.evaluate("b => b.getBoundingClientRect().left")
+        assert head is not None and abs(head["x"] - left) <= 2, (head, left)
     finally:
         context.close()

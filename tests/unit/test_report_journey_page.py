@@ -77,8 +77,11 @@ def test_severity_legend_and_minimum_column_width(index_html: str) -> None:
     assert "at least 2× its threshold raises it one level" in text
     assert "more than 1.25× as long on the touchpoint" in text
     assert "data loss ≤ 20 % and precision ≤ 0.5° RMS" in text
-    # 4 touchpoints: 150 px row heads + 4 x 160 px
-    assert 'id="journey-map" style="width: max(100%, 790px)"' in index_html
+    # the map's minimum width is worked out by the page's CSS from the number of touchpoints
+    # (_style.css: row names + touchpoints x column); the hint above it shows where that is
+    # wider than the window: 4 touchpoints, 120 + 4 x 140 + 94 + 17 px = 791 px on laptops
+    assert 'id="journey-map" style="--tps: 4"' in index_html
+    assert "@media (min-width: 601px) and (max-width: 790px) { #journey-scroll-hint" in index_html
 
 
 def test_findings_kpi_counts_each_severity(index_html: str) -> None:
