@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from gazemap.errors import GazemapError, InputError, SessionFileError
+from gazemap.geometry import pixel_shape_problem
 from gazemap.journey import (
     MAX_SCROLL_PX,
     SessionTables,
@@ -82,6 +83,9 @@ class SessionResult:
     #: set when scrolling screens were visited but the session has no Scroll stream (an
     #: import from a tracker's software); the same text is a note; the CLI prints it
     scroll_warning: str | None = None
+    #: set when the session's screen has pixels that are not square (its mm are not its
+    #: own, e.g. a monitor's default for a phone): every angle is wrong; a note too
+    screen_warning: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -169,6 +173,10 @@ def analyze_session(
         )
         if px_note:
             res.notes.append(px_note)
+        shape = pixel_shape_problem(screen)
+        if shape:
+            res.screen_warning = f"the session's {shape.removeprefix('the ')}"
+            res.notes.append(res.screen_warning)
         res.screen = {
             "width_px": map_screen.width_px,
             "height_px": map_screen.height_px,

@@ -104,3 +104,35 @@ def screen_to_page(
         x - scroll.viewport_x_px[i] + scroll.scroll_x_px[i],
         y - scroll.viewport_y_px[i] + scroll.scroll_y_px[i],
     )
+
+
+#: a screen's pixels are square: width/height of one pixel within this factor of 1 (real
+#: screens are within ~1 %)
+PIXEL_SHAPE_TOLERANCE = 1.1
+
+
+def pixel_shape_problem(screen: ScreenGeometry) -> str:
+    """Text when the screen's px and mm sizes give pixels that are not square, else "".
+
+    A phone's 390 x 844 px (or 1170 x 2532) with the default 531 x 299 mm of a 24-inch
+    monitor (what a recorder or import falls back to when not told the size) gives pixels
+    3.8 times as wide as tall: every angle computed from them (precision, accuracy,
+    velocities, heatmap kernels) is then wrong. The text names the sizes and the pixel.
+    """
+    mm_x = screen.width_mm / screen.width_px
+    mm_y = screen.height_mm / screen.height_px
+    ratio = max(mm_x, mm_y) / min(mm_x, mm_y)
+    if ratio <= PIXEL_SHAPE_TOLERANCE:
+        return ""
+    wider = "wide" if mm_x > mm_y else "tall"
+    other = "tall" if mm_x > mm_y else "wide"
+    return (
+        f"the screen is {screen.width_px}x{screen.height_px} px and "
+        f"{screen.width_mm:g}x{screen.height_mm:g} mm: a pixel {mm_x:.3g} mm wide and "
+        f"{mm_y:.3g} mm tall, {ratio:.2g} times as {wider} as {other}, which no screen has, so "
+        "its size in mm is probably not this screen's (531x299 mm at 650 mm is the default "
+        "when none is given) and every angle (precision, accuracy, saccades, the heatmap "
+        "kernel) is wrong. Give the screen's own size and distance (--screen-width-mm, "
+        "--screen-height-mm, --distance-mm of gazemap record/import; a phone e.g. 65 x 140 mm "
+        "at 400 mm)"
+    )

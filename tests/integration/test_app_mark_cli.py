@@ -105,3 +105,29 @@ def test_recorded_marks_of_one_command_share_a_time(tmp_path: Path, unique_id: s
         times = list(m["time_raw_s"][:])
     assert values == ["touchpoint/login/start", "screen/login"]
     assert times[0] == times[1]
+
+
+@pytest.mark.integration
+def test_recorder_warns_of_a_phones_px_with_a_monitors_mm(tmp_path: Path, unique_id: str) -> None:
+    # the tracker publishes its own screen (1920 x 1080 px, 531 x 299 mm); the user gives the
+    # phone's px only: the file would have pixels 3.8 times as wide as tall
+    sim = subprocess.Popen(
+        [*gazemap_cmd(), "stream", "simulated", "--source-id", unique_id, "--rate-hz", "100",
+         "--no-wait", "--duration-s", "60"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    rec = None
+    try:
+        rec = subprocess.run(
+            [*gazemap_cmd(), "record", "--out", str(tmp_path / "P.h5"), "--stream", unique_id,
+             "--screen-width-px", "390", "--screen-height-px", "844", "--duration-s", "1",
+             "--wait-s", "60", "--quiet"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert rec.returncode == 0, rec.stderr
+    line = next(ln for ln in rec.stderr.splitlines() if "no screen has" in ln)
+    assert line.startswith("gazemap record: warning: the screen is 390x844 px and 531x299 mm")
+    assert "--screen-width-mm" in line

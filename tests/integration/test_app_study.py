@@ -102,6 +102,7 @@ def test_phone_gaze_in_device_px_maps_onto_the_css_px_protocol(tmp_path: Path) -
     r = run("import", "pupil_csv", str(export), "--out", str(study / "P01.h5"),
             "--participant", "P01", *phone)  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert "no screen has" not in r.stderr  # the phone's own mm: square pixels
     info = run("info", str(study / "P01.h5"))
     assert "screen 1170x2532 px" in info.stdout  # the surface's size: device px
     out = tmp_path / "out"
@@ -199,3 +200,26 @@ def test_a_scrolling_app_screen_without_scroll_offsets_gets_app_advice(tmp_path:
     assert "gazemap present" not in warning
     assert "An app's scrolling is not recorded" in warning
     assert "`gazemap mark screen/<id>`" in warning
+
+
+@pytest.mark.integration
+def test_a_phone_without_its_size_in_mm_is_warned_about(tmp_path: Path) -> None:
+    """390x844 px with the default 531x299 mm: precision 1.19 deg instead of 0.31, silently."""
+    export = tmp_path / "P04_export"
+    write_pupil_export(export, 1)
+    study = tmp_path / "study"
+    study.mkdir()
+    r = run("import", "pupil_csv", str(export), "--out", str(study / "P04.h5"),
+            "--participant", "P04")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "warning" in r.stderr and "390x844 px and 531x299 mm" in r.stderr
+    assert "3.8 times as wide as tall" in r.stderr
+    out = tmp_path / "out"
+    r = run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stderr.splitlines() if "531x299 mm" in ln)
+    assert line.startswith("gazemap analyze: warning: ")
+    assert "the session's screen is 390x844 px" in line
+    session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
+    assert any("3.8 times as wide as tall" in n for n in session["notes"])

@@ -88,3 +88,27 @@ def test_scaled_fixations_keep_their_angles() -> None:
     # the same angles from the CSS px on the CSS-px screen
     np.testing.assert_allclose(px_to_deg(out.x_px, out.y_px, css), (xd, yd), atol=1e-9)
     assert scale_fixations(fix, 1.0, 1.0) is fix
+
+
+@pytest.mark.parametrize(
+    ("px", "mm", "square"),
+    [
+        ((390, 844), (65.0, 140.0), True),  # a phone with its own size
+        ((1170, 2532), (65.0, 140.0), True),  # the same in device px
+        ((1920, 1080), (531.0, 299.0), True),  # the default 24-inch monitor
+        ((1024, 768), (380.0, 300.0), True),  # Lund 2013's screen: 5 % off, still square
+        ((390, 844), (531.0, 299.0), False),  # a phone with the monitor's default mm
+        ((1280, 1024), (531.0, 299.0), False),  # a 5:4 monitor with 16:9 mm
+    ],
+)
+def test_pixels_that_are_not_square_are_named(
+    px: tuple[int, int], mm: tuple[float, float], square: bool
+) -> None:
+    from gazemap.geometry import pixel_shape_problem
+
+    text = pixel_shape_problem(ScreenGeometry(*px, *mm, 650.0))
+    if square:
+        assert text == ""
+    else:
+        assert f"{px[0]}x{px[1]} px and {mm[0]:g}x{mm[1]:g} mm" in text
+        assert "--screen-width-mm" in text

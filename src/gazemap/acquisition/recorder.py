@@ -236,10 +236,25 @@ class Recorder:
         self.started_at = 0.0
         self.stopped_at = 0.0
         self.screen_source = ""
+        self._pixel_shape_warned = False
         self.journal_bytes = 0
         self.close_s = 0.0
 
     # -- matching ------------------------------------------------------------------------
+    def _warn_pixel_shape(self, screen: ScreenGeometry) -> None:
+        """Say so once when the screen's px and mm give pixels that are not square.
+
+        A phone's px from the tracker with the default monitor's mm make every angle of the
+        session wrong; said when the tracker's stream opens, before the participant starts.
+        """
+        from gazemap.geometry import pixel_shape_problem
+
+        shape = pixel_shape_problem(screen)
+        if shape and not self._pixel_shape_warned:
+            self._pixel_shape_warned = True
+            # printed even with --quiet: it changes what the file means
+            print(f"gazemap record: warning: {shape}", file=self.err, flush=True)
+
     def matches(self, info: pylsl.StreamInfo) -> bool:
         if self.cfg.streams:
             return any(
@@ -391,6 +406,7 @@ class Recorder:
                     self.writer.set_screen(self._screen(screen))
                     cli = self._screen_from_cli()
                     self.screen_source = "stream+options" if cli else "stream"
+                self._warn_pixel_shape(self._screen(screen or DEFAULT_SCREEN))
             self.writer.add_stream(group, desc)
             slot = _Slot(
                 group=group,

@@ -89,6 +89,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"gazemap analyze: skipped {r.file}: {r.error}", file=sys.stderr)
         elif r.protocol_warning:
             print(f"gazemap analyze: warning: {r.file}: {r.protocol_warning}", file=sys.stderr)
+        if r.ok and r.screen_warning:
+            print(f"gazemap analyze: warning: {r.file}: {r.screen_warning}", file=sys.stderr)
     # the same no-scroll warning of many imported sessions: once, naming the files
     unscrolled: dict[str, list[str]] = {}
     for r in result.sessions:

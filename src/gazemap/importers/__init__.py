@@ -104,10 +104,12 @@ def import_file(
     an XDF file, a skipped empty recording); the same text is kept in the file as the root
     attribute ``import_warning``.
     """
+    from gazemap.geometry import pixel_shape_problem
     from gazemap.importers._common import (
         check_output,
         check_sample_rate,
         default_out_paths,
+        screen_geometry,
         sha256_of,
         write_session,
     )
@@ -142,6 +144,9 @@ def import_file(
         where = f"{src}" + (f" (recording {rec.recording})" if len(recordings) > 1 else "")
         check_sample_rate(rec.time_s, where, TIME_UNIT_HINTS.get(fmt, ""))
         check_output(t, force)
+        shape = pixel_shape_problem(screen_geometry(rec, screen_options or {})[0])
+        if shape:
+            rec.warnings.append(f"{where}: {shape}")
         for w in rec.warnings:
             if warn is not None:
                 warn(w)
