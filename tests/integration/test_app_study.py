@@ -15,8 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tests.conftest import REPO, gazemap_cmd
+from conftest import REPO, gazemap_cmd, wait_for
+from integration.gazemap_procs import (  # noqa: F401 (stop_leftovers: autouse fixture)
+    Proc,
+    gaze_count,
+    stop_leftovers,
+)
 
 PROTOCOL = REPO / "protocols" / "bank-app.yaml"
 #: device px per CSS px of the phone
@@ -223,3 +227,73 @@ def test_a_phone_without_its_size_in_mm_is_warned_about(tmp_path: Path) -> None:
     assert "the session's screen is 390x844 px" in line
     session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
     assert any("3.8 times as wide as tall" in n for n in session["notes"])
+
+
+@pytest.mark.integration
+def test_app_study_as_docs_recording_md_runs_it(tmp_path: Path, unique_id: str) -> None:
+    """docs/recording.md, "App studies": tracker + recorder + a moderator's marks + analyze.
+
+    Source ids are the test's own (the docs use lab-gaze and gazemap-mark-*), so that other
+    LSL programs on the machine stay out of the file.
+    """
+    import signal
+
+    study = tmp_path / "app-study"
+    study.mkdir()
+    tracker = Proc(
+        ["stream", "simulated", "--source-id", f"{unique_id}-gaze", "--rate-hz", "250",
+         "--screen-width-px", "390", "--screen-height-px", "844", "--screen-width-mm", "65",
+         "--screen-height-mm", "140", "--distance-mm", "400", "--wait-s", "60"],
+        tmp_path, "tracker",
+    )  # fmt: skip
+    rec = Proc(
+        ["record", "--out", str(study / "P01.h5"), "--participant", "P01", "--protocol",
+         "bank-app", "--stream", f"{unique_id}-*", "--wait-s", "60"],
+        tmp_path, "record",
+    )  # fmt: skip
+    wait_for(lambda: gaze_count(rec) > 250, 60, "a second of gaze in the recording")
+    marks = [
+        ["touchpoint/login/start", "screen/login"],
+        ["touchpoint/login/end", "touchpoint/send-money/start", "screen/accounts"],
+        ["screen/transfer"],
+        ["screen/transfer-done"],
+        ["touchpoint/send-money/end", "touchpoint/statement/start", "screen/statements"],
+        ["task/3/fail", "touchpoint/statement/end"],
+    ]
+    for texts in marks:
+        r = run("mark", "--source-id", f"{unique_id}-mark", "--wait-s", "30", *texts)
+        assert r.returncode == 0, r.stderr
+    assert rec.stop(signal.SIGTERM, 60) == 0, rec.stderr()
+    tracker.stop(signal.SIGTERM, 30)
+
+    out = tmp_path / "app-out"
+    r = run("analyze", str(study), "--protocol", str(PROTOCOL), "--out", str(out),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
+    assert session["ok"] and session["marker_problems"] == []
+    assert session["screen"] == {
+        "width_px": 390,
+        "height_px": 844,
+        "width_mm": 65.0,
+        "height_mm": 140.0,
+        "distance_mm": 400.0,
+    }
+    tps = {
+        r["touchpoint_id"]: r
+        for r in csv.DictReader(open(out / "touchpoints.csv", encoding="utf-8"))
+    }
+    assert list(tps) == ["login", "send-money", "statement"]
+    # login succeeds on reaching accounts, send-money on transfer-done; statement given up
+    assert [tps[t]["success"] for t in tps] == ["1", "1", "0"]
+    # each touchpoint lasted from one mark to the next (each mark ~1-2 s): gaze in all
+    for t in tps.values():
+        assert float(t["time_on_touchpoint_s"]) > 0.5 and int(t["fixation_count"]) > 0
+    # the three screens of send-money each have their own rows, cut by the marks
+    screens = {
+        r["screen_id"]
+        for r in csv.DictReader(open(out / "fixations.csv", encoding="utf-8"))
+        if r["touchpoint_id"] == "send-money"
+    }
+    assert screens == {"accounts", "transfer", "transfer-done"}
+    assert any("An app's scrolling is not recorded" in n for n in session["notes"])
