@@ -253,6 +253,8 @@ def test_app_study_as_docs_recording_md_runs_it(tmp_path: Path, unique_id: str) 
     )  # fmt: skip
     wait_for(lambda: gaze_count(rec) > 250, 60, "a second of gaze in the recording")
     marks = [
+        ["validation/195,422/start"],  # a dot on the phone (one of docs' five)
+        ["validation/195,422/end"],
         ["touchpoint/login/start", "screen/login"],
         ["touchpoint/login/end", "touchpoint/send-money/start", "screen/accounts"],
         ["screen/transfer"],
@@ -272,6 +274,7 @@ def test_app_study_as_docs_recording_md_runs_it(tmp_path: Path, unique_id: str) 
     assert r.returncode == 0, r.stderr
     session = json.loads((out / "sessions.json").read_text(encoding="utf-8"))[0]
     assert session["ok"] and session["marker_problems"] == []
+    assert session["validation_points"] == 1  # the moderator's validation marks count
     assert session["screen"] == {
         "width_px": 390,
         "height_px": 844,
