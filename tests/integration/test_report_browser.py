@@ -229,7 +229,15 @@ def test_follow_touchpoint_link_heatmap_loads_and_evidence_matches(
         assert row.locator(".cell-threshold").inner_text() == fmt_num(f["threshold"])
         assert row.locator(".sev").inner_text().lower() == f["severity"]
         assert f"{f['n_participants']}/{f['n_total']}" in row.locator(".cell-n").inner_text()
-        assert f["source"] in row.inner_text()
+        # the row cites its sources by author and year, each linking to its full reference
+        # in the list under the table
+        links = row.locator(".c-src a")
+        refs = [r for r in f["source"].split(" / ") if r.strip()]
+        assert links.count() == len(refs)
+        for k, ref in enumerate(refs):
+            target = links.nth(k).get_attribute("href")
+            assert target and target.startswith("#source-")
+            assert page.locator(target).inner_text() == ref.strip()
     assert watched.problems == []
 
 
@@ -385,7 +393,8 @@ def test_narrow_window_scrolls_the_journey_map_instead_of_squeezing_it(
             "cells => cells.map(c => c.getBoundingClientRect().width)"
         )
         assert len(widths) == len(protocol.touchpoints)
-        assert min(widths) >= 159.5, widths  # 160 px per touchpoint at least
+        # 140 px per touchpoint at least in windows up to 1400 px (160 px above)
+        assert min(widths) >= 139.5, widths
         # no touchpoint name is wider than its cell
         assert (
             page.locator("#journey-map td.tpname").evaluate_all(

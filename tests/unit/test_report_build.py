@@ -132,6 +132,9 @@ def test_aoi_table_from_journey_json_when_it_has_aoi_summaries(built) -> None:
     assert ids == ["search", "banner", "__outside__"]  # protocol order, outside last
     row = re.search(r'<tr data-aoi-id="search">(.*?)</tr>', table.group(1), re.S).group(1)
     assert "67 %" in row and "3.38 (3.88)" in row and "1.12 (1.25)" in row
+    # fixated by 2 of the 3 participants, as a count with its share (it read "67 % of 3")
+    cell = re.search(r'<td class="n fixated-by">(.*?)</td>', row, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", cell) == "2/3 (67 %)"
 
 
 def test_unit_is_shown_and_scrolling_fixations_left_out_of_heatmap(built) -> None:

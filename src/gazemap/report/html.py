@@ -9,6 +9,7 @@ loaded lazily.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -248,6 +249,63 @@ def finding_screens(finding: Mapping[str, Any], tp: Touchpoint) -> dict[str, Any
     return {"ids": [], "label": "no screen", "short": "no screen"}
 
 
+#: a reference "Surname, A. B., & Other, C. (2007). Title ...": authors, then the year
+_REF = re.compile(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})[a-z]?\)")
+
+
+def short_cite(reference: str) -> str:
+    """An author-year citation of a reference, for a table cell: "Goldberg & Kotval 1999",
+    "Holmqvist et al. 2011"; a text that is not an APA-style reference is returned as it is.
+    """
+    m = _REF.match(reference.strip())
+    if not m:
+        return reference.strip()
+    authors = m.group("authors").strip().rstrip(",")
+    # "Holmqvist, K., Nystrom, M., & van de Weijer, J." -> each "Surname, initials"
+    names = [
+        part.split(",")[0].strip()
+        for part in re.split(r"(?<=\.),\s*(?:&\s*)?|\s+&\s+", authors)
+        if part.strip()
+    ]
+    names = [n for n in names if n]
+    if not names:
+        return reference.strip()
+    if len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} & {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    return f"{who} {m.group('year')}"
+
+
+def cite_sources(findings: Sequence[dict[str, Any]]) -> list[str]:
+    """Number the literature sources of a touchpoint's findings for its page.
+
+    A finding's ``source`` (evidence.json) holds one or more references separated by " / ".
+    Each distinct reference gets a number in order of first appearance; every finding gets
+    ``cites``: ``[{"n": 1, "short": "Goldberg & Kotval 1999"}, ...]``, so the evidence table
+    shows short citations linking to the list of full references below it (the full text of
+    one reference was repeated in up to 6 rows of a page).
+
+    Returns
+    -------
+    The full references, in their numbers' order (1 first).
+    """
+    refs: list[str] = []
+    for f in findings:
+        cites = []
+        for ref in str(f.get("source") or "").split(" / "):
+            ref = ref.strip()
+            if not ref:
+                continue
+            if ref not in refs:
+                refs.append(ref)
+            cites.append({"n": refs.index(ref) + 1, "short": short_cite(ref)})
+        f["cites"] = cites
+    return refs
+
+
 def group_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group a touchpoint's findings by the AOI they are about (presentation only).
 
@@ -428,6 +486,7 @@ def write_report(
                 g["screen"] = g["findings"][0]["screen"]
             # the touchpoint page lists every finding, those about the same AOI together
             findings = [f for g in groups for f in g["findings"]]
+            sources = cite_sources(findings)
             hidden = groups[JOURNEY_MAX_GROUPS:]
             screen_ids = {sc.id for sc in tp.screens}
             rows = sorted(tp_rows_by_id.get(tp.id, []), key=lambda r: r["participant"])
@@ -468,6 +527,7 @@ def write_report(
                 out_dir / "touchpoints" / tp.id / "index.html",
                 root="../../",
                 col=col,
+                sources=sources,
                 screens=[
                     {
                         "images": im,

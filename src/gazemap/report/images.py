@@ -458,7 +458,7 @@ def render_touchpoint(
         n_columns = sum(len(st.touchpoints) for st in protocol.stages)
         thumb_w = thumb_width_px(n_columns, plain.shape[1])
         thumb = render.thumbnail(plain, thumb_w, focus_y=focus)
-        render.write_png(out_dir / thumb_path, thumb, small=True)
+        render.write_png(out_dir / thumb_path, thumb)
         info = ScreenImages(
             screen=screen,
             heatmap=hm_path,
