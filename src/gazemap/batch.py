@@ -928,6 +928,45 @@ def _png_size(path: Path) -> tuple[int, int] | None:
     return int(w), int(h)
 
 
+#: a screenshot whose sides scale the page by factors this far apart (relative) is not of the
+#: page's shape: drawn on it, everything is stretched more one way than the other
+SHAPE_TOLERANCE = 0.02
+
+
+def protocol_screenshot_notes(protocol: Protocol) -> list[str]:
+    """A note per protocol screenshot that is not the shape of its screen's page.
+
+    A screenshot may be larger than the page by one factor (a phone's capture in device px,
+    3 x 390 x 844 = 1170 x 2532): the report scales page px onto it. A capture of another
+    shape, typically one view of a scrolling list (1170 x 2532 for a 390 x 1600 page), is
+    stretched by different factors across and down, so AOI outlines, heatmaps and gaze plots
+    are drawn over other content. PNG sizes are read from the header; other images are not
+    checked.
+    """
+    out = []
+    for sid, sc in protocol.screens.items():
+        path = protocol.screenshot_path(sc)
+        if path is None or not path.is_file():
+            continue
+        size = _png_size(path)
+        if size is None:
+            continue
+        w, h = size
+        sx, sy = w / sc.page_width_px, h / sc.page_height_px
+        if abs(sx - sy) <= SHAPE_TOLERANCE * max(sx, sy):
+            continue
+        full_h = round(sc.page_height_px * sx)
+        out.append(
+            f"screen '{sid}': its screenshot {sc.screenshot} is {w}x{h} px but its page is "
+            f"{sc.page_width_px}x{sc.page_height_px} px, another shape ({sx:.3g} times across, "
+            f"{sy:.3g} times down), so AOI outlines, heatmaps and gaze plots are stretched "
+            "onto it, over other content. Use a capture of the whole page"
+            + (f" ({w}x{full_h} px at this width)" if sy < sx else "")
+            + ", or set the page to the size of what the capture shows"
+        )
+    return out
+
+
 def _size_note(screen_id: str, file: Path, w: int, h: int, pw: int, ph: int) -> str | None:
     if abs(w - pw) <= 1 and abs(h - ph) <= 1:
         return None

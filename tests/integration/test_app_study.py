@@ -300,3 +300,47 @@ def test_app_study_as_docs_recording_md_runs_it(tmp_path: Path, unique_id: str) 
     }
     assert screens == {"accounts", "transfer", "transfer-done"}
     assert any("An app's scrolling is not recorded" in n for n in session["notes"])
+
+
+@pytest.mark.integration
+def test_a_screenshot_of_one_view_for_a_scrolling_list_is_warned_about(tmp_path: Path) -> None:
+    """The phone's capture of the first view (1170 x 2532) as the screenshot of a 390 x 1600
+    list was stretched 3 x across and 1.58 x down with no word: the October row's outline
+    lay over the bank logo."""
+    import shutil
+
+    import yaml
+
+    doc = yaml.safe_load(PROTOCOL.read_text(encoding="utf-8"))
+    shots = tmp_path / "bank-app"
+    shutil.copytree(PROTOCOL.parent / "bank-app", shots)
+    shutil.copy(shots / "login.png", shots / "statements.png")  # one view, not the list
+    proto = tmp_path / "bank-app.yaml"
+    proto.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+    r = run("protocol", "check", str(proto))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("OK ")
+    warning = next(ln for ln in r.stderr.splitlines() if "screen 'statements'" in ln)
+    assert warning.startswith("gazemap protocol: warning: ")
+    assert "is 1170x2532 px but its page is 390x1600 px" in warning
+    assert "(3 times across, 1.58 times down)" in warning
+    assert "(1170x4800 px at this width)" in warning
+    # the other screens are the device-px captures of their pages: one factor, no warning
+    assert len([ln for ln in r.stderr.splitlines() if "warning" in ln]) == 1
+
+    export = tmp_path / "P05_export"
+    write_pupil_export(export, 1)
+    study = tmp_path / "study"
+    study.mkdir()
+    r = run("import", "pupil_csv", str(export), "--out", str(study / "P05.h5"),
+            "--participant", "P05", "--screen-width-mm", "65", "--screen-height-mm", "140",
+            "--distance-mm", "400")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = run("analyze", str(study), "--protocol", str(proto), "--out", str(tmp_path / "out"),
+            "--no-report", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert any(
+        ln.startswith("gazemap analyze: warning: screen 'statements'") and "1.58 times" in ln
+        for ln in r.stderr.splitlines()
+    )

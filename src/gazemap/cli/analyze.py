@@ -98,6 +98,10 @@ def _analyze(args: argparse.Namespace) -> int:
             unscrolled.setdefault(r.scroll_warning, []).append(r.file)
     for text, files in unscrolled.items():
         print(f"gazemap analyze: warning: {', '.join(files)}: {text}", file=sys.stderr)
+    from gazemap.batch import protocol_screenshot_notes
+
+    for note in protocol_screenshot_notes(result.protocol):  # drawn stretched in the report
+        print(f"gazemap analyze: warning: {note}", file=sys.stderr)
     for shot in (result.screenshots or {}).values():  # the study's own captures (issue 8)
         for rec in (shot, *shot["participants"].values()):
             if rec.get("note"):

@@ -158,6 +158,10 @@ def _protocol_check(args: argparse.Namespace) -> int:
         f"({role_text}); task success defined for {n_success} of {len(proto.touchpoints)} "
         "touchpoints"
     )
+    from gazemap.batch import protocol_screenshot_notes
+
+    for note in protocol_screenshot_notes(proto):
+        print(f"gazemap protocol: warning: {args.file}: {note}", file=sys.stderr)
     return 0
 
 
