@@ -152,6 +152,12 @@ def test_overview_shows_detector_parameters_and_sessions(built) -> None:
     assert 'id="screen-assumed"' in html  # the fixture records no screen geometry
     # a session's notes (not errors) are listed, escaped
     assert "note: page outside the protocol: &lt;script&gt;" in html
+    # a session below the protocol's data-quality thresholds is flagged with the reason, as
+    # on the journey map's sessions table (the overview listed its numbers unmarked)
+    flagged = re.findall(r'<tr class="below-threshold">(.*?)</tr>', html, re.S)
+    index = (out / "index.html").read_text()
+    assert flagged and len(flagged) == index.count('<tr class="below-threshold">')
+    assert all("below threshold</span>" in row and 'class="n bad"' in row for row in flagged)
 
 
 def test_fmt_num() -> None:

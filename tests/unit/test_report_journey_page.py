@@ -112,7 +112,15 @@ def test_touchpoint_page_shows_each_participants_task_outcome(tmp_path: Path) ->
     assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", kpi.group(1))).strip() == (
         "2/3 task success (67 %, 95 % CI 21 %–94 %); criterion click: pay below 78 %"
     )
-    assert re.findall(r'<td class="task-achieved">([^<]*)<', page) == ["yes", "yes", "no"]
+    cells = re.findall(r'<td class="task-achieved">(.*?)</td>', page, re.S)
+    assert [re.sub(r"<[^>]+>", "", c) for c in cells] == ["yes", "yes", "no"]
+    assert cells[2] == '<b class="task-no">no</b>'  # a failure stands out, in words
+    # values past the protocol's data-quality thresholds are marked in the participants table
+    rows = re.findall(r"<tr><td>(P\d+)</td>(.*?)</tr>", page, re.S)
+    assert any("below threshold" in row for _, row in rows)  # P03 in the fixture
+    for who, row in rows:
+        flagged = "below threshold" in row
+        assert flagged == ('class="n bad"' in row), (who, row)
     # a touchpoint without a criterion shows neither
     home = (out / "touchpoints" / "home" / "index.html").read_text(encoding="utf-8")
     assert "kpi-task-success" not in home and "task-achieved" not in home

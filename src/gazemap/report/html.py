@@ -576,6 +576,7 @@ def write_report(
         assumed=assumed,
         ppd=ppd,
         screens_used=screens_used,
+        session_quality=[session_quality(s, protocol) for s in outputs.sessions],
         sigma_deg=sigma_deg,
         colormap=colormap,
         **common,
