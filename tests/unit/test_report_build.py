@@ -331,3 +331,29 @@ def test_ids_unfit_for_folder_names_are_refused(fresh) -> None:
     bad = dataclasses.replace(protocol, stages=tuple(stages))
     with pytest.raises(InputError, match="id '../evil' cannot name a report folder"):
         write_report(out, bad)
+
+
+def test_gaze_plot_captions_say_fixations_and_task_outcome(built) -> None:
+    # the grid's captions said only "P03": a client looks for who failed the task
+    out, _, _ = built
+    page = (out / "touchpoints/checkout/index.html").read_text()
+    caps = {
+        re.sub(r"<[^>]+>", "", c).split(" ")[0]: re.sub(r"<[^>]+>", "", c)
+        for c in re.findall(r"<figcaption>(<b>P\d+</b>.*?)</figcaption>", page, re.S)
+    }
+    rows = {
+        r["participant"]: r
+        for r in load_outputs(out).touchpoints
+        if r["touchpoint_id"] == "checkout"
+    }
+    assert caps and set(caps) <= set(rows)
+    for p, text in caps.items():
+        assert re.search(r"· \d+ fixations?", text), text
+        if rows[p]["success"] is False:
+            assert "task not achieved" in text
+        elif rows[p]["success"]:
+            assert "achieved in" in text and "not" not in text
+    assert any("task not achieved" in t for t in caps.values())
+    # a touchpoint without a success criterion says nothing about a task
+    home = (out / "touchpoints/home/index.html").read_text()
+    assert "achieved" not in " ".join(re.findall(r"<figcaption>.*?</figcaption>", home, re.S))
