@@ -43,23 +43,29 @@ def test_group_findings_orders_groups_and_rules() -> None:
         f("F8", "d", "low", 1),
     ]
     groups = group_findings(findings)
-    # a (high) first; then the medium groups, more participants first (c 5 > b 3); then the
-    # low groups: the touchpoint as a whole (2 participants) before d (1)
+    # the touchpoint as a whole first: 2 participants failed its task, which counts 4 in the
+    # friction score, more than a high finding (it was 4th, behind "+N more" on the map,
+    # because the record's severity, from 2 of N, is low); then a (high); then the medium
+    # groups, more participants first (c 5 > b 3); then d (low)
     assert [(g["aoi_id"], g["severity"], g["n_participants"]) for g in groups] == [
+        (None, "low", 2),
         ("a", "high", 4),
         ("c", "medium", 5),
         ("b", "medium", 3),
-        (None, "low", 2),
         ("d", "low", 1),
     ]
     assert [[x["id"] for x in g["findings"]] for g in groups] == [
+        ["F7", "F4"],
         ["F3", "F6", "F1"],
         ["F5"],
         ["F2"],
-        ["F7", "F4"],
         ["F8"],
     ]
-    assert groups[0]["aoi_name"] == "A" and groups[3]["aoi_name"] is None
+    assert groups[1]["aoi_name"] == "A" and groups[0]["aoi_name"] is None
+    assert [g["weight"] for g in groups] == [4, 3, 2, 2, 1]
+    # without a failed task the data-quality flag does not count: its group comes last
+    rest = group_findings([x for x in findings if x["id"] != "F7"])
+    assert [g["aoi_id"] for g in rest] == ["a", "c", "b", "d", None]
     # presentation only: every finding once, none changed
     assert sorted(x["id"] for g in groups for x in g["findings"]) == [f"F{i}" for i in range(1, 9)]
     assert findings[0] == f("F1", "a", "low", 1)

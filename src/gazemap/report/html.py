@@ -207,9 +207,12 @@ def _median(vals: Sequence[float | None]) -> float | None:
 
 
 def _sorted_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Strongest first, as in the friction score (:func:`plain.finding_weight`: a failed task,
+    then high, medium, low, the data-quality flag last), then by severity and participants."""
     return sorted(
         findings,
         key=lambda f: (
+            -finding_weight(f),
             SEVERITY_ORDER.get(str(f.get("severity")), 3),
             -(f.get("n_participants") or 0),
         ),
@@ -310,15 +313,17 @@ def group_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group a touchpoint's findings by the AOI they are about (presentation only).
 
     Findings without an AOI (data quality, task success) form one group about the touchpoint
-    as a whole. Within a group the findings are in severity order (then more participants
-    first); groups are ordered by their strongest finding, then by the most participants
-    affected, then by first appearance.
+    as a whole. Within a group the findings are strongest first by the friction score's
+    weights (a failed task 4, high 3, medium 2, low 1, data quality 0; then severity, then more
+    participants); groups are ordered by their strongest finding by the same weights, then by
+    severity, then by the most participants affected, then by first appearance: a task that
+    participants failed is never behind "+N more" on the journey map.
 
     Returns
     -------
     list of dict: ``aoi_id`` (None for the touchpoint), ``aoi_name``, ``screen_id``,
-    ``severity`` (the strongest), ``n_participants`` (the most in one finding) and
-    ``findings``.
+    ``severity`` (the strongest severity), ``weight`` (its strongest finding's),
+    ``n_participants`` (the most in one finding) and ``findings``.
     """
     groups: dict[tuple[str | None, str | None], dict[str, Any]] = {}
     for f in findings:
@@ -337,12 +342,17 @@ def group_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for order, g in enumerate(groups.values()):
         g["findings"] = _sorted_findings(g["findings"])
-        g["severity"] = g["findings"][0].get("severity")
+        g["weight"] = finding_weight(g["findings"][0])
+        g["severity"] = min(
+            (str(f.get("severity")) for f in g["findings"]),
+            key=lambda s: SEVERITY_ORDER.get(s, 3),
+        )
         g["n_participants"] = max(int(f.get("n_participants") or 0) for f in g["findings"])
         g["_order"] = order
         out.append(g)
     out.sort(
         key=lambda g: (
+            -g["weight"],
             SEVERITY_ORDER.get(str(g["severity"]), 3),
             -g["n_participants"],
             g["_order"],
