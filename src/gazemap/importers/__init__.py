@@ -138,6 +138,7 @@ def import_file(
     # names as if every recording were written, so that FILE_rec2.h5 is still recording 2
     targets = default_out_paths(out_p, len(recordings), [str(r.recording) for r in recordings])
     kept = [(r, t) for r, t in zip(recordings, targets, strict=True) if len(r.time_s)]
+    shapes: list[str] = []
     for rec, t in kept:
         # before anything is written: a wrong time unit would give sessions whose every
         # duration is 1000 times off
@@ -145,8 +146,8 @@ def import_file(
         check_sample_rate(rec.time_s, where, TIME_UNIT_HINTS.get(fmt, ""))
         check_output(t, force)
         shape = pixel_shape_problem(screen_geometry(rec, screen_options or {})[0])
-        if shape:
-            rec.warnings.append(f"{where}: {shape}")
+        if shape:  # said once the sessions are written (a failed import says one line)
+            shapes.append(f"{where}: {shape}")
         for w in rec.warnings:
             if warn is not None:
                 warn(w)
@@ -175,6 +176,9 @@ def import_file(
                 participant=participant,
             )
         )
+    for text in shapes:
+        if warn is not None:
+            warn(text)
     if participant and fmt != "eyelink_asc" and len(written) > 1 and warn is not None:
         own = [r.participant for r, _ in kept if r.participant]
         warn(
