@@ -31,6 +31,7 @@ Prints JSON.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -134,15 +135,19 @@ def event_f1(
 
 
 def simulated_scores(
-    detectors: list[str], n_sessions: int, rates_hz: tuple[float, ...] = (60.0, 250.0, 1000.0)
+    detectors: list[str],
+    n_sessions: int,
+    rates_hz: tuple[float, ...] = (60.0, 250.0, 1000.0),
+    precisions_deg: tuple[float, ...] = (0.3,),
 ) -> dict[str, object]:
-    """Fixation event F1 and sample kappa vs gazemap.simulation's ground truth, per rate."""
+    """Fixation event F1 and sample kappa vs gazemap.simulation's ground truth, per rate (and
+    per noise level: keys ``<rate>hz`` at 0.3 deg RMS-S2S, ``<rate>hz@<precision>deg`` else)."""
     from gazemap.simulation import simulate_session
     from gazemap.types import ScreenGeometry
 
     screen = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
     out: dict[str, object] = {}
-    for rate in rates_hz:
+    for rate, prec in itertools.product(rates_hz, precisions_deg):
         sessions = [
             simulate_session(
                 None,
@@ -151,6 +156,7 @@ def simulated_scores(
                 screen=screen,
                 rate_hz=rate,
                 duration_s=60.0,
+                precision_deg=prec,
             )
             for k in range(n_sessions)
         ]
@@ -170,8 +176,14 @@ def simulated_scores(
                 "kappa_fixation": float(np.nanmean(kf)),
                 "kappa_saccade": float(np.nanmean(ks)),
             }
-        out[f"{int(rate)}hz"] = per_rate
-    return {"sessions_per_rate": n_sessions, "duration_s": 60.0, "scores": out}
+        key = f"{int(rate)}hz" if prec == 0.3 else f"{int(rate)}hz@{prec:g}deg"
+        out[key] = per_rate
+    return {
+        "sessions_per_rate": n_sessions,
+        "duration_s": 60.0,
+        "precisions_deg": list(precisions_deg),
+        "scores": out,
+    }
 
 
 TUNE_GRID: dict[str, list[object]] = {
@@ -230,7 +242,6 @@ def tune_ivt_pso(
     one parameter) has the best mean of fixation and saccade kappa on the other recordings: a
     flat optimum rather than a lone peak, which a recording not in the tuning data is less
     likely to fall off. The plain best set per fold is reported too (``argmax``)."""
-    import itertools
 
     img = [r for r in recs if r.stimulus == "img"]
     keys = list(grid)
@@ -329,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sample rates of the simulated sessions (default 60,250,1000)",
     )
     ap.add_argument(
+        "--precisions",
+        default="0.3",
+        metavar="DEG,DEG",
+        help="noise of the simulated sessions, RMS sample-to-sample in degrees (default 0.3)",
+    )
+    ap.add_argument(
         "--tune",
         action="store_true",
         help="add the leave-one-recording-out tuning of ivt_pso on img (TUNE_GRID, 93,312 sets, ~15 min on 2 free cores)",
@@ -369,8 +386,16 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        try:
+            precisions = tuple(float(r) for r in args.precisions.split(",") if r)
+        except ValueError:
+            print(
+                f"error: --precisions {args.precisions!r}: give degrees, e.g. 0.3,0.6,1.0",
+                file=sys.stderr,
+            )
+            return 2
         result["simulated"] = simulated_scores(
-            [d for d in args.detectors.split(",") if d], args.simulated, rates
+            [d for d in args.detectors.split(",") if d], args.simulated, rates, precisions
         )
     if args.tune:
         result["tuned_ivt_pso"] = tune_ivt_pso(recs, TUNE_GRID, args.tune_scores)
