@@ -499,13 +499,13 @@ def _sigma_px_text(hm: Heatmap) -> str:
 
 
 def _fmt(v: float) -> str:
+    """A tick of a colour scale: 3 significant digits, as the report prints the peak ("1.02",
+    not "1" beside the page's "peak 1.02"), whole units from 100."""
     if v == 0:
         return "0"
     if abs(v) >= 100:
         return f"{v:.0f}"
-    if abs(v) >= 1:
-        return f"{v:.2g}" if abs(v) < 10 else f"{v:.1f}"
-    return f"{v:.2g}"
+    return f"{v:.3g}"
 
 
 def fog_overlay(

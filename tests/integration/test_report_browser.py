@@ -126,11 +126,14 @@ def _check_grouped_map(page: Any, doc: dict[str, Any]) -> int:
                 assert {(f["aoi_id"], f.get("screen_id") if f["aoi_id"] else None) for f in fs} == {
                     (aoi, fs[0].get("screen_id") if aoi else None)
                 }
+                # strongest first by the friction score's weights (a failed task 4, high 3,
+                # medium 2, low 1, data quality 0), then severity, then participants
+                order = [(-_weight(f), SEV_RANK[f["severity"]], -f["n_participants"]) for f in fs]
+                assert order == sorted(order)
                 ranks = [SEV_RANK[f["severity"]] for f in fs]
-                assert ranks == sorted(ranks)
                 head = g.locator(".sev").first.inner_text().lower()
-                assert head == fs[0]["severity"]
-                group_sev.append(ranks[0])
+                assert SEV_RANK[head] == min(ranks)  # the item's badge: its strongest severity
+                group_sev.append((-_weight(fs[0]), min(ranks)))
                 for i, f in zip(ids, fs, strict=True):
                     line = g.locator(f'li[data-finding-id="{i}"]')
                     assert line.get_attribute("data-severity") == f["severity"]
@@ -162,7 +165,7 @@ def _check_grouped_map(page: Any, doc: dict[str, Any]) -> int:
                 for h in hidden:
                     f = by_id[h]
                     assert (f["aoi_id"], f.get("screen_id") if f["aoi_id"] else None) not in keys
-                    assert SEV_RANK[f["severity"]] >= max(group_sev)
+                    assert (-_weight(f), SEV_RANK[f["severity"]]) >= max(group_sev)
             else:
                 assert more.count() == 0
             n_hidden_total += len(hidden)
@@ -280,6 +283,15 @@ SAMPLE_PROTOCOL = SAMPLE.parents[1] / "protocols" / "online-store.yaml"
 
 
 @pytest.mark.skipif(not any(SAMPLE.glob("*.h5")), reason="recordings/sample has no sessions yet")
+def _weight(f: dict[str, Any]) -> int:
+    """A finding's weight in the friction score (docs/report.md), from evidence.json."""
+    if f["rule_id"] == "low-data-quality":
+        return 0
+    if f["rule_id"] == "low-task-success":
+        return 4
+    return {"high": 3, "medium": 2, "low": 1}[f["severity"]]
+
+
 def test_real_analyze_of_the_sample_study_in_the_browser(tmp_path: Path, watched: Watched) -> None:
     import shutil
     import subprocess

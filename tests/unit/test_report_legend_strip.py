@@ -136,3 +136,12 @@ def test_a_narrow_picture_stacks_the_bar_under_the_text() -> None:
     text_rows = np.flatnonzero((strip[:, :60].max(axis=2) < 100).any(axis=1))
     assert bar_rows.size and text_rows.size
     assert bar_rows.min() > text_rows[text_rows < bar_rows.min()].max()  # below the text
+
+
+def test_scale_ticks_read_like_the_pages_numbers() -> None:
+    # the scale's top said "1" beside the page's "peak 1.02 (fixation time, s per deg²)"
+    from gazemap.render import _fmt
+    from gazemap.report import fmt_num
+
+    for v in (1.0234, 0.5117, 2.113, 0.04567, 12.34, 2.0, 153.7, 0.0):
+        assert _fmt(v) == fmt_num(v), v
