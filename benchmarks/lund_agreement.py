@@ -15,6 +15,10 @@ truth of N free-viewing sessions of gazemap.simulation (60 s each, at 60, 250 an
 ``--rates``): a detected fixation matches a true one when their time intervals overlap with
 intersection-over-union >= 0.5 (one-to-one; Hooge et al. 2018 use the same idea).
 
+``--lund-noise 0.3,0.6,1.0`` adds the same score on the ``img`` recordings with white noise of
+that RMS sample-to-sample (deg) added to the gaze (the coders' labels stay those of the clean
+signal): how agreement holds on a noisier tracker.
+
 ``--cv`` adds held-out scores of learned detectors: leave-one-recording-out over all 27
 recordings (the model for each fold is trained on the other 26 with the training script's
 settings), scored on the held-out recording only.
@@ -41,7 +45,7 @@ import numpy as np
 
 from gazemap.events import DEFAULT_DETECTOR, DETECTORS, detect
 from gazemap.importers.lund_csv import LundRecording, read_lund_folder
-from gazemap.types import Label
+from gazemap.types import GazeSamples, Label
 
 STIMULI = ("img", "dots", "video")
 
@@ -307,6 +311,44 @@ def loro_choice(
     return result
 
 
+def with_noise(rec: LundRecording, precision_deg: float, seed: int) -> LundRecording:
+    """The recording with white noise added to its gaze: Gaussian, independent per axis and
+    sample, SD ``precision_deg / 2`` (so that its RMS sample-to-sample is ``precision_deg``),
+    converted to px at the screen centre; the eyes' own columns are dropped."""
+    import dataclasses
+
+    g = rec.gaze
+    rng = np.random.default_rng(seed)
+    deg_per_px = float(
+        np.degrees(np.arctan(rec.screen.width_mm / rec.screen.width_px / rec.screen.distance_mm))
+    )
+    sd_px = precision_deg / 2.0 / deg_per_px
+    noisy = GazeSamples(
+        time_s=g.time_s,
+        x_px=g.x_px + rng.normal(0.0, sd_px, len(g)),
+        y_px=g.y_px + rng.normal(0.0, sd_px, len(g)),
+    )
+    return dataclasses.replace(rec, gaze=noisy)
+
+
+def noisy_scores(
+    detectors: list[str], recs: list[LundRecording], precisions_deg: tuple[float, ...]
+) -> dict[str, object]:
+    """Kappa with the coders on the img recordings with white noise added (``with_noise``;
+    the coders labelled the clean signal): how agreement holds on a noisier tracker."""
+    img = [r for r in recs if r.stimulus == "img"]
+    out: dict[str, object] = {}
+    for prec in precisions_deg:
+        noisy = [with_noise(r, prec, 10 + j) for j, r in enumerate(img)]
+        row: dict[str, object] = {}
+        for name in detectors:
+            labels, _ = run_detector(name, noisy)
+            sc = score(labels, noisy)["img"]
+            row[name] = {k: sc[k] for k in ("kappa_fixation", "kappa_saccade")}  # type: ignore[index]
+        out[f"{prec:g}deg"] = row
+    return out
+
+
 def run_detector(
     name: str, recs: list[LundRecording], **params: object
 ) -> tuple[dict[str, np.ndarray], float]:
@@ -344,6 +386,12 @@ def main(argv: list[str] | None = None) -> int:
         default="0.3",
         metavar="DEG,DEG",
         help="noise of the simulated sessions, RMS sample-to-sample in degrees (default 0.3)",
+    )
+    ap.add_argument(
+        "--lund-noise",
+        default="",
+        metavar="DEG,DEG",
+        help="add scores on the img recordings with white noise of these RMS-S2S (deg) added",
     )
     ap.add_argument(
         "--tune",
@@ -396,6 +444,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         result["simulated"] = simulated_scores(
             [d for d in args.detectors.split(",") if d], args.simulated, rates, precisions
+        )
+    if args.lund_noise:
+        try:
+            levels = tuple(float(r) for r in args.lund_noise.split(",") if r)
+        except ValueError:
+            print(
+                f"error: --lund-noise {args.lund_noise!r}: give degrees, e.g. 0.3,0.6,1.0",
+                file=sys.stderr,
+            )
+            return 2
+        result["noisy_img"] = noisy_scores(
+            [d for d in args.detectors.split(",") if d], recs, levels
         )
     if args.tune:
         result["tuned_ivt_pso"] = tune_ivt_pso(recs, TUNE_GRID, args.tune_scores)

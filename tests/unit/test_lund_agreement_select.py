@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from lund_agreement import loro_choice, neighbourhood_mean  # noqa: E402
@@ -61,3 +62,30 @@ def test_loro_choice_prefers_a_plateau_to_a_lone_peak() -> None:
     assert flat["kappa_fixation"] == 0.9
     held = out["neighbourhood"]["held_out_kappa_fixation"]  # type: ignore[index]
     assert held > out["argmax"]["held_out_kappa_fixation"]  # type: ignore[index]
+
+
+def test_with_noise_gives_the_asked_rms_sample_to_sample() -> None:
+    from lund_agreement import with_noise
+
+    from gazemap.importers.lund_csv import LundRecording
+    from gazemap.types import GazeSamples, ScreenGeometry
+
+    n = 20000
+    screen = ScreenGeometry(1024, 768, 380.0, 300.0, 670.0)
+    gaze = GazeSamples(time_s=np.arange(n) / 500.0, x_px=np.full(n, 512.0), y_px=np.full(n, 384.0))
+    rec = LundRecording(
+        name="r",
+        stimulus="img",
+        sample_rate_hz=500.0,
+        gaze=gaze,
+        screen=screen,
+        labels={},
+        path=Path("r.csv"),
+        repaired=np.empty(0, dtype=np.int64),
+    )
+    noisy = with_noise(rec, 0.6, seed=1)
+    deg_per_px = np.degrees(np.arctan(380.0 / 1024 / 670.0))
+    s2s = np.hypot(np.diff(noisy.gaze.x_px), np.diff(noisy.gaze.y_px)) * deg_per_px
+    assert float(np.sqrt(np.mean(s2s**2))) == pytest.approx(0.6, rel=0.03)
+    assert noisy.labels is rec.labels and noisy.name == "r"
+    np.testing.assert_array_equal(noisy.gaze.time_s, gaze.time_s)
