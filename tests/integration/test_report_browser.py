@@ -267,7 +267,7 @@ def test_overview_and_every_page_without_console_errors(report, watched: Watched
     _shot(page, "overview.png")
     assert page.locator("#participants-list").inner_text() == "P01, P02, P03"
     assert page.locator("#sessions-table tbody tr").count() == 4
-    # the detector's parameters are behind a click (45 of them were most of the page)
+    # the detector's parameters are behind a click (the sample's 42 were most of the page)
     assert "velocity_threshold_deg_s" in (page.locator("#detector-params").text_content() or "")
     page.locator("#detector-details summary").click()
     assert "velocity_threshold_deg_s" in page.locator("#detector-params").inner_text()
