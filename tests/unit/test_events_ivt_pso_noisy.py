@@ -1,4 +1,4 @@
-"""ivt_pso on noisy and slow trackers: the moving median chosen from the signal's noise and
+"""ivt_pso and rf on noisy and slow trackers: the moving median chosen from the signal's noise and
 the onset threshold below 45 Hz (hand-computed values), and what they do to simulated gaze
 with known fixations."""
 
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from gazemap.events import detect
-from gazemap.events.ivt_pso import DEFAULTS, noise_window, onset_threshold
+from gazemap.events.ivt_pso import DEFAULTS, onset_threshold
+from gazemap.events.preprocess import median_window
 from gazemap.simulation import simulate_session
 from gazemap.types import ScreenGeometry
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from lund_agreement import event_f1  # noqa: E402
 
 SCREEN = ScreenGeometry(1920, 1080, 531.0, 299.0, 650.0)
-OFF = {"smooth_noise_deg": 0.0, "onset_low_rate_hz": 0.0}
+OFF = {"median_noise_deg": 0.0, "onset_low_rate_hz": 0.0}
 
 
 @pytest.mark.parametrize(
@@ -34,12 +35,15 @@ OFF = {"smooth_noise_deg": 0.0, "onset_low_rate_hz": 0.0}
         (0.88, 30.0, 3),  # cap 2.4 -> 2 -> odd 3 (and at least 3)
     ],
 )
-def test_noise_window_by_hand(noise_deg: float, rate_hz: float, want: int) -> None:
-    assert noise_window(DEFAULTS, noise_deg, 1.0 / rate_hz) == want
+def test_median_window_by_hand(noise_deg: float, rate_hz: float, want: int) -> None:
+    assert median_window(noise_deg, 1.0 / rate_hz, 0.3, 0.22, 0.08) == want
+    assert DEFAULTS["median_noise_deg"] == 0.3
+    assert DEFAULTS["median_target_deg"] == 0.22
+    assert DEFAULTS["median_max_s"] == 0.08
 
 
-def test_noise_window_off_at_zero() -> None:
-    assert noise_window({**DEFAULTS, "smooth_noise_deg": 0.0}, 5.0, 0.004) == 1
+def test_median_window_off_at_zero() -> None:
+    assert median_window(5.0, 0.004, 0.0, 0.22, 0.08) == 1
 
 
 @pytest.mark.parametrize(
@@ -125,3 +129,26 @@ def test_event_table_keeps_the_raw_positions() -> None:
         sel = (t >= fx.start_s[k] - 1e-9) & (t <= fx.end_s[k] + 1e-9)
         in_fix = sel & (r.labels == 1)
         assert fx.x_px[k] == pytest.approx(np.nanmean(x[in_fix]), abs=1e-6)
+
+
+@pytest.mark.parametrize("rate_hz", [60.0, 250.0])
+def test_rf_on_a_noisy_tracker_finds_the_true_fixations(rate_hz: float) -> None:
+    on = [_f1_rf(rate_hz, seed) for seed in (7, 8)]
+    off = [_f1_rf(rate_hz, seed, median_noise_deg=0.0) for seed in (7, 8)]
+    assert np.mean(on) > np.mean(off) + 0.05, (on, off)
+    assert min(on) >= 0.75, on
+
+
+def _f1_rf(rate_hz: float, seed: int, **params: object) -> float:
+    s = simulate_session(
+        None,
+        participant="N",
+        seed=seed,
+        screen=SCREEN,
+        rate_hz=rate_hz,
+        duration_s=30.0,
+        precision_deg=0.6,
+    )
+    r = detect(s.gaze, SCREEN, "rf", **params)
+    tf = s.truth_fixations
+    return event_f1(tf.start_s, tf.end_s, r.fixations.start_s, r.fixations.end_s)["f1"]

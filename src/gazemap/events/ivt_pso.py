@@ -60,10 +60,11 @@ saccade (not per run of saccade and PSO samples: a PSO that reaches the next sac
 not make both a blink).
 
 Noisy and slow trackers (2026-11-26, sixth session): on a signal whose median angle between
-consecutive samples exceeds ``smooth_noise_deg`` (0.3 deg; Lund EyeLink data is at 0.01-0.05,
+consecutive samples exceeds ``median_noise_deg`` (0.3 deg; Lund EyeLink data is at 0.01-0.05,
 a 0.3 deg RMS-S2S tracker at ~0.27) the labels are made on a moving median of the positions
-first (:func:`noise_window`: ``(noise / smooth_target_deg)**2`` samples, odd, at most
-``smooth_max_s`` = 80 ms, at least 3; the event tables keep the raw positions). Noise speed
+first (:func:`gazemap.events.preprocess.median_window`: ``(noise / median_target_deg)**2``
+samples, odd, at most ``median_max_s`` = 80 ms, at least 3; the event tables keep the raw
+positions). Noise speed
 grows with the noise, and without it fixation noise passed for saccades: simulated fixation
 F1 at 0.6 / 1.0 deg fell to 0.32-0.84 / 0.10-0.75 by rate, with it 0.88-0.95 / 0.79-0.92.
 Below ``onset_low_rate_hz`` (45 Hz: webcam-class trackers) the onset threshold is
@@ -94,8 +95,6 @@ are not in the grid (they act on one img recording only; chosen on UH47 video, s
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from gazemap.events._common import Params, run_detector
@@ -109,7 +108,7 @@ from gazemap.events.postprocess import (
     discard_short,
     run_reduce,
 )
-from gazemap.events.preprocess import Prepared, deg_per_px, runs, sample_noise_deg, smooth
+from gazemap.events.preprocess import Prepared, deg_per_px, median_filtered, runs
 from gazemap.types import DetectionResult, GazeSamples, ScreenGeometry
 
 DEFAULTS: Params = {
@@ -147,9 +146,9 @@ DEFAULTS: Params = {
     "onset_low_rate_hz": 45.0,
     "onset_low_k": 3.0,
     "onset_low_floor_deg_s": 12.0,
-    "smooth_noise_deg": 0.3,
-    "smooth_target_deg": 0.22,
-    "smooth_max_s": 0.08,
+    "median_noise_deg": 0.3,
+    "median_target_deg": 0.22,
+    "median_max_s": 0.08,
     "pursuit": False,
     "pursuit_window_s": 0.08,
     "pursuit_deg_s": 2.0,
@@ -539,29 +538,9 @@ def label_pursuit(
     return out
 
 
-def noise_window(p: Params, noise_deg: float, dt_s: float) -> int:
-    """Samples of the moving median :func:`classify` applies first (1 = none) to a signal whose
-    median sample-to-sample angle is ``noise_deg``, sampled every ``dt_s`` s: above
-    ``smooth_noise_deg`` the odd window ``(noise_deg / smooth_target_deg)**2`` (a median of n
-    samples cuts white noise by about sqrt(n)), at most ``smooth_max_s`` long, at least 3."""
-    thr = float(p["smooth_noise_deg"])
-    if thr <= 0 or noise_deg <= thr:
-        return 1
-    want = int(round((noise_deg / float(p["smooth_target_deg"])) ** 2)) | 1
-    cap = max(3, int(float(p["smooth_max_s"]) / dt_s) | 1)
-    return min(want, cap)
-
-
 def classify(prep: Prepared, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample labels and the speed (deg/s) they were made from (see the module docstring)."""
-    w_med = noise_window(p, sample_noise_deg(prep), prep.dt_s) if p["smooth_noise_deg"] else 1
-    if w_med > 1:
-        # labels from the filtered positions; the event tables keep the raw ones
-        prep = dataclasses.replace(
-            prep,
-            x_px=smooth(prep.x_px, prep.seg_start, prep.seg_end, "median", w_med),
-            y_px=smooth(prep.y_px, prep.seg_start, prep.seg_end, "median", w_med),
-        )
+    prep = median_filtered(prep, p)  # on noisy signals; the event tables keep the raw positions
     n = len(prep)
     window_s = float(p["velocity_window_s"])
     v = sg_speed(prep, window_s)

@@ -487,6 +487,43 @@ def sample_noise_deg(prep: Prepared) -> float:
     return float(np.median(d)) if len(d) else 0.0
 
 
+def median_window(
+    noise_deg: float, dt_s: float, threshold_deg: float, target_deg: float, max_s: float
+) -> int:
+    """Samples of the moving median a detector applies to a signal whose median
+    sample-to-sample angle is ``noise_deg`` (1 = none): above ``threshold_deg`` (0 = never)
+    the odd window ``(noise_deg / target_deg)**2`` (a median of n samples cuts white noise by
+    about sqrt(n)), at most ``max_s`` long but at least 3 samples."""
+    if threshold_deg <= 0 or noise_deg <= threshold_deg:
+        return 1
+    want = int(round((noise_deg / target_deg) ** 2)) | 1
+    cap = max(3, int(max_s / dt_s) | 1)
+    return min(want, cap)
+
+
+def median_filtered(prep: Prepared, p: dict[str, float | int | str | bool]) -> Prepared:
+    """``prep`` with its positions on the moving median of :func:`median_window` (parameters
+    ``median_noise_deg``, ``median_target_deg``, ``median_max_s``), or ``prep`` itself when
+    the signal is quiet enough. For the labels only: the event tables keep the raw positions."""
+    thr = float(p["median_noise_deg"])
+    if thr <= 0:
+        return prep
+    w = median_window(
+        sample_noise_deg(prep),
+        prep.dt_s,
+        thr,
+        float(p["median_target_deg"]),
+        float(p["median_max_s"]),
+    )
+    if w <= 1:
+        return prep
+    return dataclasses.replace(
+        prep,
+        x_px=smooth(prep.x_px, prep.seg_start, prep.seg_end, "median", w),
+        y_px=smooth(prep.y_px, prep.seg_start, prep.seg_end, "median", w),
+    )
+
+
 def smooth(
     x: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray, method: str, window: int
 ) -> np.ndarray:
