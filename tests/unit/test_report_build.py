@@ -357,3 +357,25 @@ def test_gaze_plot_captions_say_fixations_and_task_outcome(built) -> None:
     # a touchpoint without a success criterion says nothing about a task
     home = (out / "touchpoints/home/index.html").read_text()
     assert "achieved" not in " ".join(re.findall(r"<figcaption>.*?</figcaption>", home, re.S))
+
+
+def test_overview_explains_every_threshold_with_its_value(built) -> None:
+    # the overview listed 11 code names and bare numbers (0.33, 350), without task_success_min
+    out, protocol, _ = built
+    html = (out / "overview.html").read_text()
+    table = re.search(r'<table id="thresholds-table">(.*?)</table>', html, re.S)
+    assert table is not None
+    rows = dict(re.findall(r'<tr data-threshold="(\w+)">(.*?)</tr>', table.group(1), re.S))
+    th = protocol.thresholds
+    expected = {
+        "ttff_late_s": f"{fmt_num(th.ttff_late_s)} s",
+        "task_success_min": f"{100 * th.task_success_min:.0f} %",
+        "min_participants_share": f"{100 * th.min_participants_share:.0f} %",
+        "mean_fixation_ms": f"{fmt_num(th.mean_fixation_ms)} ms",
+        "precision_rms_max_deg": f"{fmt_num(th.precision_rms_max_deg)}°",
+    }
+    for name, value in expected.items():
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", rows[name])]
+        assert cells[0] == name and cells[1] == value, cells
+        assert len(cells[3]) > 20  # what it decides, in words
+    assert len(rows) == 12
