@@ -379,3 +379,26 @@ def test_overview_explains_every_threshold_with_its_value(built) -> None:
         assert cells[0] == name and cells[1] == value, cells
         assert len(cells[3]) > 20  # what it decides, in words
     assert len(rows) == 12
+
+
+def test_touchpoint_page_gives_its_friction_score_and_rank(built) -> None:
+    # the page did not say how the touchpoint ranks on the journey map
+    out, protocol, _ = built
+    index = (out / "index.html").read_text()
+    ranks = dict(
+        re.findall(
+            r'<td class="friction[^"]*" data-touchpoint-id="([\w-]+)" data-rank="(\d*)"', index
+        )
+    )
+    assert any(ranks.values())
+    n = len(protocol.touchpoints)
+    for tp in protocol.touchpoints:
+        page = (out / "touchpoints" / tp.id / "index.html").read_text()
+        kpi = re.search(r'<div class="kpi" id="kpi-friction">(.*?)</div>', page, re.S)
+        if not ranks[tp.id]:
+            assert kpi is None  # no findings, no rank
+            continue
+        assert kpi is not None
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", kpi.group(1)))
+        assert f"#{ranks[tp.id]} of {n} on the journey" in text, text
+        assert re.search(r"^ ?\d\.\d of 4 friction score", text), text

@@ -475,6 +475,7 @@ def write_report(
         aoi_rows[r["touchpoint_id"]][r["screen_id"]][r["participant"]].append(r)
 
     columns: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
     for stage in protocol.stages:
         for tp in stage.touchpoints:
             images = render_touchpoint(
@@ -531,35 +532,38 @@ def write_report(
                 ),
             }
             columns.append(col)
-            _write(
-                env,
-                "touchpoint.html",
-                out_dir / "touchpoints" / tp.id / "index.html",
-                root="../../",
-                col=col,
-                sources=sources,
-                screens=[
-                    {
-                        "images": im,
-                        "alt": im.alt,
-                        "aois": _aoi_table(
-                            outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
-                        ),
-                        "journey_aois": _journey_aois(
-                            summary, im.screen.id, [a.id for a in im.screen.aois]
-                        ),
-                    }
-                    for im in images
-                ],
-                metrics=sorted(
-                    (r for r in outputs.metrics if r["touchpoint_id"] == tp.id),
-                    key=lambda r: (r["screen_id"], r["aoi_id"], r["participant"]),
-                ),
-                # the screens that have a section (heatmap) on the page: a finding links there
-                screen_anchor_ids=[im.screen.id for im in images],
-                sigma_deg=sigma_deg,
-                ppd=ppd,
-                **common,
+            # written once every touchpoint is ranked: the page gives its rank on the journey
+            pages.append(
+                dict(
+                    template="touchpoint.html",
+                    path=out_dir / "touchpoints" / tp.id / "index.html",
+                    root="../../",
+                    col=col,
+                    sources=sources,
+                    screens=[
+                        {
+                            "images": im,
+                            "alt": im.alt,
+                            "aois": _aoi_table(
+                                outputs.metrics, tp.id, im.screen.id, [a.id for a in im.screen.aois]
+                            ),
+                            "journey_aois": _journey_aois(
+                                summary, im.screen.id, [a.id for a in im.screen.aois]
+                            ),
+                        }
+                        for im in images
+                    ],
+                    metrics=sorted(
+                        (r for r in outputs.metrics if r["touchpoint_id"] == tp.id),
+                        key=lambda r: (r["screen_id"], r["aoi_id"], r["participant"]),
+                    ),
+                    # the screens that have a section (heatmap) on the page: a finding links there
+                    screen_anchor_ids=[im.screen.id for im in images],
+                    sigma_deg=sigma_deg,
+                    ppd=ppd,
+                    n_columns=sum(len(st.touchpoints) for st in protocol.stages),
+                    **common,
+                )
             )
             if progress:
                 progress(tp.id)
@@ -568,6 +572,8 @@ def write_report(
         for st in protocol.stages
     ]
     rank_touchpoints(columns)
+    for page in pages:
+        _write(env, page.pop("template"), page.pop("path"), **page)
     _write(
         env,
         "overview.html",
