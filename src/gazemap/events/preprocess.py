@@ -478,11 +478,23 @@ def detect_blinks(
     return blink
 
 
+#: at most this many sample-to-sample steps, evenly spread, estimate the noise level
+NOISE_STEPS = 200_000
+
+
 def sample_noise_deg(prep: Prepared) -> float:
     """Median angle between consecutive valid samples, deg (a robust noise level: most
-    samples are in fixations); 0 with fewer than two valid samples."""
+    samples are in fixations); 0 with fewer than two valid samples. Longer recordings are
+    measured on ``NOISE_STEPS`` steps spread evenly over them (the same each time), which
+    keeps the memory of a one-hour recording down."""
+    n = len(prep.x_px)
+    step = max(1, -(-(n - 1) // NOISE_STEPS))
+    i = np.arange(0, n - 1, step)
+    # degrees of just these samples (prep.x_deg would keep two more (n,) arrays alive)
+    x0, x1 = (px_to_deg_x(prep.x_px[j], prep.screen) for j in (i, i + 1))
+    y0, y1 = (px_to_deg_y(prep.y_px[j], prep.screen) for j in (i, i + 1))
     with np.errstate(invalid="ignore"):
-        d = np.hypot(np.diff(prep.x_deg), np.diff(prep.y_deg))
+        d = np.hypot(x1 - x0, y1 - y0)
     d = d[np.isfinite(d)]
     return float(np.median(d)) if len(d) else 0.0
 
@@ -539,16 +551,20 @@ def smooth(
 
     w = int(window) | 1  # odd
     h = w // 2
+    if method != "median" and w < 3:
+        return x
     filled = np.where(np.isnan(x), 0.0, x)
     if method == "median":
         out = ndimage.median_filter(filled, size=w, mode="nearest")
     else:
-        if w < 3:
-            return x
         out = signal.savgol_filter(filled, w, polyorder=min(2, w - 1), mode="nearest")
+    del filled
     idx = np.arange(len(x))
-    edge = (idx - seg_start < h) | (seg_end - idx < h)
-    return np.where(edge | np.isnan(x), x, out)
+    keep = (idx - seg_start < h) | (seg_end - idx < h)
+    del idx
+    keep |= np.isnan(x)
+    out[keep] = x[keep]  # in place: one (n,) array less at the peak
+    return out
 
 
 def px_to_deg_x(x_px: np.ndarray, screen: ScreenGeometry) -> np.ndarray:
