@@ -131,3 +131,37 @@ def test_recorder_warns_of_a_phones_px_with_a_monitors_mm(tmp_path: Path, unique
     line = next(ln for ln in rec.stderr.splitlines() if "no screen has" in ln)
     assert line.startswith("gazemap record: warning: the screen is 390x844 px and 531x299 mm")
     assert "--screen-width-mm" in line
+
+
+@pytest.mark.integration
+def test_simulated_tracker_of_a_phone_protocol_has_square_pixels(
+    tmp_path: Path, unique_id: str
+) -> None:
+    # `stream simulated --protocol protocols/bank-app.yaml` published the phone's 390 x 844 px
+    # with the default monitor's 531 x 299 mm; now px x 0.3 mm, as `gazemap simulate` does
+    protocol = Path(__file__).resolve().parents[2] / "protocols" / "bank-app.yaml"
+    sim = subprocess.Popen(
+        [*gazemap_cmd(), "stream", "simulated", "--source-id", unique_id, "--rate-hz", "100",
+         "--protocol", str(protocol), "--participant", "P01", "--wait-s", "60"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        rec = subprocess.run(
+            [*gazemap_cmd(), "record", "--out", str(tmp_path / "P.h5"), "--stream",
+             f"{unique_id}*", "--duration-s", "1", "--wait-s", "60", "--quiet"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert rec.returncode == 0, rec.stderr
+    assert "no screen has" not in rec.stderr
+    with h5py.File(tmp_path / "P.h5", "r") as f:
+        screen = {k: float(v) for k, v in f["screen"].attrs.items()}
+    assert screen == {
+        "width_px": 390.0,
+        "height_px": 844.0,
+        "width_mm": pytest.approx(117.0),
+        "height_mm": pytest.approx(253.2),
+        "distance_mm": 650.0,
+    }

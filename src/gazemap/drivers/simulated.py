@@ -61,6 +61,8 @@ DESCRIPTION = (
 
 #: a 24" 1080p monitor at 65 cm, as the recorder's default
 DEFAULT_SCREEN = ScreenGeometry(**DEFAULT_SCREEN_FIELDS)  # type: ignore[arg-type]
+#: physical pixel pitch for a screen given in px only (as `gazemap simulate` assumes)
+DEFAULT_PIXEL_MM = 0.3
 #: length of each free-viewing segment when running until Ctrl-C, s
 SEGMENT_S = 60.0
 #: how often samples are pushed, s
@@ -113,7 +115,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_screen_arguments(
         parser,
-        DEFAULT_SCREEN_FIELDS,
+        {
+            **DEFAULT_SCREEN_FIELDS,
+            "width_mm": f"531 mm at 1920 x 1080 px, else width px x {DEFAULT_PIXEL_MM} mm",
+            "height_mm": f"299 mm at 1920 x 1080 px, else height px x {DEFAULT_PIXEL_MM} mm",
+        },
         source={"width_px": "the protocol's screen", "height_px": "the protocol's screen"},
     )
     parser.add_argument(
@@ -146,7 +152,22 @@ def scroll_matrix(scroll: Any) -> np.ndarray:
 
 
 def _screen(args: argparse.Namespace, protocol: Any) -> ScreenGeometry:
-    return screen_from_args(args, protocol_screen(protocol), DEFAULT_SCREEN)
+    """The published screen: options, the protocol's px, else the default monitor.
+
+    A screen whose px come from the options or the protocol but whose mm do not gets
+    px x 0.3 mm (as `gazemap simulate`), not the default monitor's 531 x 299 mm: a phone
+    protocol's 390 x 844 px with those mm had pixels 3.8 times as wide as tall, and the
+    README's 1440 x 900 web study pixels 11 % wider than tall.
+    """
+    base = screen_from_args(args, protocol_screen(protocol), DEFAULT_SCREEN)
+    if (base.width_px, base.height_px) == (DEFAULT_SCREEN.width_px, DEFAULT_SCREEN.height_px):
+        return base
+    return screen_from_args(
+        args,
+        protocol_screen(protocol),
+        {"distance_mm": DEFAULT_SCREEN.distance_mm},
+        mm_per_px=DEFAULT_PIXEL_MM,
+    )
 
 
 def write_truth(session: Any, path: str | Path, time_origin_s: float) -> None:
