@@ -64,9 +64,9 @@ consecutive samples exceeds ``median_noise_deg`` (0.3 deg; Lund EyeLink data is 
 a 0.3 deg RMS-S2S tracker at ~0.27) the labels are made on a moving median of the positions
 first (:func:`gazemap.events.preprocess.median_window`: ``(noise / median_target_deg)**2``
 samples, odd, at most ``median_max_s`` = 80 ms, at least 3; the event tables keep the raw
-positions). Noise speed
-grows with the noise, and without it fixation noise passed for saccades: simulated fixation
-F1 at 0.6 / 1.0 deg fell to 0.32-0.84 / 0.10-0.75 by rate, with it 0.88-0.95 / 0.79-0.92.
+positions). Noise speed grows with the noise, and without the median fixation noise passed for
+saccades: simulated fixation F1 at 0.6 / 1.0 deg was 0.32-0.84 / 0.10-0.75 by rate, with it
+0.88-0.95 / 0.79-0.92.
 Below ``onset_low_rate_hz`` (45 Hz: webcam-class trackers) the onset threshold is
 ``onset_low_k`` x the median speed, at least ``onset_low_floor_deg_s`` and at most
 ``saccade_onset_deg_s`` (:func:`onset_threshold`): the 3-sample speed filter spans 67 ms at 30
