@@ -327,3 +327,35 @@ def test_gazemap_heatmap_gaze_plot_keeps_the_aoi_labels_readable(out: Path, tmp_
     bottom = img[-60:, :120]
     assert (abs(bottom - p01).max(axis=2) <= 2).mean() > 0.1
     assert (abs(label - p01).max(axis=2) <= 2).mean() < 0.01
+
+
+def test_every_participants_example_is_on_the_page(out: Path, report_browser: Any) -> None:
+    # findings about more than 4 participants said "+3 more in evidence.json": a client does
+    # not open JSON files; the other notes are now one click away in the cell
+    doc = _evidence(out)
+    n_checked = 0
+    for st in doc["stages"]:
+        for tp in st["touchpoints"]:
+            long = [f for f in tp["findings"] if len(f.get("examples") or []) > 4]
+            if not long:
+                continue
+            context, page = open_page(
+                report_browser, out / "touchpoints" / tp["id"] / "index.html", 1280
+            )
+            try:
+                for f in long:
+                    cell = page.locator(f'#evidence-table tr[id="{f["id"]}"] .c-ex')
+                    rest = f["examples"][4:]
+                    summary = cell.locator("details.more-examples summary")
+                    assert summary.inner_text() == (
+                        f"+{len(rest)} more ({', '.join(e['participant'] for e in rest)})"
+                    )
+                    summary.click()
+                    text = cell.inner_text()
+                    for e in f["examples"]:
+                        assert f"{e['participant']}: {e['note']}" in text
+                    assert "evidence.json" not in text
+                    n_checked += 1
+            finally:
+                context.close()
+    assert n_checked > 0, "no finding of the sample has more than 4 examples"
