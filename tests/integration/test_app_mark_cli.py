@@ -165,3 +165,13 @@ def test_simulated_tracker_of_a_phone_protocol_has_square_pixels(
         "height_mm": pytest.approx(253.2),
         "distance_mm": 650.0,
     }
+
+
+def test_mark_without_recorder_names_every_text(unique_id: str) -> None:
+    r = subprocess.run(
+        [*gazemap_cmd(), "mark", "touchpoint/login/end", "screen/accounts",
+         "--source-id", unique_id, "--wait-s", "0.5"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert "'touchpoint/login/end', 'screen/accounts' were not recorded" in r.stderr

@@ -273,7 +273,8 @@ def _mark(args: argparse.Namespace) -> int:
     if not outlet.wait_for_consumers(args.wait_s):
         raise DeviceError(
             f"no recorder picked up the marker stream within {args.wait_s:g} s, so "
-            f"{args.text!r} was not recorded. Is `gazemap record` running? If it records "
+            f"{', '.join(repr(x) for x in texts)} {'was' if len(texts) == 1 else 'were'} not "
+            "recorded. Is `gazemap record` running? If it records "
             f"only named streams (--stream), it needs --stream '{_mark_pattern(source_id)}' "
             "too (start the next recording with it). Otherwise raise --wait-s."
         )
