@@ -357,6 +357,16 @@ def run_detector(
     return labels, time.perf_counter() - t0
 
 
+def float_list(text: str) -> tuple[float, ...]:
+    """``"60,250,1000"`` -> (60.0, 250.0, 1000.0), for argparse (``type=``)."""
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give comma-separated numbers, e.g. 60,250,1000"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -377,18 +387,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--rates",
+        type=float_list,
         default="60,250,1000",
         metavar="HZ,HZ",
         help="sample rates of the simulated sessions (default 60,250,1000)",
     )
     ap.add_argument(
         "--precisions",
+        type=float_list,
         default="0.3",
         metavar="DEG,DEG",
         help="noise of the simulated sessions, RMS sample-to-sample in degrees (default 0.3)",
     )
     ap.add_argument(
         "--lund-noise",
+        type=float_list,
         default="",
         metavar="DEG,DEG",
         help="add scores on the img recordings with white noise of these RMS-S2S (deg) added",
@@ -426,36 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         entry = {"seconds": round(secs, 3), **score(labels, recs)}
         result["detectors"][name] = entry  # type: ignore[index]
     if args.simulated:
-        try:
-            rates = tuple(float(r) for r in args.rates.split(",") if r)
-        except ValueError:
-            print(
-                f"error: --rates {args.rates!r}: give rates in Hz, e.g. 60,250,1000",
-                file=sys.stderr,
-            )
-            return 2
-        try:
-            precisions = tuple(float(r) for r in args.precisions.split(",") if r)
-        except ValueError:
-            print(
-                f"error: --precisions {args.precisions!r}: give degrees, e.g. 0.3,0.6,1.0",
-                file=sys.stderr,
-            )
-            return 2
         result["simulated"] = simulated_scores(
-            [d for d in args.detectors.split(",") if d], args.simulated, rates, precisions
+            [d for d in args.detectors.split(",") if d], args.simulated, args.rates, args.precisions
         )
     if args.lund_noise:
-        try:
-            levels = tuple(float(r) for r in args.lund_noise.split(",") if r)
-        except ValueError:
-            print(
-                f"error: --lund-noise {args.lund_noise!r}: give degrees, e.g. 0.3,0.6,1.0",
-                file=sys.stderr,
-            )
-            return 2
         result["noisy_img"] = noisy_scores(
-            [d for d in args.detectors.split(",") if d], recs, levels
+            [d for d in args.detectors.split(",") if d], recs, args.lund_noise
         )
     if args.tune:
         result["tuned_ivt_pso"] = tune_ivt_pso(recs, TUNE_GRID, args.tune_scores)

@@ -66,7 +66,9 @@ def test_onset_threshold_of_an_all_lost_signal_is_the_normal_one() -> None:
     assert onset_threshold(DEFAULTS, 1.0 / 30.0, np.full(5, np.nan)) == 35.0
 
 
-def _f1(rate_hz: float, precision_deg: float, seed: int, **params: object) -> float:
+def _f1(
+    rate_hz: float, precision_deg: float, seed: int, detector: str = "ivt_pso", **params: object
+) -> float:
     s = simulate_session(
         None,
         participant="N",
@@ -76,7 +78,7 @@ def _f1(rate_hz: float, precision_deg: float, seed: int, **params: object) -> fl
         duration_s=30.0,
         precision_deg=precision_deg,
     )
-    r = detect(s.gaze, SCREEN, "ivt_pso", **params)
+    r = detect(s.gaze, SCREEN, detector, **params)
     tf = s.truth_fixations
     return event_f1(tf.start_s, tf.end_s, r.fixations.start_s, r.fixations.end_s)["f1"]
 
@@ -133,22 +135,7 @@ def test_event_table_keeps_the_raw_positions() -> None:
 
 @pytest.mark.parametrize("rate_hz", [60.0, 250.0])
 def test_rf_on_a_noisy_tracker_finds_the_true_fixations(rate_hz: float) -> None:
-    on = [_f1_rf(rate_hz, seed) for seed in (7, 8)]
-    off = [_f1_rf(rate_hz, seed, median_noise_deg=0.0) for seed in (7, 8)]
+    on = [_f1(rate_hz, 0.6, seed, "rf") for seed in (7, 8)]
+    off = [_f1(rate_hz, 0.6, seed, "rf", median_noise_deg=0.0) for seed in (7, 8)]
     assert np.mean(on) > np.mean(off) + 0.05, (on, off)
     assert min(on) >= 0.75, on
-
-
-def _f1_rf(rate_hz: float, seed: int, **params: object) -> float:
-    s = simulate_session(
-        None,
-        participant="N",
-        seed=seed,
-        screen=SCREEN,
-        rate_hz=rate_hz,
-        duration_s=30.0,
-        precision_deg=0.6,
-    )
-    r = detect(s.gaze, SCREEN, "rf", **params)
-    tf = s.truth_fixations
-    return event_f1(tf.start_s, tf.end_s, r.fixations.start_s, r.fixations.end_s)["f1"]
