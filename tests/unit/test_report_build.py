@@ -402,3 +402,27 @@ def test_touchpoint_page_gives_its_friction_score_and_rank(built) -> None:
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", kpi.group(1)))
         assert f"#{ranks[tp.id]} of {n} on the journey" in text, text
         assert re.search(r"^ ?\d\.\d of 4 friction score", text), text
+
+
+def test_screen_column_only_where_a_touchpoint_has_several_screens(built) -> None:
+    # on a one-screen touchpoint every row repeated the screen's name (the sample's
+    # 'Search results for "running shoes"', wrapped on 5 lines)
+    out, protocol, _ = built
+    seen = set()
+    for tp in protocol.touchpoints:
+        page = (out / "touchpoints" / tp.id / "index.html").read_text()
+        if "<tr id=" not in page:
+            continue  # no findings, no table
+        seen.add(len(tp.screens) > 1)
+        head = re.search(r'<table id="evidence-table">\s*<thead>(.*?)</thead>', page, re.S)
+        assert head is not None
+        several = len(tp.screens) > 1
+        assert ("Screen</th>" in head.group(1)) == several, tp.id
+        rows = re.findall(
+            r'<tr id="F\d+"[^>]*data-screen-ids="([^"]*)"[^>]*>(.*?)</tr>', page, re.S
+        )
+        assert rows
+        for ids, row in rows:
+            assert ids  # the rows still say which screen(s)
+            assert ('class="c-screen"' in row) == several
+    assert seen == {True, False}  # both kinds of page were checked
