@@ -47,9 +47,13 @@ def test_heatmap_command_writes_one_png(analysis, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(png)
     img = cv2.imread(str(png))
-    assert img.shape[:2] == (PAGE_H, PAGE_W)
+    # the page, with the legend in a strip of its own above it (as in the report)
+    assert img.shape[1] == PAGE_W and img.shape[0] > PAGE_H
+    strip = img[: img.shape[0] - PAGE_H]
+    assert strip.min() < 128 < strip.max()  # text and colour bar on a light band
     shot = cv2.imread(str(proto.parent / "shots/results2.png"))
-    assert np.abs(img.astype(int) - shot).sum() > 0  # something was drawn over the page
+    page = img[img.shape[0] - PAGE_H :].astype(int)
+    assert np.abs(page - shot).sum() > 0  # something was drawn over the page
 
 
 @pytest.mark.parametrize("kind", ["fog", "gazeplot"])

@@ -351,14 +351,18 @@ def _heatmap(args: argparse.Namespace) -> int:
             point_px_per_deg=point_px_per_deg(rows, session_ppd, px_per_deg(geometry)),
         )
         if args.kind == "fog":
-            img = render.fog_overlay(base, hm, title=title)
+            # the legend in a strip above the page, as in the report (over the page it hid
+            # the navigation)
+            img = render.fog_overlay(base, hm, title=title, margin=True)
         else:
             # the AOI outlines and labels over the heat, so the heat does not cover them
             img = render.draw_aois(
                 render.heatmap_overlay(plain, hm, colormap=args.colormap, legend=False), aois,
                 page_width_px=screen.page_width_px, page_height_px=screen.page_height_px,
             )  # fmt: skip
-            img = render.add_heatmap_legend(img, hm, colormap=args.colormap, title=title)
+            img = render.add_heatmap_legend(
+                img, hm, colormap=args.colormap, title=title, margin=True
+            )
     out = Path(args.out) if args.out else Path(f"{args.kind}_{tp.id}_{screen.id}.png")
     render.write_png(out, img)
     print(out)
