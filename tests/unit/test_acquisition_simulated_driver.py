@@ -11,7 +11,7 @@ import pytest
 
 from gazemap.drivers import simulated
 from gazemap.errors import InputError
-from gazemap.types import GAZE_CHANNEL_LABELS, GazeSamples, ScreenGeometry
+from gazemap.types import GAZE_CHANNEL_LABELS, GazeSamples
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -32,7 +32,9 @@ def test_gaze_matrix_fills_absent_channels_with_nan() -> None:
 def test_screen_options_and_defaults() -> None:
     assert simulated._screen(_args(), None) == simulated.DEFAULT_SCREEN
     s = simulated._screen(_args("--screen-width-px", "1280", "--distance-mm", "700"), None)
-    assert s == ScreenGeometry(1280, 1080, 531.0, 299.0, 700.0)
+    # px given without mm: px x 0.3 mm (square pixels), as `gazemap simulate`
+    assert (s.width_px, s.height_px, s.distance_mm) == (1280, 1080, 700.0)
+    assert (s.width_mm, s.height_mm) == (pytest.approx(384.0), pytest.approx(324.0))
 
 
 def test_option_errors() -> None:

@@ -133,9 +133,10 @@ def test_stream_drivers_accept_and_apply_every_screen_option(driver: str) -> Non
     if driver == "simulated":
         assert simulated._screen(args, None) == GIVEN
         proto = argparse.Namespace(screen_width_px=1440, screen_height_px=900)
-        assert simulated._screen(p.parse_args([]), proto) == ScreenGeometry(
-            1440, 900, 531.0, 299.0, 650.0
-        )
+        # the protocol's px without mm: px x 0.3 mm (square pixels), as `gazemap simulate`
+        s = simulated._screen(p.parse_args([]), proto)
+        assert (s.width_px, s.height_px, s.distance_mm) == (1440, 900, 650.0)
+        assert (s.width_mm, s.height_mm) == (pytest.approx(432.0), pytest.approx(270.0))
     else:
         assert drivers_common.screen_from(args, {"screen": {"width_px": 1}}) == GIVEN
         # the profile's screen, then the defaults

@@ -165,6 +165,7 @@ def _screen(args: argparse.Namespace, protocol: Any) -> ScreenGeometry:
     return screen_from_args(
         args,
         protocol_screen(protocol),
+        {"width_px": base.width_px, "height_px": base.height_px},
         {"distance_mm": DEFAULT_SCREEN.distance_mm},
         mm_per_px=DEFAULT_PIXEL_MM,
     )
