@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -44,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # before the command modules' imports (~0.5 s): `gazemap mark` dates its marker back here
     started_monotonic_s = time.monotonic()
+    try:
+        return _run(argv, started_monotonic_s)
+    except BrokenPipeError:
+        # the reader of the output went away (`gazemap info S.h5 | head -3`, `--help | head`):
+        # not an error. Output still buffered would raise again when Python flushes stdout at
+        # exit, so stdout goes to /dev/null from here (as the Python docs advise for SIGPIPE)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(argv: Sequence[str] | None, started_monotonic_s: float) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.started_monotonic_s = started_monotonic_s
