@@ -21,6 +21,7 @@ first fixation, first-fixation duration, fixations before the first, total fixat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -440,3 +441,94 @@ def touchpoint_metrics(
         mean_fixation_duration_ms=mean_ms,
         scanpath_length_deg=path,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AOIGap:
+    """Two AOIs of one screen closer together than the gaze's accuracy.
+
+    Attributes
+    ----------
+    a, b : the two AOI ids, in the order of the screen's AOIs.
+    gap_px : distance between the two shapes, page px (0: they touch).
+    gap_deg : that distance as the visual angle it subtends at the screen's centre, deg.
+    exact : True when both are rects (the exact gap); False for the bounding boxes' gap of
+        an ellipse or polygon, which is never more than the shapes' gap.
+    """
+
+    a: str
+    b: str
+    gap_px: float
+    gap_deg: float
+    exact: bool
+
+
+def _box_gap_px(
+    p: tuple[float, float, float, float], q: tuple[float, float, float, float]
+) -> tuple[float, float] | None:
+    """(dx, dy) between two boxes (x_min, y_min, x_max, y_max), px; None when they overlap
+    (share an area: one holds the other, or they cross). Touching boxes give (0, 0)."""
+    over_x = min(p[2], q[2]) - max(p[0], q[0])
+    over_y = min(p[3], q[3]) - max(p[1], q[1])
+    if over_x > 0 and over_y > 0:
+        return None
+    return max(0.0, -over_x), max(0.0, -over_y)
+
+
+def gap_deg(dx_px: float, dy_px: float, screen: ScreenGeometry) -> float:
+    """Visual angle of a gap of ``dx_px`` x ``dy_px`` px centred on the screen, deg.
+
+    Each axis uses its own mm per px; the angle is ``2 atan(gap_mm / 2 distance_mm)``, the
+    largest a gap of that length subtends anywhere on a flat screen.
+    """
+    gap_mm = math.hypot(
+        dx_px * screen.width_mm / screen.width_px, dy_px * screen.height_mm / screen.height_px
+    )
+    return math.degrees(2.0 * math.atan(gap_mm / (2.0 * screen.distance_mm)))
+
+
+def close_aoi_pairs(
+    aois: Sequence[AOI],
+    screen: ScreenGeometry,
+    accuracy_deg: float,
+    *,
+    scrolls: bool = False,
+) -> list[AOIGap]:
+    """Pairs of neighbouring AOIs closer together than ``accuracy_deg``.
+
+    A fixation on one AOI is measured up to about the accuracy away from where it was, so it
+    can land on a neighbour nearer than that (Holmqvist et al. 2011, ch. 6; Orquin &
+    Holmqvist 2016 recommend margins around AOIs of at least the accuracy).
+
+    Parameters
+    ----------
+    aois : the AOIs of one screen, page px.
+    screen : the session's screen geometry, in the same px as the AOIs (the protocol's).
+    accuracy_deg : the session's accuracy (or the threshold it is held to), deg.
+    scrolls : the screen's page is larger than its viewport; a ``fixed`` AOI (a sticky header)
+        and a scrolling one then have no one distance (the content passes under the header)
+        and are not compared.
+
+    Returns
+    -------
+    The pairs with ``gap_deg < accuracy_deg``, closest first. Two rects get their exact gap;
+    any pair with an ellipse or polygon the gap between their bounding boxes (a lower bound
+    of the shapes' gap). AOIs that overlap (share an area, e.g. a form and its fields, or
+    whose bounding boxes do) are not neighbours and never listed; touching ones are (0 px).
+    """
+    if not (math.isfinite(accuracy_deg) and accuracy_deg > 0):
+        return []
+    out: list[AOIGap] = []
+    for i, a in enumerate(aois):
+        for b in aois[i + 1 :]:
+            if scrolls and a.fixed != b.fixed:
+                continue
+            d = _box_gap_px(a.bbox, b.bbox)
+            if d is None:
+                continue
+            deg = gap_deg(d[0], d[1], screen)
+            if deg < accuracy_deg:
+                exact = a.shape == "rect" and b.shape == "rect"
+                out.append(AOIGap(a.id, b.id, math.hypot(*d), deg, exact))
+    out.sort(key=lambda g: g.gap_px)
+    return out

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from gazemap.aoi import AOIGap, close_aoi_pairs
 from gazemap.errors import GazemapError, InputError, SessionFileError
-from gazemap.geometry import pixel_shape_problem
+from gazemap.geometry import pixel_shape_problem, px_per_deg
 from gazemap.journey import (
     MAX_SCROLL_PX,
     SessionTables,
@@ -39,6 +40,7 @@ from gazemap.journey import (
     session_tables,
 )
 from gazemap.protocol import Protocol
+from gazemap.types import ScreenGeometry
 
 STUDY_FILE = "study.yaml"
 #: written by ``gazemap present --screenshots DIR`` (docs/presenter.md, "Screenshots")
@@ -86,6 +88,9 @@ class SessionResult:
     #: set when the session's screen has pixels that are not square (its mm are not its
     #: own, e.g. a monitor's default for a phone): every angle is wrong; a note too
     screen_warning: str | None = None
+    #: per visited screen with AOIs closer together than the session's accuracy
+    #: (:func:`aoi_spacing`); the same text is a note; the CLI prints one line per screen
+    aoi_spacing: list[AOISpacing] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The sessions.json entry (docs/outputs.md)."""
@@ -235,6 +240,8 @@ def analyze_session(
                 f"the session has {res.validation_points} validation targets but no valid gaze "
                 "on any of them (tracking lost while they were shown): accuracy unknown"
             )
+        res.aoi_spacing = aoi_spacing(seg.visits, protocol, map_screen, res.accuracy_deg)
+        res.notes.extend(sp.note() for sp in res.aoi_spacing)
         t = np.asarray(gaze.time_s)
         res.duration_s = float(t[-1] - t[0]) if len(t) > 1 else 0.0
         per_visit: dict[str, list[tuple[float, float, float]]] = {}
@@ -265,6 +272,147 @@ def analyze_session(
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the study
         res.error = f"{type(exc).__name__}: {exc}"
     return res
+
+
+#: where the AOI spacing warning sends the reader
+SPACING_DOC = 'docs/protocols.md, "AOI spacing"'
+
+
+@dataclass(frozen=True)
+class AOISpacing:
+    """AOIs of one screen closer together than the accuracy a session is held to.
+
+    ``accuracy_deg``: the session's accuracy measured on validation targets when
+    ``measured``, else the protocol's ``accuracy_max_deg``. ``pairs``: closest first.
+    """
+
+    screen_id: str
+    screen_name: str
+    accuracy_deg: float
+    measured: bool
+    #: px per deg at the screen's centre across, to say the accuracy in px
+    px_per_deg: float
+    pairs: tuple[AOIGap, ...]
+
+    def note(self) -> str:
+        """The sessions.json note: the screen, each pair's gap in px and deg, the accuracy."""
+        src = (
+            "the session's accuracy"
+            if self.measured
+            else "the protocol's accuracy_max_deg (no accuracy measured in the session)"
+        )
+        return (
+            f"screen '{self.screen_id}' ({self.screen_name}): AOIs closer together than "
+            f"{src}, {self.accuracy_deg:.2f} deg ({self.accuracy_deg * self.px_per_deg:.0f} "
+            f"px), so fixations on one can be counted on its neighbour: "
+            + spacing_pairs_text(self.pairs)
+            + ". Keep AOIs at least the accuracy apart, or read these AOIs' metrics with care "
+            f"({SPACING_DOC})"
+        )
+
+
+def spacing_pairs_text(
+    pairs: Sequence[AOIGap], extra: Mapping[tuple[str, str], str] | None = None
+) -> str:
+    """``a | b 16 px = 0.38 deg, ...``: bounding boxes' gaps (not the shapes' exact gap) and
+    ``extra`` texts (by (a, b)) in parentheses after the pair."""
+    out = []
+    for g in pairs:
+        why = ([] if g.exact else ["bounding boxes"]) + (
+            [extra[g.a, g.b]] if extra and (g.a, g.b) in extra else []
+        )
+        out.append(
+            f"{g.a} | {g.b} {g.gap_px:.0f} px = {g.gap_deg:.2f} deg"
+            + (f" ({'; '.join(why)})" if why else "")
+        )
+    return ", ".join(out)
+
+
+def aoi_spacing(
+    visits: Sequence[Any],
+    protocol: Protocol,
+    screen: ScreenGeometry,
+    accuracy_deg: float | None,
+) -> list[AOISpacing]:
+    """The visited screens whose AOIs are closer together than the session's accuracy.
+
+    Parameters
+    ----------
+    visits : the session's touchpoint visits (their screens are checked, in visit order).
+    protocol : the protocol (with the session's live AOI boxes, if any).
+    screen : the session's screen in the protocol's px.
+    accuracy_deg : the session's measured accuracy, deg; None (or NaN): not measured, the
+        protocol's ``thresholds.accuracy_max_deg`` is used.
+
+    Returns
+    -------
+    One :class:`AOISpacing` per visited screen with such pairs (:func:`gazemap.aoi.close_aoi_pairs`).
+    """
+    if accuracy_deg is not None and math.isfinite(accuracy_deg):
+        acc, measured = float(accuracy_deg), True
+    else:
+        acc, measured = float(protocol.thresholds.accuracy_max_deg), False
+    seen: dict[str, None] = {}
+    for v in visits:
+        for sv in v.screens:
+            if sv.screen_id is not None:
+                seen.setdefault(sv.screen_id, None)
+    out = []
+    for sid in seen:
+        sc = protocol.screens.get(sid)
+        if sc is None:
+            continue
+        pairs = close_aoi_pairs(sc.aois, screen, acc, scrolls=sc.scrolls)
+        if pairs:
+            out.append(AOISpacing(sid, sc.name, acc, measured, px_per_deg(screen), tuple(pairs)))
+    return out
+
+
+def aoi_spacing_lines(sessions: Sequence[SessionResult]) -> list[str]:
+    """One warning per screen for ``gazemap analyze``'s stderr, over all sessions.
+
+    ``<files>: screen '<id>' (<name>): AOIs closer together than the accuracy (<range>):
+    <pairs>``; the pairs are those of any of the sessions, the files those with a pair there.
+    """
+    by_screen: dict[str, list[tuple[SessionResult, AOISpacing]]] = {}
+    for r in sessions:
+        if r.ok:
+            for sp in r.aoi_spacing:
+                by_screen.setdefault(sp.screen_id, []).append((r, sp))
+    lines = []
+    for sid, items in by_screen.items():
+        pairs: dict[tuple[str, str], AOIGap] = {}
+        n_pair: dict[tuple[str, str], int] = {}
+        for _, sp in items:
+            for g in sp.pairs:
+                pairs.setdefault((g.a, g.b), g)
+                n_pair[g.a, g.b] = n_pair.get((g.a, g.b), 0) + 1
+        meas = [sp.accuracy_deg for _, sp in items if sp.measured]
+        unmeas = [sp.accuracy_deg for _, sp in items if not sp.measured]
+        acc = []
+        if meas:
+            lo, hi = min(meas), max(meas)
+            acc.append(
+                (f"{lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f}-{hi:.2f}")
+                + " deg measured"
+            )
+        if unmeas:
+            acc.append(
+                f"accuracy_max_deg {unmeas[0]:g} deg"
+                + (" where not measured" if meas else ", no accuracy measured")
+            )
+        files = ", ".join(r.file for r, _ in items)
+        name = items[0][1].screen_name
+        lines.append(
+            f"{files}: screen '{sid}' ({name}): AOIs closer together than the accuracy "
+            f"({'; '.join(acc)}), so fixations on one can be counted on its neighbour: "
+            + spacing_pairs_text(
+                sorted(pairs.values(), key=lambda g: g.gap_px),
+                {k: f"{n} of {len(items)} sessions" for k, n in n_pair.items() if n < len(items)},
+            )
+            + f" ({SPACING_DOC})"
+        )
+    return lines
 
 
 def _no_scroll_note(visits: Sequence[Any], protocol: Protocol) -> str:

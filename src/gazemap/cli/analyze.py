@@ -98,7 +98,11 @@ def _analyze(args: argparse.Namespace) -> int:
             unscrolled.setdefault(r.scroll_warning, []).append(r.file)
     for text, files in unscrolled.items():
         print(f"gazemap analyze: warning: {', '.join(files)}: {text}", file=sys.stderr)
-    from gazemap.batch import protocol_screenshot_notes
+    from gazemap.batch import aoi_spacing_lines, protocol_screenshot_notes
+
+    # AOIs closer together than the accuracy: one line per screen, naming the sessions
+    for line in aoi_spacing_lines(result.sessions):
+        print(f"gazemap analyze: warning: {line}", file=sys.stderr)
 
     for note in protocol_screenshot_notes(result.protocol):  # drawn stretched in the report
         print(f"gazemap analyze: warning: {note}", file=sys.stderr)
