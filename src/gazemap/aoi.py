@@ -463,18 +463,6 @@ class AOIGap:
     exact: bool
 
 
-def _box_gap_px(
-    p: tuple[float, float, float, float], q: tuple[float, float, float, float]
-) -> tuple[float, float] | None:
-    """(dx, dy) between two boxes (x_min, y_min, x_max, y_max), px; None when they overlap
-    (share an area: one holds the other, or they cross). Touching boxes give (0, 0)."""
-    over_x = min(p[2], q[2]) - max(p[0], q[0])
-    over_y = min(p[3], q[3]) - max(p[1], q[1])
-    if over_x > 0 and over_y > 0:
-        return None
-    return max(0.0, -over_x), max(0.0, -over_y)
-
-
 def gap_deg(dx_px: float, dy_px: float, screen: ScreenGeometry) -> float:
     """Visual angle of a gap of ``dx_px`` x ``dy_px`` px centred on the screen, deg.
 
@@ -516,19 +504,34 @@ def close_aoi_pairs(
     of the shapes' gap). AOIs that overlap (share an area, e.g. a form and its fields, or
     whose bounding boxes do) are not neighbours and never listed; touching ones are (0 px).
     """
-    if not (math.isfinite(accuracy_deg) and accuracy_deg > 0):
+    if not (math.isfinite(accuracy_deg) and accuracy_deg > 0) or len(aois) < 2:
         return []
-    out: list[AOIGap] = []
-    for i, a in enumerate(aois):
-        for b in aois[i + 1 :]:
-            if scrolls and a.fixed != b.fixed:
-                continue
-            d = _box_gap_px(a.bbox, b.bbox)
-            if d is None:
-                continue
-            deg = gap_deg(d[0], d[1], screen)
-            if deg < accuracy_deg:
-                exact = a.shape == "rect" and b.shape == "rect"
-                out.append(AOIGap(a.id, b.id, math.hypot(*d), deg, exact))
+    # all pairs at once, (M, M) arrays (1000 AOIs: 0.05 s)
+    bb = np.array([a.bbox for a in aois], dtype=np.float64)
+    over_x = np.minimum(bb[:, None, 2], bb[None, :, 2]) - np.maximum(bb[:, None, 0], bb[None, :, 0])
+    over_y = np.minimum(bb[:, None, 3], bb[None, :, 3]) - np.maximum(bb[:, None, 1], bb[None, :, 1])
+    dx_px, dy_px = np.maximum(0.0, -over_x), np.maximum(0.0, -over_y)
+    gap_mm = np.hypot(
+        dx_px * screen.width_mm / screen.width_px, dy_px * screen.height_mm / screen.height_px
+    )
+    deg = np.degrees(2.0 * np.arctan(gap_mm / (2.0 * screen.distance_mm)))
+    # overlapping (sharing an area: nested, crossing) boxes are not neighbours
+    keep = np.triu(np.ones(len(aois), dtype=bool), k=1) & ~((over_x > 0) & (over_y > 0))
+    keep &= deg < accuracy_deg
+    if scrolls:
+        fixed = np.array([a.fixed for a in aois])
+        keep &= fixed[:, None] == fixed[None, :]
+    ii, jj = np.nonzero(keep)  # row-major: the screen's order
+    gap_px = np.hypot(dx_px[ii, jj], dy_px[ii, jj])
+    out = [
+        AOIGap(
+            aois[i].id,
+            aois[j].id,
+            float(g),
+            float(deg[i, j]),
+            aois[i].shape == "rect" and aois[j].shape == "rect",
+        )
+        for i, j, g in zip(ii.tolist(), jj.tolist(), gap_px.tolist(), strict=True)
+    ]
     out.sort(key=lambda g: g.gap_px)
     return out

@@ -311,13 +311,18 @@ class AOISpacing:
         )
 
 
+#: the closest pairs a spacing note or warning lists; the others are counted
+SPACING_PAIRS_SHOWN = 10
+
+
 def spacing_pairs_text(
     pairs: Sequence[AOIGap], extra: Mapping[tuple[str, str], str] | None = None
 ) -> str:
     """``a | b 16 px = 0.38 deg, ...``: bounding boxes' gaps (not the shapes' exact gap) and
-    ``extra`` texts (by (a, b)) in parentheses after the pair."""
+    ``extra`` texts (by (a, b)) in parentheses after the pair; the first
+    :data:`SPACING_PAIRS_SHOWN` pairs (closest first), then ``and N more pairs``."""
     out = []
-    for g in pairs:
+    for g in pairs[:SPACING_PAIRS_SHOWN]:
         why = ([] if g.exact else ["bounding boxes"]) + (
             [extra[g.a, g.b]] if extra and (g.a, g.b) in extra else []
         )
@@ -325,6 +330,9 @@ def spacing_pairs_text(
             f"{g.a} | {g.b} {g.gap_px:.0f} px = {g.gap_deg:.2f} deg"
             + (f" ({'; '.join(why)})" if why else "")
         )
+    more = len(pairs) - SPACING_PAIRS_SHOWN
+    if more > 0:
+        out.append(f"and {more} more pair{'s' if more > 1 else ''} up to {pairs[-1].gap_px:.0f} px")
     return ", ".join(out)
 
 

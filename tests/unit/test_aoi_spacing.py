@@ -175,3 +175,26 @@ def test_the_cli_line_is_one_per_screen_over_the_sessions() -> None:
     (line,) = aoi_spacing_lines(results)
     assert "row0 | row1 16 px = 0.38 deg, row1 | row2 16 px = 0.38 deg (1 of 2 sessions)" in line
     assert aoi_spacing_lines([SessionResult(file="x.h5", ok=False)]) == []
+
+
+def test_a_dense_grid_lists_the_closest_pairs_and_counts_the_rest() -> None:
+    # 4 x 4 product tiles 20 px apart (0.53 deg) on a 1440 x 900 monitor: 24 side by side,
+    # and at 0.8 deg the 18 diagonal ones too (28 px corner to corner, 0.75 deg)
+    web = ScreenGeometry(1440, 900, 432.0, 270.0, 650.0)
+    tiles = [
+        rect(f"t{r}{c}", 100 + 220 * c, 100 + 220 * r, 200, 200) for r in range(4) for c in range(4)
+    ]
+    pairs = close_aoi_pairs(tiles, web, 0.8)
+    assert len(pairs) == 24 + 18 and all(g.gap_px in (20.0, math.hypot(20, 20)) for g in pairs)
+    assert len(close_aoi_pairs(tiles, web, 0.6)) == 24
+    protocol = Protocol(
+        "grid", "Grid",
+        (Stage("s", "S", (Touchpoint("t", "T", "site", "Look.", (
+            Screen("grid", "Grid", None, 1440, 900, 1440, 900, tuple(tiles)),)),)),),
+        FrictionThresholds(),
+    )  # fmt: skip
+    visits = (TouchpointVisit("t", 0.0, 1.0, (ScreenVisit("grid", 0.0, 1.0),)),)
+    (sp,) = aoi_spacing(visits, protocol, web, 0.8)
+    note = sp.note()
+    assert note.count(" px = ") == 10
+    assert "and 32 more pairs up to 28 px." in note
