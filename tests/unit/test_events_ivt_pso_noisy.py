@@ -139,3 +139,25 @@ def test_rf_on_a_noisy_tracker_finds_the_true_fixations(rate_hz: float) -> None:
     off = [_f1(rate_hz, 0.6, seed, "rf", median_noise_deg=0.0) for seed in (7, 8)]
     assert np.mean(on) > np.mean(off) + 0.05, (on, off)
     assert min(on) >= 0.75, on
+
+
+def test_noise_level_of_a_long_recording_from_evenly_spread_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An hour is measured on NOISE_STEPS steps: the same level as from every step (1 %)."""
+    from gazemap.events import preprocess as pp
+    from gazemap.events._common import PREPROCESS_DEFAULTS
+
+    s = simulate_session(
+        None, participant="L", seed=4, screen=SCREEN, rate_hz=1000.0, duration_s=200.0
+    )
+    prep = pp.preprocess(s.gaze, SCREEN, {**PREPROCESS_DEFAULTS, **DEFAULTS}, None)
+    assert len(prep) > 3 * pp.NOISE_STEPS
+    spread = pp.sample_noise_deg(prep)
+    monkeypatch.setattr(pp, "NOISE_STEPS", 10**9)
+    every = pp.sample_noise_deg(prep)
+    assert spread == pytest.approx(every, rel=0.01)
+    x = prep.x_deg
+    y = prep.y_deg
+    d = np.hypot(np.diff(x), np.diff(y))
+    assert every == pytest.approx(float(np.median(d[np.isfinite(d)])), rel=1e-9)

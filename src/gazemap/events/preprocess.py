@@ -478,8 +478,9 @@ def detect_blinks(
     return blink
 
 
-#: at most this many sample-to-sample steps, evenly spread, estimate the noise level
-NOISE_STEPS = 200_000
+#: at most this many sample-to-sample steps, evenly spread, estimate the noise level (the
+#: median of 50,000 is within ~1 % of the whole recording's; 5 ms on an hour of 1 kHz gaze)
+NOISE_STEPS = 50_000
 
 
 def sample_noise_deg(prep: Prepared) -> float:
@@ -587,8 +588,14 @@ def deg_per_px(x_px: np.ndarray, axis_px: int, axis_mm: float, distance_mm: floa
     """Local derivative d(deg)/d(px) of :func:`px_to_deg_x` (or _y) at ``x_px``: turns a
     speed in px/s into deg/s exactly at that position (the per-sample visual angle)."""
     s = axis_mm / axis_px
-    u = (x_px - axis_px / 2.0) * s
-    return (180.0 / np.pi) * s * distance_mm / (distance_mm * distance_mm + u * u)
+    # in place on one new array (the plain expression made five: ~40 ms per call on an hour
+    # of 1 kHz gaze, and the detectors call it up to six times); the same values
+    u = np.subtract(x_px, axis_px / 2.0, dtype=np.float64)
+    u *= s
+    np.multiply(u, u, out=u)
+    u += distance_mm * distance_mm
+    np.divide((180.0 / np.pi) * s * distance_mm, u, out=u)
+    return u
 
 
 def unit_vectors(
