@@ -336,6 +336,17 @@ def spacing_pairs_text(
     return ", ".join(out)
 
 
+def visited_screens(visits: Sequence[Any], protocol: Protocol) -> list[tuple[str, Any]]:
+    """(screen id, protocol screen) of each screen the visits showed, once, in visit order;
+    screens the protocol does not define are left out."""
+    seen: dict[str, None] = {}
+    for v in visits:
+        for sv in v.screens:
+            if sv.screen_id is not None:
+                seen.setdefault(sv.screen_id, None)
+    return [(sid, protocol.screens[sid]) for sid in seen if sid in protocol.screens]
+
+
 def aoi_spacing(
     visits: Sequence[Any],
     protocol: Protocol,
@@ -360,16 +371,8 @@ def aoi_spacing(
         acc, measured = float(accuracy_deg), True
     else:
         acc, measured = float(protocol.thresholds.accuracy_max_deg), False
-    seen: dict[str, None] = {}
-    for v in visits:
-        for sv in v.screens:
-            if sv.screen_id is not None:
-                seen.setdefault(sv.screen_id, None)
     out = []
-    for sid in seen:
-        sc = protocol.screens.get(sid)
-        if sc is None:
-            continue
+    for sid, sc in visited_screens(visits, protocol):
         pairs = close_aoi_pairs(sc.aois, screen, acc, scrolls=sc.scrolls)
         if pairs:
             out.append(AOISpacing(sid, sc.name, acc, measured, px_per_deg(screen), tuple(pairs)))
@@ -432,16 +435,8 @@ def _no_scroll_note(visits: Sequence[Any], protocol: Protocol) -> str:
     Sessions imported from a tracker's software (EyeLink, Tobii, Pupil exports) have no
     Scroll stream. Empty when no visited screen is larger than its viewport.
     """
-    seen: dict[str, None] = {}
-    for v in visits:
-        for sv in v.screens:
-            if sv.screen_id is not None:
-                seen.setdefault(sv.screen_id, None)
     big = []
-    for sid in seen:
-        sc = protocol.screens.get(sid)
-        if sc is None:
-            continue
+    for _, sc in visited_screens(visits, protocol):
         if sc.page_height_px > sc.viewport_height_px or sc.page_width_px > sc.viewport_width_px:
             below = [
                 a.id
